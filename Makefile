@@ -1,0 +1,55 @@
+# Thin wrappers over the `tthc` command. Any target bootstraps .venv on first use.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+TTHC := $(VENV)/bin/tthc
+STAMP := $(VENV)/.installed-stamp
+
+UNIT ?= X001
+PERIOD ?= 2025-Q1
+WINDOW ?= calendar
+JOBS ?= 2
+# LANG is also the locale variable of the environment: only a value given on the command line counts.
+REPORT_LANG := $(if $(filter command line,$(origin LANG)),$(LANG),vi)
+UNITS_ARG := $(if $(UNITS),--units-list $(UNITS),)
+
+.PHONY: help install report reports sample ingest test test-fast bench lab clean check
+
+help:
+	@echo "make report UNIT=X001 PERIOD=2025-Q1 [WINDOW=calendar|report] [LANG=vi|en]"
+	@echo "make reports PERIOD=2025-Q1 [UNITS=X001,X002] [JOBS=2]   all units of the period"
+	@echo "make test | make bench | make lab | make sample | make check"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@tools/system-deps.sh
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+report: $(STAMP)
+	$(TTHC) report --unit '$(UNIT)' --period '$(PERIOD)' --window '$(WINDOW)' --lang '$(REPORT_LANG)'
+
+reports: $(STAMP)
+	$(TTHC) batch --period '$(PERIOD)' --window '$(WINDOW)' --lang '$(REPORT_LANG)' --jobs '$(JOBS)' $(UNITS_ARG)
+
+sample: $(STAMP)
+	$(TTHC) sample
+
+check: $(STAMP)
+	$(TTHC) check
+
+test: $(STAMP)
+	@tools/system-deps.sh --full
+	$(PY) -m pytest -n 2 --dist loadgroup tests
+
+bench: $(STAMP)
+	$(TTHC) bench
+
+lab: $(STAMP)
+	$(TTHC) lab
+
+clean:
+	rm -rf outputs/* data/processed data/interim
