@@ -23,3 +23,5 @@ def load_yaml(path: Path | str) -> Any:
         raise ConfigError(f"{path}:{where}: malformed YAML ({getattr(e, 'problem', e)}); fix the syntax") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except ValueError as e:  # e.g. an impossible date literal such as 2025-02-30
+        raise ConfigError(f"{path}: invalid value ({e}); write dates as valid YYYY-MM-DD") from None
