@@ -13,7 +13,7 @@ JOBS ?= 2
 REPORT_LANG := $(if $(filter command line,$(origin LANG)),$(LANG),vi)
 UNITS_ARG := $(if $(UNITS),--units-list $(UNITS),)
 
-.PHONY: help install report reports sample ingest test test-fast bench lab clean check
+.PHONY: lock help install report reports sample ingest test test-fast bench lab clean check
 
 help:
 	@echo "make report UNIT=X001 PERIOD=2025-Q1 [WINDOW=calendar|report] [LANG=vi|en]"
@@ -22,11 +22,11 @@ help:
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# requirements.lock pins the whole environment (transitive packages too): `make lock` refreshes it.
+$(STAMP): pyproject.toml requirements.lock
 	@tools/system-deps.sh
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -c requirements.lock -e '.[test]'
 	@touch $(STAMP)
 
 report: $(STAMP)
@@ -50,6 +50,9 @@ bench: $(STAMP)
 
 lab: $(STAMP)
 	$(TTHC) lab
+
+lock: $(STAMP)
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 clean:
 	rm -rf outputs/* data/processed data/interim
