@@ -1,0 +1,30 @@
+"""``tthc ingest FILE...``: load DVCQG JSON, CSV/XLSX exports or Parquet into the warehouse."""
+
+from __future__ import annotations
+
+import sys
+
+from . import add_common
+
+
+def register(sub):
+    p = sub.add_parser("ingest", help="load export files (JSON, CSV, XLSX, Parquet) into the warehouse",
+                       description="Validate and store dossier exports; rejected rows go to <warehouse dir>/"
+                                   "quarantine/. Re-ingesting the same file changes nothing.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--source", default=None,
+                   help="source map name under params/sources/ (dvcqg_json, motcua_hd) or parquet; "
+                        "default: by extension and header row")
+    p.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="wait this long for another running ingest (default 30)")
+    add_common(p)
+    return p
+
+
+def run(args) -> int:
+    from ..ingest import ingest_files
+
+    ingest_files(args.files, source=args.source, warehouse=args.warehouse, units=args.units,
+                 progress=False, lock_timeout=args.lock_timeout, echo=print)
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,254 @@
+"""Ingest one or more export files into the warehouse (see the package docstring for the rules)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from .. import warehouse as wh
+from ..errors import InputError, TthcError
+from ..schema import DOSSIER_COLUMNS, META_COLUMNS
+from .readers import detect_source, read_chunks
+from .sources import PARQUET, SourceMap, load_all_sources
+from .validate import REASONS, validate_chunk
+
+CHUNK_ROWS = 100_000
+PROGRESS_MIN_ROWS = 200_000  # a progress bar appears on a TTY once a file passes this many rows
+QUARANTINE_COLUMNS = ("file", "row", "column", "reason_code", "reason", "value")
+
+
+@dataclass
+class IngestResult:
+    """What happened to one file. rows_read = rows_stored + rows_quarantined;
+    rows_stored = rows_new + rows_replaced + rows_unchanged + rows_older."""
+
+    file: str
+    source: str | None = None
+    sha256: str | None = None
+    ingest_id: int | None = None
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_quarantined: int = 0
+    rows_new: int = 0
+    rows_replaced: int = 0
+    rows_unchanged: int = 0
+    rows_older: int = 0
+    quarantine_path: Path | None = None
+    already_ingested: bool = False
+    reasons: dict[str, int] = field(default_factory=dict)  # reason_code → quarantine lines
+
+    def summary(self) -> str:
+        if self.already_ingested:
+            return f"{self.file}: already ingested (same content, sha256 {self.sha256[:12]}…); nothing changed"
+        s = (f"{self.file}: read {self.rows_read}, stored {self.rows_stored} (new {self.rows_new}, "
+             f"replaced {self.rows_replaced}, unchanged {self.rows_unchanged}")
+        s += f", older kept {self.rows_older})" if self.rows_older else ")"
+        s += f", quarantined {self.rows_quarantined}"
+        if self.quarantine_path:
+            s += f" → {self.quarantine_path}"
+        return s
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def quarantine_dir_for(warehouse: Path) -> Path:
+    return warehouse.parent / "quarantine"
+
+
+class _Quarantine:
+    """Quarantine lines for one file, streamed to a temporary CSV renamed into place on commit."""
+
+    def __init__(self, final: Path, file_label: str):
+        self.final, self.tmp, self.label = final, final.with_suffix(".csv.part"), file_label
+        self.f = None
+        self.lines = 0
+        self.reasons: dict[str, int] = {}
+
+    def write(self, problems: pd.DataFrame) -> None:
+        if problems.empty:
+            return
+        if self.f is None:
+            self.final.parent.mkdir(parents=True, exist_ok=True)
+            self.f = self.tmp.open("w", encoding="utf-8-sig", newline="")
+            self.w = csv.writer(self.f)
+            self.w.writerow(QUARANTINE_COLUMNS)
+        problems = problems.sort_values("row", kind="stable")
+        for r in problems.itertuples(index=False):
+            self.w.writerow((self.label, r.row, r.column, r.reason_code, REASONS[r.reason_code], r.value))
+            self.reasons[r.reason_code] = self.reasons.get(r.reason_code, 0) + 1
+        self.lines += len(problems)
+
+    def commit(self) -> Path | None:
+        if self.f is None:
+            return None
+        self.f.close()
+        os.replace(self.tmp, self.final)
+        return self.final
+
+    def discard(self) -> None:
+        if self.f is not None:
+            self.f.close()
+            self.tmp.unlink(missing_ok=True)
+
+
+_ALL = [*DOSSIER_COLUMNS, *META_COLUMNS]
+
+
+def _arrow_chunk(clean: pd.DataFrame, meta: dict):
+    import pyarrow as pa
+
+    types = {"VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us"), "TINYINT": pa.int8(),
+             "SMALLINT": pa.int16(), "BOOLEAN": pa.bool_(), "BIGINT": pa.int64()}
+    arrays = []
+    for c in _ALL:
+        t = types[{**DOSSIER_COLUMNS, **META_COLUMNS}[c]]
+        if c in clean:
+            arrays.append(pa.array(clean[c], type=t, from_pandas=True))
+        else:
+            arrays.append(pa.array([meta[c]] * len(clean), type=t))
+    return pa.Table.from_arrays(arrays, names=_ALL)
+
+
+def _ingest_one(con, path: Path, sm: SourceMap, units: set[str], sha: str, ingest_id: int, qdir: Path,
+                progress: bool) -> IngestResult:
+    res = IngestResult(file=str(path), source=sm.name, sha256=sha, ingest_id=ingest_id)
+    q = _Quarantine(qdir / f"{ingest_id:05d}-{path.stem}.csv", str(path))
+    meta = {"nguon": sm.name, "tep_nguon": path.name, "file_hash": sha, "ingest_id": ingest_id}
+    bar = None
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE stg AS SELECT * FROM dossiers LIMIT 0")
+        bad_rows = 0
+        for raw in read_chunks(path, sm, CHUNK_ROWS):
+            clean, problems = validate_chunk(raw, sm, units)
+            res.rows_read += len(raw)
+            bad_rows += len(raw) - len(clean)
+            q.write(problems)
+            if len(clean):
+                tbl = _arrow_chunk(clean, meta)  # noqa: F841 (scanned by DuckDB by name)
+                con.execute("INSERT INTO stg SELECT * FROM tbl")
+            if bar is None and (progress or (sys.stderr.isatty() and res.rows_read >= PROGRESS_MIN_ROWS)):
+                from tqdm import tqdm
+
+                bar = tqdm(desc=path.name, unit=" rows", file=sys.stderr, initial=res.rows_read)
+            elif bar is not None:
+                bar.update(len(raw))
+        # duplicates within the file: identical copies count once, conflicting copies are all quarantined
+        cols = ", ".join(DOSSIER_COLUMNS)
+        dups = con.execute(f"""
+            WITH h AS (SELECT ma_ho_so, dong_nguon, hash({cols}) AS h FROM stg),
+                 g AS (SELECT ma_ho_so, count(DISTINCT h) AS nh, min(dong_nguon) AS first
+                       FROM h GROUP BY ma_ho_so HAVING count(*) > 1)
+            SELECT h.dong_nguon, h.ma_ho_so, CASE WHEN g.nh > 1 THEN 'duplicate_conflict' ELSE 'duplicate' END
+            FROM h JOIN g USING (ma_ho_so)
+            WHERE g.nh > 1 OR h.dong_nguon <> g.first ORDER BY h.dong_nguon""").fetchall()
+        if dups:
+            q.write(pd.DataFrame({"row": [d[0] for d in dups], "column": "ma_ho_so",
+                                  "reason_code": [d[2] for d in dups], "value": [d[1] for d in dups]}))
+            bad_rows += len(dups)
+            dup_rows = pd.DataFrame({"dong_nguon": [d[0] for d in dups]})  # noqa: F841
+            con.execute("DELETE FROM stg WHERE dong_nguon IN (SELECT dong_nguon FROM dup_rows)")
+        res.rows_quarantined = bad_rows
+        same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM d.{c}" for c in DOSSIER_COLUMNS)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE cls AS
+            SELECT s.ma_ho_so, CASE WHEN d.ma_ho_so IS NULL THEN 'new' WHEN {same} THEN 'unchanged'
+                                    WHEN s.phien_ban >= d.phien_ban THEN 'replaced' ELSE 'older' END AS k
+            FROM stg s LEFT JOIN dossiers d ON s.ma_ho_so = d.ma_ho_so""")
+        counts = dict(con.execute("SELECT k, count(*) FROM cls GROUP BY k").fetchall())
+        res.rows_new, res.rows_replaced = counts.get("new", 0), counts.get("replaced", 0)
+        res.rows_unchanged, res.rows_older = counts.get("unchanged", 0), counts.get("older", 0)
+        res.rows_stored = sum(counts.values())
+        if res.rows_replaced:
+            sets = ", ".join(f"{c} = excluded.{c}" for c in _ALL if c != "ma_ho_so")
+            con.execute(f"""INSERT INTO dossiers SELECT s.* FROM stg s JOIN cls USING (ma_ho_so)
+                            WHERE cls.k = 'replaced' ON CONFLICT (ma_ho_so) DO UPDATE SET {sets}""")
+        if res.rows_new:
+            con.execute("INSERT INTO dossiers SELECT s.* FROM stg s JOIN cls USING (ma_ho_so) WHERE cls.k = 'new'")
+        assert res.rows_read == res.rows_stored + res.rows_quarantined, "row accounting broken"
+        res.reasons = dict(q.reasons)
+        qpath = q.final if q.f is not None else None
+        _log(con, res, "ok", qpath, None)
+        con.execute("DROP TABLE stg")
+        con.execute("DROP TABLE cls")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        q.discard()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    res.quarantine_path = q.commit()
+    return res
+
+
+_STARTED: dict[int, datetime] = {}
+
+
+def _log(con, res: IngestResult, status: str, qpath: Path | None, message: str | None) -> None:
+    con.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [res.ingest_id, res.file, res.source, res.sha256, status, res.rows_read, res.rows_stored,
+                 res.rows_quarantined, res.rows_new, res.rows_replaced, res.rows_unchanged, res.rows_older,
+                 str(qpath) if qpath else None, message, _STARTED.get(res.ingest_id, datetime.now()),
+                 datetime.now()])
+
+
+def ingest_files(paths, source: str | None = None, warehouse=None, units=None, progress: bool = False,
+                 lock_timeout: float = 30.0, echo=None) -> list[IngestResult]:
+    """Ingest ``paths`` (each in its own transaction) into the warehouse; returns one IngestResult per file.
+
+    ``units`` is a registry path or a loaded :class:`tthc.units.Registry`. ``echo`` (e.g. ``print``) receives the
+    one-line summary of each file as soon as it is done. A file that cannot be read raises InputError after the
+    files before it have been committed; the failure is recorded in ``ingest_log``."""
+    from ..units import Registry, load_registry
+
+    reg = units if isinstance(units, Registry) else load_registry(units)
+    codes = set(reg.units)
+    maps = load_all_sources()
+    wpath = wh.warehouse_path(warehouse)
+    qdir = quarantine_dir_for(wpath)
+    results: list[IngestResult] = []
+    paths = [Path(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
+    for p in paths:
+        if not p.is_file():
+            raise InputError(f"{p}: file not found")
+    with wh.write_lock(wpath, lock_timeout):
+        con = wh.connect(wpath)
+        try:
+            for p in paths:
+                sha = file_sha256(p)
+                done = con.execute("SELECT ingest_id FROM ingest_log WHERE sha256 = ? AND status = 'ok' LIMIT 1",
+                                   [sha]).fetchone()
+                if done:
+                    res = IngestResult(file=str(p), sha256=sha, ingest_id=done[0], already_ingested=True)
+                else:
+                    ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchone()[0]
+                    _STARTED[ingest_id] = datetime.now()
+                    sm = None
+                    try:
+                        sm = PARQUET if source == "parquet" else detect_source(p, maps, source)
+                        res = _ingest_one(con, p, sm, codes, sha, ingest_id, qdir, progress)
+                    except TthcError as e:
+                        fail = IngestResult(file=str(p), source=sm.name if sm else source, sha256=sha,
+                                            ingest_id=ingest_id)
+                        _log(con, fail, "error", None, str(e))
+                        raise
+                results.append(res)
+                if echo:
+                    echo(res.summary())
+        finally:
+            con.close()
+    return results

@@ -1,0 +1,433 @@
+"""Readers: one export file → chunks of raw records under canonical names, with their source row numbers.
+
+Every reader streams (bounded memory) and yields ``pandas.DataFrame`` chunks holding the mapped canonical columns
+(raw values, not yet parsed), ``_row`` (the record's number as a person would count it: the spreadsheet row for
+CSV/XLSX, the line for JSON Lines, the 1-based record index for a JSON array or Parquet) and ``_err`` (a record-level
+problem, e.g. a JSON item that is not an object). Personal fields are never copied out of the source: only mapped
+columns are kept.
+
+A file that cannot be read at all raises :class:`tthc.errors.InputError` naming the file and the fix.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..schema import DOSSIER_COLUMNS
+from .sources import PARQUET, SourceMap, norm_key
+
+HEADER_SCAN_ROWS = 50
+JSON_EXT = (".json", ".jsonl", ".ndjson")
+CSV_EXT = (".csv", ".txt")
+XLSX_EXT = (".xlsx", ".xlsm")
+PARQUET_EXT = (".parquet", ".pq")
+_BLOCK = 1 << 16
+
+
+def _frame(records: list[dict], rows: list[int], errs: list[str | None], cols: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame.from_records(records, columns=cols) if records else pd.DataFrame(columns=cols)
+    df = df.astype(object)
+    df["_row"] = rows
+    df["_err"] = errs
+    return df
+
+
+# ---------------------------------------------------------------- detection
+def detect_source(path: Path, maps: dict[str, SourceMap], name: str | None = None) -> SourceMap:
+    """The map for ``path``: ``name`` if given, else by extension (and, for CSV/XLSX, by the header row)."""
+    if name:
+        if name == "parquet":
+            return PARQUET
+        if name not in maps:
+            raise InputError(f"{path}: unknown --source {name!r}; known: {', '.join(sorted([*maps, 'parquet']))}")
+        return maps[name]
+    ext = path.suffix.lower()
+    if ext in PARQUET_EXT:
+        return PARQUET
+    if ext in JSON_EXT:
+        js = [m for m in maps.values() if m.format == "json"]
+        if not js:
+            raise InputError(f"{path}: no JSON source map under params/sources/")
+        return js[0]
+    if ext in CSV_EXT + XLSX_EXT:
+        tab = [m for m in maps.values() if m.format == "tabular"]
+        if not tab:
+            raise InputError(f"{path}: no CSV/XLSX source map under params/sources/")
+        if len(tab) == 1:
+            return tab[0]
+        rows = list(_peek_rows(path, HEADER_SCAN_ROWS, {norm_key(m.header_marker) for m in tab}))
+        best, score = None, 0
+        for m in tab:
+            nf = m.norm_fields
+            for _, cells in rows:
+                keys = {norm_key(c) for c in cells if c not in (None, "")}
+                if norm_key(m.header_marker) in keys:
+                    s = len(keys & set(nf))
+                    if s > score:
+                        best, score = m, s
+                    break
+        if best is None:
+            raise InputError(f"{path}: no header row of a known source found in the first {HEADER_SCAN_ROWS} rows; "
+                             f"expected a row containing one of: "
+                             f"{', '.join(repr(m.header_marker) for m in tab)}; or pass --source")
+        return best
+    raise InputError(f"{path}: unsupported file type {ext or '(none)'!r}; accepted: "
+                     f"{', '.join(JSON_EXT + CSV_EXT + XLSX_EXT + PARQUET_EXT)}")
+
+
+def _peek_rows(path: Path, n: int, markers: set[str]):
+    it = _xlsx_rows(path, markers) if path.suffix.lower() in XLSX_EXT else _csv_rows(path)[0]
+    for i, r in enumerate(it):
+        if i >= n:
+            break
+        yield r
+
+
+def read_chunks(path: Path, sm: SourceMap, chunk_rows: int = 100_000) -> Iterator[pd.DataFrame]:
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty (0 bytes); export it again")
+    if sm.format == "parquet":
+        return _read_parquet(path, chunk_rows)
+    if sm.format == "json":
+        return _read_json(path, sm, chunk_rows)
+    if path.suffix.lower() in XLSX_EXT:
+        return _read_tabular(path, sm, _xlsx_rows(path, {norm_key(sm.header_marker)}), chunk_rows)
+    rows, _ = _csv_rows(path)
+    return _read_tabular(path, sm, rows, chunk_rows)
+
+
+# ---------------------------------------------------------------- CSV / XLSX
+def _open_text(path: Path):
+    with path.open("rb") as f:
+        head = f.read(4)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return path.open(encoding="utf-16", newline="")
+    return path.open(encoding="utf-8-sig", newline="")  # BOM or not
+
+
+def _sniff_delimiter(path: Path) -> str:
+    try:
+        with _open_text(path) as f:
+            sample = f.read(_BLOCK)
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text; save the export as 'CSV UTF-8'") from None
+    lines = [ln for ln in sample.splitlines() if ln.strip()][:HEADER_SCAN_ROWS]
+    # the header row has the most separators; title rows above it have few or none
+    best = max(lines, key=lambda ln: max(ln.count(";"), ln.count(","), ln.count("\t")), default="")
+    counts = {d: best.count(d) for d in (";", ",", "\t")}
+    return max(counts, key=counts.get) if any(counts.values()) else ","
+
+
+def _csv_rows(path: Path):
+    delim = _sniff_delimiter(path)
+
+    def gen():
+        with _open_text(path) as f:
+            r = csv.reader(f, delimiter=delim)
+            start = 1
+            try:
+                for cells in r:
+                    yield start, cells
+                    start = r.line_num + 1  # spreadsheet row of the next record, multi-line cells included
+            except UnicodeDecodeError:
+                raise InputError(f"{path}: not UTF-8 text near line {start}; save the export as 'CSV UTF-8'") from None
+            except csv.Error as e:
+                raise InputError(f"{path}: line {start}: malformed CSV ({e}); check the quotes") from None
+    return gen(), delim
+
+
+def _xlsx_rows(path: Path, markers: set[str]):
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many types for a non-workbook
+        raise InputError(f"{path}: cannot open as an Excel workbook ({type(e).__name__}); save it as .xlsx") from None
+    try:
+        ws = _pick_sheet(wb, markers)
+        for i, cells in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield i, list(cells)
+    finally:
+        wb.close()
+
+
+def _pick_sheet(wb, markers: set[str]):
+    # the first sheet whose first rows hold a known header marker; else the first sheet
+    for ws in wb.worksheets:
+        for i, cells in enumerate(ws.iter_rows(values_only=True)):
+            if i >= HEADER_SCAN_ROWS:
+                break
+            if any(c is not None and norm_key(c) in markers for c in cells):
+                return ws
+    return wb.worksheets[0]
+
+
+def _read_tabular(path: Path, sm: SourceMap, rows, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    marker = norm_key(sm.header_marker)
+    nf = sm.norm_fields
+    header = None
+    for n, cells in rows:
+        if n > HEADER_SCAN_ROWS and header is None:
+            break
+        if any(c is not None and norm_key(c) == marker for c in cells):
+            header = (n, cells)
+            break
+    if header is None:
+        raise InputError(f"{path}: no header row found: none of the first {HEADER_SCAN_ROWS} rows has a cell "
+                         f"{sm.header_marker!r} (source map {sm.name}). Expected headers: "
+                         f"{', '.join(repr(k) for k in sm.fields)}")
+    hrow, hcells = header
+    pos: dict[int, str] = {}
+    for j, c in enumerate(hcells):
+        canon = nf.get(norm_key(c)) if c is not None else None
+        if canon and canon not in pos.values():
+            pos[j] = canon
+    missing = [k for k, v in sm.fields.items() if v in ("ma_ho_so", "ma_tthc", "ma_linh_vuc", "ngay_tiep_nhan",
+                                                          "trang_thai") and v not in pos.values()]
+    if missing:
+        found = [str(c) for c in hcells if c not in (None, "")]
+        raise InputError(f"{path}: row {hrow}: header lacks required column(s) {', '.join(map(repr, missing))}; "
+                         f"found {', '.join(map(repr, found))}. Rename the columns as in {sm.path}")
+    cols = list(pos.values())
+    idx = list(pos)
+    recs: list[list] = []
+    nums: list[int] = []
+    for n, cells in rows:
+        if not any(c not in (None, "") and not (isinstance(c, str) and not c.strip()) for c in cells):
+            continue  # blank line: not a record
+        recs.append([cells[j] if j < len(cells) else None for j in idx])
+        nums.append(n)
+        if len(recs) >= chunk_rows:
+            yield _tab_frame(recs, nums, cols)
+            recs, nums = [], []
+    if recs:
+        yield _tab_frame(recs, nums, cols)
+
+
+def _tab_frame(recs, nums, cols) -> pd.DataFrame:
+    df = pd.DataFrame(recs, columns=cols, dtype=object)
+    df["_row"] = nums
+    df["_err"] = None
+    return df
+
+
+# ---------------------------------------------------------------- JSON
+def _first_char(path: Path) -> str:
+    with path.open(encoding="utf-8-sig") as f:
+        while True:
+            block = f.read(4096)
+            if not block:
+                return ""
+            s = block.lstrip()
+            if s:
+                return s[0]
+
+
+def _iter_array(f, path: Path, pos_after_bracket: str) -> Iterator[object]:
+    """Items of a JSON array, streamed: ``pos_after_bracket`` is the text right after '['."""
+    dec = json.JSONDecoder()
+    buf, pos, eof, n = pos_after_bracket, 0, False, 0
+    ws = re.compile(r"[\s,]*")
+    while True:
+        pos = ws.match(buf, pos).end()
+        if pos >= len(buf) - 1 and not eof:
+            more = f.read(_BLOCK)
+            eof = not more
+            buf, pos = buf[pos:] + more, 0
+            continue
+        if pos < len(buf) and buf[pos] == "]":
+            return
+        if pos >= len(buf):
+            raise InputError(f"{path}: the JSON array is not closed (truncated file?) after record {n}")
+        try:
+            obj, end = dec.raw_decode(buf, pos)
+        except json.JSONDecodeError as e:
+            if eof:
+                raise InputError(f"{path}: malformed JSON in record {n + 1} ({e.msg}); fix or export again") from None
+            more = f.read(_BLOCK)
+            eof = not more
+            buf, pos = buf[pos:] + more, 0
+            continue
+        n += 1
+        yield obj
+        pos = end
+        if pos > _BLOCK:
+            buf, pos = buf[pos:], 0
+
+
+def _json_items(path: Path) -> Iterator[tuple[int, object]]:
+    """(record number, item) for a JSON array, {"data": [...]} or JSON Lines."""
+    first = _first_char(path)
+    if first == "[":
+        with path.open(encoding="utf-8-sig") as f:
+            head = f.read(_BLOCK)
+            i = head.index("[")
+            yield from enumerate(_iter_array(f, path, head[i + 1:]), start=1)
+        return
+    if first != "{":
+        raise InputError(f"{path}: not JSON: expected a JSON array '[...]', an object {{\"data\": [...]}} or "
+                         f"JSON Lines (one object per line)")
+    with path.open(encoding="utf-8-sig") as f:
+        head = f.read(_BLOCK)
+        m = re.match(r'\s*\{\s*"data"\s*:\s*\[', head)
+        if m:
+            yield from enumerate(_iter_array(f, path, head[m.end():]), start=1)
+            return
+    # JSON Lines, or a whole object that is not one per line
+    with path.open(encoding="utf-8-sig") as f:
+        first_line = None
+        for ln, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                if first_line is None:
+                    break  # not JSON Lines: fall back to reading the whole document
+                raise InputError(f"{path}: line {ln}: malformed JSON ({e.msg}); each line must be one object") \
+                    from None
+            first_line = first_line or ln
+            yield ln, obj
+        else:
+            return
+    try:
+        with path.open(encoding="utf-8-sig") as f:
+            doc = json.load(f)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}: malformed JSON at line {e.lineno}, column {e.colno} ({e.msg})") from None
+    if isinstance(doc, dict) and isinstance(doc.get("data"), list):
+        yield from enumerate(doc["data"], start=1)
+    else:
+        raise InputError(f"{path}: a JSON object must hold the dossiers as a list under \"data\"")
+
+
+def _get(d: dict, lower: dict[str, str], names) -> tuple[bool, object]:
+    for nm in names:
+        k = lower.get(nm.lower())
+        if k is not None:
+            return True, d[k]
+    return False, None
+
+
+def _truthy(v) -> bool:
+    if isinstance(v, str):
+        return v.strip().casefold() in ("true", "1", "có", "co", "yes", "x")
+    return bool(v) and v == v
+
+
+def _num(v) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def flatten_dvcqg(obj: dict, sm: SourceMap, fields: dict[str, str]) -> dict:
+    """One DVCQG object → raw canonical values (nested lists reduced per spec §3; rules in the map's comments)."""
+    lower = {k.lower(): k for k in obj}
+    out: dict = {}
+    for lk, canon in fields.items():
+        k = lower.get(lk)
+        if k is not None:
+            out[canon] = obj[k]
+    nz = sm.nested
+    has, tl = _get(obj, lower, nz["tai_lieu_nop"])
+    flag = out.get("tai_su_dung")
+    reuse = None if flag is None else _truthy(flag)
+    if has and tl is not None:
+        items = [x for x in (tl if isinstance(tl, list) else [tl]) if isinstance(x, dict)]
+        comp = []
+        for x in items:
+            xl = {k.lower(): k for k in x}
+            hb, bb = _get(x, xl, nz["bat_buoc"])
+            comp.append((x, xl, (not hb) or bb is None or _truthy(bb)))
+        req = [c for c in comp if c[2]] or comp
+        out["so_hoa_ho_so"] = bool(req) and all(_truthy(_get(x, xl, nz["duoc_so_hoa"])[1]) for x, xl, _ in req)
+        kho = any(_truthy(_get(x, xl, nz["duoc_lay_tu_kho"])[1]) for x, xl, _ in comp)
+        tsd = any(_truthy(_get(x, xl, nz["duoc_tai_su_dung"])[1]) for x, xl, _ in comp)
+        out["tu_kho_du_lieu"] = kho
+        reuse = bool(reuse) or kho or tsd
+    out["tai_su_dung"] = reuse
+    has, kq = _get(obj, lower, nz["giay_to_ket_qua"])
+    if has and kq is not None:
+        out["ket_qua_dien_tu"] = any(
+            isinstance(x, dict) and str(_get(x, {k.lower(): k for k in x}, nz["duong_dan_ket_qua"])[1] or "").strip()
+            for x in (kq if isinstance(kq, list) else [kq]))
+    has, lp = _get(obj, lower, nz["le_phi"])
+    if has and lp is not None:
+        out["co_phi"] = any(isinstance(x, dict) and _num(_get(x, {k.lower(): k for k in x}, nz["gia"])[1]) > 0
+                            for x in (lp if isinstance(lp, list) else [lp]))
+    has, bs = _get(obj, lower, nz["ho_so_bo_sung"])
+    if has and bs is not None:
+        bs = [x for x in (bs if isinstance(bs, list) else [bs]) if isinstance(x, dict)]
+        out["so_lan_bo_sung"] = len(bs)
+        if bs:
+            xl = {k.lower(): k for k in bs[0]}
+            out["ngay_yeu_cau_bo_sung"] = _get(bs[0], xl, nz["ngay_yeu_cau_bo_sung"])[1]
+            out["ngay_hoan_thanh_bo_sung"] = _get(bs[0], xl, nz["ngay_hoan_thanh_bo_sung"])[1]
+    has, dg = _get(obj, lower, nz["danh_gia"])
+    if has:
+        if isinstance(dg, list):
+            dg = [x for x in dg if isinstance(x, dict)]
+            dg = dg[-1] if dg else None
+        out["co_danh_gia"] = isinstance(dg, dict)
+        if isinstance(dg, dict):
+            out["muc_hai_long"] = _get(dg, {k.lower(): k for k in dg}, nz["muc_do"])[1]
+    return out
+
+
+def _read_json(path: Path, sm: SourceMap, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    fields = {k.lower(): v for k, v in sm.fields.items()}
+    cols = list(DOSSIER_COLUMNS)
+    recs, nums, errs = [], [], []
+    seen = False
+    try:
+        for n, obj in _json_items(path):
+            seen = True
+            if isinstance(obj, dict):
+                recs.append(flatten_dvcqg(obj, sm, fields))
+                errs.append(None)
+            else:
+                recs.append({})
+                errs.append(f"record is a {type(obj).__name__}, not an object")
+            nums.append(n)
+            if len(recs) >= chunk_rows:
+                yield _frame(recs, nums, errs, cols)
+                recs, nums, errs = [], [], []
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text; save the JSON as UTF-8") from None
+    if not seen:
+        raise InputError(f"{path}: the JSON holds no dossier records")
+    if recs:
+        yield _frame(recs, nums, errs, cols)
+
+
+# ---------------------------------------------------------------- Parquet
+def _read_parquet(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as e:
+        raise InputError(f"{path}: not a Parquet file ({type(e).__name__}: {e})") from None
+    names = set(pf.schema_arrow.names)
+    cols = [c for c in DOSSIER_COLUMNS if c in names]
+    if "ma_ho_so" not in cols:
+        raise InputError(f"{path}: Parquet input must use canonical column names (tthc.schema.DOSSIER_COLUMNS); "
+                         f"found {', '.join(sorted(names)[:20])}")
+    start = 1
+    for batch in pf.iter_batches(batch_size=chunk_rows, columns=cols):
+        df = batch.to_pandas()
+        n = len(df)
+        df["_row"] = range(start, start + n)
+        df["_err"] = None
+        start += n
+        yield df

@@ -1,0 +1,257 @@
+"""Parse raw values into the canonical record and validate every row (vectorised, one chunk at a time).
+
+Each problem found becomes one quarantine line (row, column, reason_code, value); a row with at least one problem is
+quarantined as a whole. Reason codes are stable (tests and reports rely on them); :data:`REASONS` gives the
+Vietnamese / English message for each.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from ..schema import DOSSIER_COLUMNS, REQUIRED
+from .sources import SourceMap, norm_key
+
+MAX_TEXT = 1000  # characters; longer text fields are quarantined (a code or a name is never that long)
+VALUE_SHOWN = 80  # offending value is truncated to this many characters in the quarantine file
+
+REASONS: dict[str, str] = {
+    "missing_required": "Thiếu trường bắt buộc / missing required field",
+    "bad_date": "Ngày không đọc được hoặc không tồn tại / unparseable or impossible date",
+    "end_before_received": "Ngày trước ngày tiếp nhận / date before ngay_tiep_nhan (end before received)",
+    "supplement_end_before_start": "Ngày hoàn thành bổ sung trước ngày yêu cầu / supplement completed before requested",
+    "unknown_status": "Trạng thái không hợp lệ / unknown status code or word (1–10)",
+    "unknown_channel": "Kênh nộp không hợp lệ / unknown channel (1 trực tiếp, 2 trực tuyến, 3 bưu chính)",
+    "bad_value": "Giá trị không có trong bảng mã / value not in the code table",
+    "bad_boolean": "Giá trị có/không không hợp lệ / not a yes/no value",
+    "bad_number": "Số không hợp lệ hoặc ngoài phạm vi / not a valid number or out of range",
+    "unknown_unit": "Mã đơn vị không có trong danh mục / unit code not in the unit registry",
+    "text_too_long": f"Nội dung quá dài / text longer than {MAX_TEXT} characters",
+    "formula": "Nội dung dạng công thức / formula-like text (=, +, -, @)",
+    "html": "Nội dung chứa HTML / HTML markup in a text field",
+    "bad_record": "Bản ghi không hợp lệ / record is not an object",
+    "duplicate": "Mã hồ sơ trùng lặp (bản sao giống hệt) / duplicate ma_ho_so, identical copy",
+    "duplicate_conflict": "Mã hồ sơ trùng lặp với nội dung khác nhau / duplicate ma_ho_so with conflicting content",
+}
+
+TEXT_COLUMNS = [c for c, t in DOSSIER_COLUMNS.items() if t == "VARCHAR" and c != "ma_don_vi"]
+DATE_COLUMNS = [c for c, t in DOSSIER_COLUMNS.items() if t == "TIMESTAMP"]
+BOOL_COLUMNS = [c for c, t in DOSSIER_COLUMNS.items() if t == "BOOLEAN"]
+# coded integer columns: (lowest, highest, reason code when unknown/out of range)
+CODED = {"kenh": (1, 3, "unknown_channel"), "trang_thai": (1, 10, "unknown_status"),
+         "thanh_toan_truc_tuyen": (0, 2, "bad_value"), "muc_hai_long": (1, 3, "bad_value"),
+         "so_lan_bo_sung": (0, 999, "bad_number"), "thoi_han_gq": (0, 3650, "bad_number")}
+END_COLUMNS = ("ngay_hen_tra", "ngay_ket_thuc_xu_ly", "ngay_tra")
+BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False, "có": True,
+              "không": False, "co": True, "khong": False, "x": True, "đúng": True, "sai": False}
+
+_FORMULA = re.compile(r"^\s*(?:=|[+\-@]\s*[A-Za-z_][\w.]*\s*[(!|]|[+\-@]\s*\w*\|)")
+_HTML = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?\s*>|<\s*script|javascript\s*:", re.I)
+_DMY = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+
+
+def _text_of(v):
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (datetime, date)):
+        return v.isoformat()
+    return str(v)
+
+
+def as_text(s: pd.Series) -> pd.Series:
+    """Values as stripped strings, blanks → missing."""
+    if not pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
+        s = s.map(_text_of)
+    s = s.astype("str").str.strip()
+    return s.mask(s == "")
+
+
+def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(timestamps, bad mask). Accepts yyyyMMddHHmmss, yyyyMMdd, ISO 8601 (an offset is converted to
+    Asia/Ho_Chi_Minh) and dd/mm/yyyy[ HH:MM[:SS]] (also with '-' or '.'); all local time, returned naive."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        out = s.dt.tz_convert("Asia/Ho_Chi_Minh").dt.tz_localize(None) if s.dt.tz is not None else s
+        return out.astype("datetime64[us]"), pd.Series(False, index=s.index)
+    t = as_text(s)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    ok = t.notna()
+    if ok.any():
+        m14 = ok & t.str.fullmatch(r"\d{14}").fillna(False).astype(bool)
+        m8 = ok & t.str.fullmatch(r"\d{8}").fillna(False).astype(bool)
+        if m14.any():
+            out[m14] = pd.to_datetime(t[m14], format="%Y%m%d%H%M%S", errors="coerce")
+        if m8.any():
+            out[m8] = pd.to_datetime(t[m8], format="%Y%m%d", errors="coerce")
+        rest = ok & ~m14 & ~m8
+        if rest.any():
+            parts = t[rest].str.extract(_DMY)
+            dmy = parts[0].notna()
+            if dmy.any():
+                p = parts[dmy].fillna("0").astype("int64")
+                out[dmy[dmy].index] = pd.to_datetime(
+                    pd.DataFrame({"year": p[2], "month": p[1], "day": p[0], "hour": p[3], "minute": p[4],
+                                  "second": p[5]}), errors="coerce")
+            iso = rest.copy()
+            iso[dmy[dmy].index] = False
+            if iso.any():
+                ti = t[iso]
+                tz = ti.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).fillna(False).astype(bool)
+                if (~tz).any():
+                    out[ti[~tz].index] = pd.to_datetime(ti[~tz], format="ISO8601", errors="coerce")
+                if tz.any():
+                    u = pd.to_datetime(ti[tz], format="ISO8601", errors="coerce", utc=True)
+                    out[ti[tz].index] = u.dt.tz_convert("Asia/Ho_Chi_Minh").dt.tz_localize(None)
+        yr = out.dt.year
+        out = out.mask((yr < 1900) | (yr > 2100))
+    return out, ok & out.isna()
+
+
+def _lookup_factory(table: dict | None, blank_is_empty: bool, words: dict | None = None):
+    def lookup(v):
+        """→ (value, bad)"""
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+            if blank_is_empty and table is not None and "" in table:
+                return table[""], False
+            return None, False
+        if isinstance(v, (bool, np.bool_)):
+            return (bool(v), False) if words is not None else (None, True)
+        if isinstance(v, (int, np.integer)):
+            return int(v), False
+        if isinstance(v, (float, np.floating)):
+            return (int(v), False) if float(v).is_integer() else (None, True)
+        k = norm_key(v)
+        if table is not None and k in table:
+            return table[k], False
+        if words is not None and k in words:
+            return words[k], False
+        if k == "" :
+            return (table[""], False) if (blank_is_empty and table and "" in table) else (None, False)
+        if re.fullmatch(r"[+-]?\d+(?:\.0+)?", k):
+            return int(float(k)), False
+        return None, True
+    return lookup
+
+
+def _map_unique(s: pd.Series, lookup) -> tuple[pd.Series, pd.Series]:
+    s = s.astype(object)
+    try:
+        uniq = pd.unique(s)
+    except TypeError:  # unhashable (a list/dict where a scalar belongs)
+        s = s.map(lambda v: repr(v) if isinstance(v, (list, dict)) else v)
+        uniq = pd.unique(s)
+    table = {}
+    for u in uniq:
+        table[u if u == u else None] = lookup(u)
+    keyed = s.where(s.notna(), None)
+    val = keyed.map(lambda v: table[v][0] if v in table else lookup(v)[0])
+    bad = keyed.map(lambda v: table[v][1] if v in table else lookup(v)[1]).astype(bool)
+    return val, bad
+
+
+def _shown(v) -> str:
+    t = _text_of(v)
+    if t is None:
+        return ""
+    t = t if len(t) <= VALUE_SHOWN else t[:VALUE_SHOWN] + "…"
+    # the quarantine CSV is opened in spreadsheets: never let a value become a live formula there
+    return "'" + t if t[:1] in "=+-@" else t
+
+
+def validate_chunk(raw: pd.DataFrame, sm: SourceMap, unit_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """raw canonical chunk → (clean typed rows with DOSSIER_COLUMNS + dong_nguon + phien_ban, problems).
+
+    ``problems`` has columns row, column, reason_code, value (one line per problem)."""
+    idx = raw.index
+    rows = raw["_row"]
+    probs: list[pd.DataFrame] = []
+
+    def flag(mask: pd.Series, column: str, code: str, values: pd.Series | None = None):
+        mask = mask.fillna(False).astype(bool)
+        if mask.any():
+            v = (values if values is not None else raw.get(column, pd.Series(None, index=idx)))[mask]
+            probs.append(pd.DataFrame({"row": rows[mask].to_numpy(), "column": column, "reason_code": code,
+                                       "value": [_shown(x) for x in v]}))
+
+    out = pd.DataFrame(index=idx)
+    none = pd.Series(None, index=idx, dtype=object)
+    tabular = sm.format == "tabular"
+    if "_err" in raw:
+        flag(raw["_err"].notna(), "", "bad_record", raw["_err"])
+    for c in TEXT_COLUMNS:
+        t = as_text(raw[c]) if c in raw else pd.Series(None, index=idx, dtype="str")
+        out[c] = t
+        if t.notna().any():
+            flag(t.str.len() > MAX_TEXT, c, "text_too_long", t)
+            flag(t.str.contains(_FORMULA, regex=True), c, "formula", t)
+            flag(t.str.contains(_HTML, regex=True), c, "html", t)
+    for c in DATE_COLUMNS:
+        if c in raw:
+            out[c], bad = parse_dates(raw[c])
+            flag(bad, c, "bad_date")
+        else:
+            out[c] = pd.Series(pd.NaT, index=idx, dtype="datetime64[us]")
+    for c, (lo, hi, code) in CODED.items():
+        if c not in raw:
+            out[c] = pd.array([pd.NA] * len(idx), dtype="Int16")
+            continue
+        s = raw[c]
+        if pd.api.types.is_integer_dtype(s.dtype):
+            val, bad = s.astype("Int64"), pd.Series(False, index=idx)
+        else:
+            val, bad = _map_unique(s, _lookup_factory(sm.values.get(c), tabular))
+            val = pd.array(val.tolist(), dtype="Int64")
+            val = pd.Series(val, index=idx)
+        rng = val.notna() & ((val < lo) | (val > hi))
+        flag(bad | rng.fillna(False).astype(bool), c, code, s)
+        out[c] = val.mask(bad | rng).astype("Int16")
+    for c in BOOL_COLUMNS:
+        if c not in raw:
+            out[c] = pd.array([pd.NA] * len(idx), dtype="boolean")
+            continue
+        s = raw[c]
+        if pd.api.types.is_bool_dtype(s.dtype):
+            out[c] = s.astype("boolean")
+            continue
+        val, bad = _map_unique(s, _lookup_factory(sm.values.get("boolean"), tabular, BOOL_WORDS))
+        ints = val.map(lambda v: v not in (None, True, False, 0, 1))
+        bad = bad | ints.astype(bool)
+        flag(bad, c, "bad_boolean", s)
+        out[c] = pd.Series(pd.array([None if b else (None if v is None else bool(v)) for v, b in zip(val, bad)],
+                                    dtype="boolean"), index=idx)
+    for c, (src, not_null) in sm.derived.items():
+        if c not in raw:
+            out[c] = (out[src].notna() if not_null else out[src].isna()).astype("boolean")
+    # attribution (spec §2) and defaults (spec §3)
+    out["ma_don_vi"] = out["don_vi_xu_ly"].fillna(out["don_vi_tiep_nhan"])
+    for c in REQUIRED:
+        present = raw[c].map(_text_of).map(lambda t: t is not None and t.strip() != "") if c in raw else \
+            pd.Series(False, index=idx)
+        flag(~present, c, "missing_required", none)
+    flag(out["ma_don_vi"].isna(), "don_vi_xu_ly", "missing_required", none)
+    known = out["ma_don_vi"].isin(unit_codes)
+    flag(out["ma_don_vi"].notna() & ~known, "ma_don_vi", "unknown_unit", out["ma_don_vi"])
+    recv = out["ngay_tiep_nhan"].dt.normalize()
+    for c in END_COLUMNS:
+        flag(out[c].dt.normalize() < recv, c, "end_before_received", out[c])
+    flag(out["ngay_hoan_thanh_bo_sung"].dt.normalize() < out["ngay_yeu_cau_bo_sung"].dt.normalize(),
+         "ngay_hoan_thanh_bo_sung", "supplement_end_before_start", out["ngay_hoan_thanh_bo_sung"])
+    out["kenh"] = out["kenh"].fillna(1).astype("Int16")
+    out["so_lan_bo_sung"] = out["so_lan_bo_sung"].fillna(0).astype("Int16")
+    out["dong_nguon"] = rows.astype("int64")
+    out["phien_ban"] = out[DATE_COLUMNS].max(axis=1).astype("datetime64[us]")
+    problems = pd.concat(probs, ignore_index=True) if probs else \
+        pd.DataFrame({"row": pd.Series(dtype="int64"), "column": pd.Series(dtype="str"),
+                      "reason_code": pd.Series(dtype="str"), "value": pd.Series(dtype="str")})
+    bad_rows = set(problems["row"].tolist())
+    clean = out[~rows.isin(bad_rows)]
+    return clean[[*DOSSIER_COLUMNS, "dong_nguon", "phien_ban"]], problems

@@ -1,0 +1,121 @@
+"""The DuckDB warehouse: table ``dossiers`` (one row per ``ma_ho_so``, canonical record + provenance), table
+``ingest_log`` (one row per ingest attempt) and the optional ``catalogue``.
+
+Writers (``tthc ingest``) hold an exclusive lock file ``<warehouse>.lock`` (fcntl) for the whole run, so two ingests
+never interleave; readers open the database read-only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import config
+from .errors import InputError, TthcError
+from .schema import CATALOGUE_COLUMNS, DOSSIER_COLUMNS, dossiers_ddl
+
+INGEST_LOG_COLUMNS: dict[str, str] = {
+    "ingest_id": "BIGINT",
+    "file": "VARCHAR",
+    "source": "VARCHAR",
+    "sha256": "VARCHAR",            # content hash of the input file (idempotence key)
+    "status": "VARCHAR",            # ok | error
+    "rows_read": "BIGINT",
+    "rows_stored": "BIGINT",        # = new + replaced + unchanged + older
+    "rows_quarantined": "BIGINT",
+    "rows_new": "BIGINT",
+    "rows_replaced": "BIGINT",
+    "rows_unchanged": "BIGINT",     # identical content already in the warehouse
+    "rows_older": "BIGINT",         # the warehouse already held a newer version (phien_ban), kept
+    "quarantine_file": "VARCHAR",
+    "message": "VARCHAR",
+    "started": "TIMESTAMP",
+    "finished": "TIMESTAMP",
+}
+
+
+def ingest_log_ddl() -> str:
+    body = ",\n  ".join(f"{c} {t}" for c, t in INGEST_LOG_COLUMNS.items())
+    return f"CREATE TABLE IF NOT EXISTS ingest_log (\n  {body}\n)"
+
+
+def catalogue_ddl() -> str:
+    body = ",\n  ".join(f"{c} {t}" for c, t in CATALOGUE_COLUMNS.items())
+    return f"CREATE TABLE IF NOT EXISTS catalogue (\n  {body},\n  PRIMARY KEY (ma_tthc)\n)"
+
+
+def ensure_schema(con) -> None:
+    con.execute(dossiers_ddl())
+    con.execute(ingest_log_ddl())
+    con.execute(catalogue_ddl())
+
+
+def warehouse_path(path=None) -> Path:
+    return Path(path) if path else config.default_warehouse()
+
+
+def connect(path=None, read_only: bool = False):
+    """A DuckDB connection to the warehouse (default ``config.default_warehouse()``) with the schema ensured.
+
+    Read-only connections need an existing warehouse (InputError otherwise: run ``tthc ingest`` or ``make sample``)."""
+    import duckdb
+
+    p = warehouse_path(path)
+    if read_only:
+        if not p.is_file():
+            raise InputError(f"{p}: no warehouse yet; run `tthc ingest FILE...` (or `make sample`) first")
+        try:
+            return duckdb.connect(str(p), read_only=True)
+        except duckdb.IOException as e:
+            raise TthcError(f"{p}: cannot open the warehouse read-only ({e}); is an ingest running?") from None
+    p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(p))
+    except duckdb.IOException as e:
+        raise TthcError(f"{p}: cannot open the warehouse for writing ({e}); another process holds it") from None
+    ensure_schema(con)
+    return con
+
+
+@contextmanager
+def write_lock(path=None, timeout: float = 30.0):
+    """Exclusive lock ``<warehouse>.lock`` for writers; waits up to ``timeout`` seconds, then TthcError."""
+    p = warehouse_path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    lock = p.with_name(p.name + ".lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise TthcError(f"{p}: another ingest is running (lock {lock} held for {timeout:.0f} s); "
+                                    f"wait for it to finish and try again") from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield lock
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def content_hash(path=None) -> str:
+    """A stable hash of the ``dossiers`` content (canonical columns, order-independent; provenance excluded), for
+    run.json: two warehouses holding the same dossiers give the same hash whatever the ingest order.
+
+    Computed inside DuckDB from the MD5 of each row's text, so it is cheap on 10 million rows."""
+    con = connect(path, read_only=True)
+    try:
+        row = "concat_ws('|', " + ", ".join(f"coalesce(CAST({c} AS VARCHAR), '\\N')" for c in DOSSIER_COLUMNS) + ")"
+        n, hi, lo = con.execute(f"SELECT count(*), coalesce(sum(md5_number_upper({row})), 0), "
+                                f"coalesce(sum(md5_number_lower({row})), 0) FROM dossiers").fetchone()
+    finally:
+        con.close()
+    return hashlib.sha256(f"dossiers|{n}|{hi}|{lo}".encode()).hexdigest()
