@@ -1,0 +1,438 @@
+"""The indicator cube: every unit × period × window × indicator in one DuckDB pass (spec §6–§9).
+
+Counting happens once per (period, attributed unit, field) over the dossier × period range join; the result is
+rolled up to every ancestor through ``Registry.descendant_pairs()`` (a parent's figures = sum over its subtree,
+itself included), then turned into indicators, Biểu 06 rows and 766 scores with vectorised pandas. Output:
+``counts``, ``indicators``, ``bieu06``, ``index766`` DataFrames, written as Parquet with a ``meta.json`` stamp.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import config
+from ..periods import Period, parse_period, periods_covering, check_window
+from ..units import Registry, load_registry
+from ..workdays import WorkCalendar, load_calendar
+from . import index766 as i766
+from . import sql
+from .classify import connection, resolve_rules
+from .targets import (CHUA_DAT, DAT, INDICATORS, KHONG_DU_LIEU, Targets, gap, load_targets, pct_half_up,
+                      round_half_up, status)
+
+ENGINE_VERSION = "1"
+UNKNOWN_FIELD = ""  # ma_linh_vuc of the "unknown field" row of Biểu 06
+UNKNOWN_FIELD_NAME = "Lĩnh vực chưa xác định"
+TOTAL_FIELD = "TONG"
+
+# counter → SQL aggregate over tthc_cls (one row per period × counted dossier)
+COUNTERS: dict[str, str] = {
+    "n_tong": "count(*)",
+    "n_moi": "count(*) FILTER (NOT ky_truoc)",
+    "n_moi_truc_tuyen": "count(*) FILTER (NOT ky_truoc AND kenh = 2)",
+    "n_moi_truc_tiep": "count(*) FILTER (NOT ky_truoc AND (kenh IS NULL OR kenh <> 2))",
+    "n_ky_truoc": "count(*) FILTER (ky_truoc)",
+    "n_da_gq": "count(*) FILTER (da_giai_quyet)",
+    "n_truoc_han": "count(*) FILTER (da_giai_quyet AND tien_do = 'truoc_han')",
+    "n_dung_han": "count(*) FILTER (da_giai_quyet AND tien_do = 'dung_han')",
+    "n_qua_han_gq": "count(*) FILTER (da_giai_quyet AND tien_do = 'qua_han')",
+    "n_dang_gq": "count(*) FILTER (NOT da_giai_quyet)",
+    "n_trong_han": "count(*) FILTER (NOT da_giai_quyet AND tien_do = 'trong_han')",
+    "n_qua_han_dang": "count(*) FILTER (NOT da_giai_quyet AND tien_do = 'qua_han')",
+    "n_moi_co_phi": "count(*) FILTER (NOT ky_truoc AND co_phi)",
+    "n_moi_co_phi_tt": "count(*) FILTER (NOT ky_truoc AND co_phi AND tt_truc_tuyen)",
+    "n_moi_so_hoa": "count(*) FILTER (NOT ky_truoc AND so_hoa)",
+    "n_moi_tai_su_dung": "count(*) FILTER (NOT ky_truoc AND tai_su_dung)",
+    "n_moi_tu_kho": "count(*) FILTER (NOT ky_truoc AND tu_kho)",
+    "n_moi_truc_tuyen_kq": "count(*) FILTER (NOT ky_truoc AND kenh = 2 AND (NOT yeu_cau_giay OR kq_dien_tu))",
+    "n_gq_kq_dien_tu": "count(*) FILTER (da_giai_quyet AND kq_dien_tu)",
+    "n_gq_danh_gia": "count(*) FILTER (da_giai_quyet AND co_danh_gia)",
+    "n_qua_han_xin_loi": "count(*) FILTER (tien_do = 'qua_han' AND xin_loi)",
+    "n_qua_han_khong_xin_loi": "count(*) FILTER (tien_do = 'qua_han' AND NOT xin_loi)",
+    "n_sap_den_han": "count(*) FILTER (NOT da_giai_quyet AND tien_do = 'trong_han' AND due <= b_soon)",
+    "sum_ngay_gq": "coalesce(sum(r_end - r_recv) FILTER (da_giai_quyet AND r_end IS NOT NULL AND r_recv IS NOT NULL), 0)",
+    "n_ngay_gq": "count(*) FILTER (da_giai_quyet AND r_end IS NOT NULL AND r_recv IS NOT NULL)",
+    "n_dong_bo": "count(*) FILTER (dong_bo)",
+    "n_khong_hai_long": "count(*) FILTER (khong_hai_long)",
+    "n_han_tinh_lai": "count(*) FILTER (recomputed)",
+    "n_khong_co_han": "count(*) FILTER (no_due)",
+    "n_ngay_bat_thuong": "count(*) FILTER (inconsistent)",
+}
+
+# extra (no-target) indicators: id → (numerator counter, denominator counter or None, kind, better)
+EXTRA = {
+    "ON_TIME": ("n_dung_han_hoac_truoc", "n_da_gq", "rate", "higher"),
+    "AVG_DAYS": ("sum_ngay_gq", "n_ngay_gq", "mean", "lower"),
+    "DUE_SOON": ("n_sap_den_han", None, "count", None),
+    "OVERDUE_APOLOGY": ("n_qua_han_xin_loi", "n_qua_han", "count", None),
+    "OVERDUE_NO_APOLOGY": ("n_qua_han_khong_xin_loi", "n_qua_han", "count", None),
+}
+RATE_SPEC = {  # D-indicator → (numerator, denominator)
+    "D1": ("n_moi_truc_tuyen", "n_moi"),
+    "D2": ("n_moi_co_phi_tt", "n_moi_co_phi"),
+    "D3": ("n_moi_so_hoa", "n_moi"),
+    "D4": ("n_gq_kq_dien_tu", "n_da_gq"),
+    "D5": ("n_qua_han", "n_tong"),
+    "D6": ("n_gq_danh_gia", "n_da_gq"),
+    "D7": ("n_moi_tai_su_dung", "n_moi"),
+}
+
+
+def default_cube_dir() -> Path:
+    return config.processed_dir() / "cube"
+
+
+def _as_periods(periods) -> list[Period]:
+    return [p if isinstance(p, Period) else parse_period(p) for p in periods]
+
+
+def expand_periods(periods: list[Period]) -> list[Period]:
+    """The periods asked for, plus their previous periods and the 12 months ending with each (trends)."""
+    out = []
+    for p in periods:
+        out += [p, p.previous(), *p.trailing_months(12)]
+    return sorted(set(out), key=lambda p: (p.bounds("calendar"), p.kind))
+
+
+def data_span(con) -> tuple[date, date] | None:
+    row = con.execute("""SELECT min(CAST(ngay_tiep_nhan AS DATE)),
+                                max(greatest(CAST(ngay_tiep_nhan AS DATE),
+                                    coalesce(CAST(ngay_ket_thuc_xu_ly AS DATE), CAST(ngay_tiep_nhan AS DATE))))
+                         FROM dossiers WHERE trang_thai NOT IN (1, 3)""").fetchall()[0]
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]
+
+
+def default_periods(con) -> list[Period]:
+    """Every month, quarter, half, 9M and year overlapping the data."""
+    span = data_span(con)
+    return periods_covering(*span) if span else []
+
+
+def content_hash(con) -> str:
+    """Fingerprint of the ``dossiers`` content; the same formula as ``tthc.warehouse.content_hash`` (canonical
+    columns, order-independent) so cube meta and run records agree, but computed on the open connection."""
+    from ..schema import DOSSIER_COLUMNS
+
+    row = "concat_ws('|', " + ", ".join(f"coalesce(CAST({c} AS VARCHAR), '\\N')" for c in DOSSIER_COLUMNS) + ")"
+    n, hi, lo = con.execute(f"SELECT count(*), coalesce(sum(md5_number_upper({row})), 0), "
+                            f"coalesce(sum(md5_number_lower({row})), 0) FROM dossiers").fetchall()[0]
+    return hashlib.sha256(f"dossiers|{n}|{hi}|{lo}".encode()).hexdigest()
+
+
+def catalogue_hash(con) -> str:
+    if not sql.has_catalogue(con):
+        return "-"
+    row = con.execute("SELECT count(*), bit_xor(hash(c)) FROM catalogue c").fetchall()[0]
+    return hashlib.sha256(repr(row).encode()).hexdigest()[:16]
+
+
+def config_stamp(registry: Registry, rules, extra: str = "") -> str:
+    h = hashlib.sha256()
+    for p in (config.targets_file(), config.index766_file(), config.calendar_file()):
+        h.update(p.read_bytes() if p.exists() else b"-")
+    if registry.path and Path(registry.path).exists():
+        h.update(Path(registry.path).read_bytes())
+    else:
+        h.update(repr(sorted((u.code, u.parent, u.level, str(u.valid_from), str(u.valid_to)) for u in registry)).encode())
+    h.update(f"{ENGINE_VERSION}|{rules.stamp()}|{extra}".encode())
+    return h.hexdigest()[:16]
+
+
+def _registry_frames(registry: Registry) -> tuple[pd.DataFrame, pd.DataFrame]:
+    pairs = pd.DataFrame(registry.descendant_pairs(), columns=["ancestor", "unit"])
+    units = pd.DataFrame([dict(unit=u.code, unit_name=u.name, level=u.level, parent=u.parent,
+                               valid_from=u.valid_from, valid_to=u.valid_to or date(9999, 12, 31)) for u in registry])
+    return pairs, units
+
+
+def build_cube(con_or_path=None, registry: Registry | None = None, periods=None, windows=("calendar", "report"),
+               out_dir=None, calendar: WorkCalendar | None = None, rules=None, targets: Targets | None = None,
+               write: bool = True, stamp: str | None = None) -> dict[str, pd.DataFrame]:
+    """Compute the whole cube in one pass; write Parquet to ``out_dir`` (default processed/cube) when ``write``.
+
+    ``periods``: codes or Period objects (each gets its previous period and trailing 12 months added); default:
+    every period overlapping the data. Returns dict with ``counts``, ``indicators``, ``bieu06``, ``index766``,
+    ``index766_total`` and ``timing`` (seconds per step).
+    """
+    t0 = time.perf_counter()
+    timing: dict[str, float] = {}
+    registry = registry or load_registry()
+    cal = calendar or load_calendar()
+    rules = resolve_rules(rules)
+    targets = targets or load_targets()
+    cfg = i766.load_index766()
+    windows = tuple(check_window(w) for w in windows)
+    with connection(con_or_path) as con:
+        plist = _as_periods(periods) if periods else default_periods(con)
+        if periods:
+            plist = expand_periods(plist)
+        prow = []
+        for w in windows:
+            for p in plist:
+                a, b = p.bounds(w)
+                prow.append(dict(pkey=len(prow), period=p.code, window=w, a=a, b=b))
+        sql.register_calendar(con, cal)
+        sql.register_periods(con, prow or [dict(pkey=0, period="none", window="calendar", a=date(1900, 1, 1),
+                                                b=date(1900, 1, 1))], cal, rules)
+        catalogue = sql.has_catalogue(con)
+        whash = stamp or content_hash(con)
+        chash = catalogue_hash(con)
+        timing["setup"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        aggs = ",\n      ".join(f"{e} AS {k}" for k, e in COUNTERS.items())
+        fine_sql = sql.classified_sql(rules, catalogue=catalogue) + f"""
+        SELECT pkey, ma_don_vi AS unit, coalesce(nullif(trim(ma_linh_vuc), ''), '{UNKNOWN_FIELD}') AS ma_linh_vuc,
+               max(ten_linh_vuc) AS ten_linh_vuc,
+               {aggs}
+        FROM tthc_cls GROUP BY ALL"""
+        con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS {fine_sql}")
+        timing["classify_aggregate"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        pairs, units = _registry_frames(registry)
+        con.register("tthc_pairs", pairs)
+        sums = ", ".join(f"sum(f.{k})::BIGINT AS {k}" for k in COUNTERS)
+        field_df = con.execute(f"""
+            SELECT f.pkey, p.ancestor AS unit, f.ma_linh_vuc, max(f.ten_linh_vuc) AS ten_linh_vuc, {sums}
+            FROM tthc_fine f JOIN tthc_pairs p ON p.unit = f.unit GROUP BY ALL""").df()
+        unmatched = con.execute("SELECT count(DISTINCT unit), coalesce(sum(n_tong), 0) FROM tthc_fine "
+                                "WHERE unit IS NULL OR unit NOT IN (SELECT unit FROM tthc_pairs)").fetchall()[0]
+        proc = _procedure_counts(con, registry, pairs, rules, catalogue) if catalogue else None
+        con.unregister("tthc_pairs")
+        con.execute("DROP TABLE IF EXISTS tthc_fine")
+        timing["rollup"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    pdf = pd.DataFrame(prow, columns=["pkey", "period", "window", "a", "b"])
+    field_df = field_df.merge(pdf, on="pkey").drop(columns="pkey")
+    counts = field_df.groupby(["period", "window", "unit"], sort=False)[list(COUNTERS)].sum().reset_index()
+    counts = counts.merge(pdf.drop(columns="pkey"), on=["period", "window"])
+    counts = counts.merge(units, on="unit", how="left")
+    # units reported for a period: validity overlaps it and something was counted in the subtree
+    keep = (counts["n_tong"] > 0) & (counts["valid_from"] <= counts["b"]) & (counts["valid_to"] >= counts["a"])
+    counts = counts[keep].reset_index(drop=True)
+    kept_keys = counts[["period", "window", "unit"]]
+    field_df = field_df.merge(kept_keys, on=["period", "window", "unit"])
+    indicators = compute_indicators(counts, targets)
+    bieu06 = compute_bieu06(field_df, counts)
+    if proc is not None:
+        proc = proc.merge(pdf, on="pkey").drop(columns=["pkey", "a", "b"])
+    items = i766.score_units(counts, cfg, proc)
+    items = items.merge(counts[["period", "window", "unit", "unit_name", "level", "parent"]],
+                        on=["period", "window", "unit"], how="left")
+    tot = i766.totals(items, cfg).merge(counts[["period", "window", "unit", "unit_name", "level", "parent"]],
+                                        on=["period", "window", "unit"], how="left")
+    timing["indicators"] = time.perf_counter() - t1
+    counts = counts.drop(columns=["valid_from", "valid_to"])
+    out = dict(counts=counts, indicators=indicators, bieu06=bieu06, index766=items, index766_total=tot)
+    meta = dict(engine_version=ENGINE_VERSION, warehouse_hash=whash,
+                config_stamp=config_stamp(registry, rules, ",".join(windows) + chash),
+                periods=sorted({p.code for p in plist}), windows=list(windows), catalogue=catalogue,
+                unattributed_units=int(unmatched[0]), unattributed_dossier_periods=int(unmatched[1]),
+                as_observed_note_vi=cfg.note_vi, as_observed_note_en=cfg.note_en,
+                generated=datetime.now().isoformat(timespec="seconds"))
+    if write:
+        t1 = time.perf_counter()
+        write_cube(out, meta, out_dir)
+        timing["write"] = time.perf_counter() - t1
+    timing["total"] = time.perf_counter() - t0
+    out["meta"] = meta
+    out["timing"] = timing
+    return out
+
+
+def write_cube(frames: dict, meta: dict, out_dir=None) -> Path:
+    out_dir = Path(out_dir) if out_dir else default_cube_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("counts", "indicators", "bieu06", "index766", "index766_total"):
+        tmp = out_dir / f".{name}.parquet.tmp"
+        frames[name].to_parquet(tmp, index=False)
+        tmp.replace(out_dir / f"{name}.parquet")
+    (out_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    return out_dir
+
+
+def ensure_cube(con_or_path=None, registry: Registry | None = None, periods=None, windows=("calendar", "report"),
+                out_dir=None, rules=None, force: bool = False) -> dict:
+    """Rebuild the cube only when the warehouse content or the configuration changed; returns its meta."""
+    registry = registry or load_registry()
+    rules = resolve_rules(rules)
+    out_dir = Path(out_dir) if out_dir else default_cube_dir()
+    windows = tuple(check_window(w) for w in windows)
+    with connection(con_or_path) as con:
+        whash = content_hash(con)
+        cstamp = config_stamp(registry, rules, ",".join(windows) + catalogue_hash(con))
+        meta_path = out_dir / "meta.json"
+        want = sorted({p.code for p in expand_periods(_as_periods(periods))}) if periods else None
+        if not force and meta_path.exists():
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            except ValueError:
+                meta = {}
+            if (meta.get("warehouse_hash") == whash and meta.get("config_stamp") == cstamp
+                    and (want is None or set(want) <= set(meta.get("periods", [])))
+                    and all((out_dir / f"{n}.parquet").exists() for n in ("indicators", "bieu06", "index766"))):
+                meta["rebuilt"] = False
+                return meta
+        res = build_cube(con, registry, periods, windows, out_dir, rules=rules, stamp=whash)
+    meta = res["meta"]
+    meta["rebuilt"] = True
+    meta["timing"] = res["timing"]
+    return meta
+
+
+# -- indicators -------------------------------------------------------------------------------------------------
+def compute_indicators(counts: pd.DataFrame, targets: Targets) -> pd.DataFrame:
+    """Long table: one row per period × window × unit × indicator (D1–D7 and the extras)."""
+    c = counts.copy()
+    c["n_qua_han"] = c["n_qua_han_gq"] + c["n_qua_han_dang"]
+    c["n_dung_han_hoac_truoc"] = c["n_truoc_han"] + c["n_dung_han"]
+    key = ["period", "window", "unit", "unit_name", "level", "parent"]
+    frames = []
+    for ind in INDICATORS:
+        t = targets.indicators[ind]
+        num, den = RATE_SPEC[ind]
+        n = c[num].to_numpy("int64")
+        d = c[den].to_numpy("int64")
+        tv = c["level"].map(lambda lv: t.for_level(lv)).to_numpy("float64")
+        f = c[key].copy()
+        f["indicator"] = ind
+        f["numerator"], f["denominator"] = n, d
+        f["rate"] = pct_half_up(n, d)
+        f["target"] = tv
+        if t.kind == "count":  # D5: value = count; Đạt when count ≤ target; gap = dossiers above target
+            f["value"] = np.where(d > 0, n.astype("float64"), np.nan)
+            f["status"] = np.where(d <= 0, KHONG_DU_LIEU, np.where(n <= tv, DAT, CHUA_DAT))
+            f["gap"] = np.where(d > 0, np.maximum(0, n - tv), 0).astype("int64")
+        else:
+            f["value"] = f["rate"]
+            f["status"] = status(n, d, tv)
+            f["gap"] = gap(n, d, tv)
+        f["better"] = t.better
+        f["source"] = t.source
+        f["_score"] = np.where(d > 0, n / np.where(d > 0, d, 1), np.nan) if t.kind == "rate" else \
+            np.where(d > 0, n.astype("float64"), np.nan)
+        frames.append(f)
+    for ind, (num, den, kind, better) in EXTRA.items():
+        f = c[key].copy()
+        f["indicator"] = ind
+        n = c[num].to_numpy("int64")
+        d = c[den].to_numpy("int64") if den else np.full(len(c), -1, dtype="int64")
+        f["numerator"] = n
+        f["denominator"] = d if den else np.full(len(c), np.nan)
+        if kind == "rate":
+            f["value"] = pct_half_up(n, d)
+            f["_score"] = np.where(d > 0, n / np.where(d > 0, d, 1), np.nan)
+        elif kind == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                f["value"] = np.where(d > 0, round_half_up(n / np.where(d > 0, d, 1)), np.nan)
+            f["_score"] = np.where(d > 0, n / np.where(d > 0, d, 1), np.nan)
+        else:
+            f["value"] = np.where(c["n_tong"] > 0, n.astype("float64"), np.nan)
+            f["_score"] = np.nan
+        f["rate"] = pct_half_up(n, d) if kind == "rate" else np.nan
+        f["target"], f["status"], f["gap"] = np.nan, "", np.nan
+        f["better"] = better or ""
+        f["source"] = ""
+        frames.append(f)
+    out = pd.concat(frames, ignore_index=True)
+    out["gap"] = out["gap"].astype("float64")
+    out["denominator"] = out["denominator"].astype("float64")
+    out["numerator"] = out["numerator"].astype("float64")
+    # rank among units of the same level (1 = best), on the exact fraction
+    asc = out["better"] == "lower"
+    s = np.where(asc, out["_score"], -out["_score"])
+    out["_s"] = s
+    grp = out.groupby(["period", "window", "level", "indicator"], sort=False)["_s"]
+    out["rank"] = grp.rank(method="min")
+    out["peers"] = grp.transform("count").astype("float64")
+    out.loc[out["better"] == "", ["rank", "peers"]] = np.nan
+    # change against the previous period (same window)
+    prev_code = {p: parse_period(p).previous().code for p in out["period"].unique()}
+    out["prev_period"] = out["period"].map(prev_code)
+    prev = out[["period", "window", "unit", "indicator", "value"]].rename(
+        columns={"period": "prev_period", "value": "prev_value"})
+    out = out.merge(prev, on=["prev_period", "window", "unit", "indicator"], how="left")
+    out["change"] = round_half_up(out["value"] - out["prev_value"])
+    return out.drop(columns=["_score", "_s"])
+
+
+# -- Biểu 06 ----------------------------------------------------------------------------------------------------
+BIEU06_COLS = {
+    "col4": "n_moi_truc_tuyen", "col5": "n_moi_truc_tiep", "col6": "n_ky_truoc",
+    "col8": "n_truoc_han", "col9": "n_dung_han", "col10": "n_qua_han_gq",
+    "col12": "n_trong_han", "col13": "n_qua_han_dang",
+}
+
+
+def _bieu06_from(df: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({k: df[v].astype("int64") for k, v in BIEU06_COLS.items()})
+    out["col3"] = out["col4"] + out["col5"] + out["col6"]
+    out["col7"] = out["col8"] + out["col9"] + out["col10"]
+    out["col11"] = out["col12"] + out["col13"]
+    return out[[f"col{i}" for i in range(3, 14)]]
+
+
+def compute_bieu06(field_df: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """Rows per period × window × unit × field (unknown field → ma_linh_vuc ''), plus a ``TONG`` row per unit."""
+    key = ["period", "window", "unit"]
+    f = field_df[key + ["ma_linh_vuc", "ten_linh_vuc"]].copy()
+    f["ten_linh_vuc"] = np.where(f["ma_linh_vuc"] == UNKNOWN_FIELD, UNKNOWN_FIELD_NAME,
+                                 f["ten_linh_vuc"].fillna(f["ma_linh_vuc"]))
+    f = pd.concat([f.reset_index(drop=True), _bieu06_from(field_df.reset_index(drop=True))], axis=1)
+    t = counts[key].copy()
+    t["ma_linh_vuc"] = TOTAL_FIELD
+    t["ten_linh_vuc"] = "Tổng số"
+    t = pd.concat([t.reset_index(drop=True), _bieu06_from(counts.reset_index(drop=True))], axis=1)
+    out = pd.concat([f, t], ignore_index=True)
+    out = out.merge(counts[key + ["unit_name", "level", "parent"]], on=key, how="left")
+    out["_tot"] = out["ma_linh_vuc"] == TOTAL_FIELD
+    out = out.sort_values(key + ["_tot", "ma_linh_vuc"]).drop(columns="_tot").reset_index(drop=True)
+    return out
+
+
+# -- payment B and C (catalogue) ---------------------------------------------------------------------------------
+_LEVEL_WORDS = {"tinh": "tinh", "tỉnh": "tinh", "so": "so", "sở": "so", "huyen": "huyen", "huyện": "huyen",
+                "phong": "phong", "phòng": "phong", "xa": "xa", "xã": "xa"}
+
+
+def _level_of(text) -> str | None:
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return None
+    s = str(text).strip().lower().replace("cấp ", "").replace("cap ", "")
+    return _LEVEL_WORDS.get(s)
+
+
+def _procedure_counts(con, registry: Registry, pairs: pd.DataFrame, rules, catalogue: bool) -> pd.DataFrame:
+    """Per period × unit: B = fee procedures with ≥ 1 dossier paid online, C = fee procedures with ≥ 1
+    fee-bearing dossier, each over the catalogue's fee procedures at the levels present in the unit's subtree
+    (a catalogue row without a level counts for every unit)."""
+    per = con.execute(sql.classified_sql(rules, catalogue=catalogue) + """
+        SELECT pkey, ma_don_vi AS unit, ma_tthc,
+               bool_or(NOT ky_truoc AND co_phi AND tt_truc_tuyen) AS paid_online,
+               bool_or(NOT ky_truoc AND co_phi) AS fee_dossier
+        FROM tthc_cls GROUP BY ALL""").df()
+    cat = con.execute("SELECT ma_tthc, any_value(cap_thuc_hien) AS cap FROM catalogue "
+                      "WHERE coalesce(co_phi, false) GROUP BY ma_tthc").df()
+    cat["lvl"] = cat["cap"].map(_level_of)
+    levels = pd.DataFrame([(u.code, u.level) for u in registry], columns=["unit", "level"])
+    sub_levels = pairs.merge(levels, on="unit")[["ancestor", "level"]].drop_duplicates()
+    # denominator: fee procedures at a level present in the subtree (or without a level)
+    den = sub_levels.merge(cat.dropna(subset=["lvl"]), left_on="level", right_on="lvl")[["ancestor", "ma_tthc"]]
+    anyl = cat[cat["lvl"].isna()][["ma_tthc"]]
+    den = pd.concat([den, sub_levels[["ancestor"]].drop_duplicates().merge(anyl, how="cross")]).drop_duplicates()
+    den_n = den.groupby("ancestor").size().rename("b_den").reset_index()
+    x = per.merge(pairs, on="unit").merge(den, on=["ancestor", "ma_tthc"])
+    g = x.groupby(["pkey", "ancestor", "ma_tthc"]).agg(paid=("paid_online", "any"), fee=("fee_dossier", "any"))
+    g = g.reset_index().groupby(["pkey", "ancestor"]).agg(b_num=("paid", "sum"), c_num=("fee", "sum")).reset_index()
+    keys = per[["pkey"]].drop_duplicates().merge(den_n, how="cross")
+    res = keys.merge(g, on=["pkey", "ancestor"], how="left").fillna({"b_num": 0, "c_num": 0})
+    res["c_den"] = res["b_den"]
+    return res.rename(columns={"ancestor": "unit"})
