@@ -1,0 +1,300 @@
+"""Fresh, pre-warmed Jupyter kernels, cheaply.
+
+A report must run in its own kernel (one unit can never leak state into the next), but starting a kernel and importing
+pandas/seaborn/tthc costs about a second of CPU, as much as the rest of a report. Two things remove that cost:
+
+* **fork kernels**: a zygote process (multiprocessing ``forkserver`` with :mod:`tthc.batch._preload`) imports
+  ipykernel and the scientific stack once; each kernel is a fork of it (a few milliseconds). The provisioner below
+  plugs that into ``jupyter_client`` so nbclient sees an ordinary kernel manager.
+* **pre-warming**: :class:`KernelPool` always keeps the next kernel started, and its warm-up cell executed, in a
+  background thread while the current report executes.
+
+Parallel kernel launches can race for ports (``ZMQError: Address already in use``): starts are retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import queue
+import sys
+import threading
+import time
+import uuid
+
+log = logging.getLogger(__name__)
+
+#: executed silently in each kernel before it is handed out (no execution count, no output in the notebook)
+WARMUP_CODE = "%matplotlib inline\nimport tthc, pandas, seaborn\ndel tthc, pandas, seaborn\n"
+START_RETRIES = 4
+
+class Zygote:
+    """A ``python -m tthc.batch.zygote`` process: preloaded, single-threaded, forks a kernel per request."""
+
+    def __init__(self):
+        import subprocess
+
+        env = dict(os.environ)
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(var, "1")
+        self._lock = threading.Lock()
+        self.proc = subprocess.Popen([sys.executable, "-m", "tthc.batch.zygote"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env, close_fds=True)
+        ready = self.proc.stdout.readline()
+        if ready.strip() != b"ready":
+            raise RuntimeError("kernel zygote failed to start (see the errors above)")
+
+    def fork(self, argv: list[str], cwd: str, env: dict[str, str], log_path: str | None = None) -> int:
+        import json
+
+        with self._lock:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"kernel zygote exited with code {self.proc.returncode}")
+            self.proc.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "env": env, "log": log_path}).encode() + b"\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        if not line.strip().isdigit():
+            raise RuntimeError(f"kernel zygote did not fork: {line!r}")
+        return int(line)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=5)
+            except Exception:  # noqa: BLE001
+                self.proc.kill()
+
+
+_zygote_lock = threading.Lock()
+_zygote: Zygote | None = None
+
+
+def zygote() -> Zygote:
+    """This process's kernel zygote, started on first use."""
+    global _zygote
+    with _zygote_lock:
+        if _zygote is None or _zygote.proc.poll() is not None:
+            _zygote = Zygote()
+    return _zygote
+
+
+def close_zygote() -> None:
+    global _zygote
+    with _zygote_lock:
+        if _zygote is not None:
+            _zygote.close()
+            _zygote = None
+
+
+class _PidHandle:
+    """A ``subprocess.Popen`` look-alike for a kernel forked by the zygote (the zygote reaps it)."""
+
+    stdin = stdout = stderr = None
+    returncode = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def poll(self):
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0
+            except PermissionError:  # pid reused by someone else: ours is gone
+                self.returncode = 0
+        return self.returncode
+
+    def wait(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                import subprocess
+
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+    def send_signal(self, sig):
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def kill(self):
+        import signal
+
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self):
+        import signal
+
+        self.send_signal(signal.SIGTERM)
+
+
+def _fork_provisioner_class():
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+    class ForkProvisioner(LocalProvisioner):
+        """Launches ``python -m ipykernel_launcher ...`` as a fork of the preloaded zygote instead of exec."""
+
+        async def launch_kernel(self, cmd, **kwargs):
+            try:
+                i = cmd.index("ipykernel_launcher")
+            except ValueError:
+                return await super().launch_kernel(cmd, **kwargs)
+            argv = [str(a) for a in cmd[i + 1:]]
+            env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            pid = zygote().fork(argv, cwd, env, os.environ.get("TTHC_KERNEL_LOG"))
+            self.process = _PidHandle(pid)
+            self.pid = pid
+            self.pgid = None  # never killpg: the group is the kernel's own, but be safe
+            self.cwd = cwd
+            return self.connection_info
+
+    return ForkProvisioner
+
+
+def _kernel_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("MPLBACKEND", None)  # a test/CI Agg setting must not stop figures being embedded in the report
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")
+    return env
+
+
+def _is_port_race(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__}: {exc}"
+    return "Address already in use" in text or "EADDRINUSE" in text
+
+
+async def start_kernel(cwd: str | os.PathLike, fork: bool = True, warmup: str | None = WARMUP_CODE,
+                       kernel_name: str = "python3", startup_timeout: float = 60):
+    """Start one kernel (retrying port races), run the warm-up code silently, return its AsyncKernelManager."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    last: BaseException | None = None
+    for attempt in range(START_RETRIES):
+        km = AsyncKernelManager(kernel_name=kernel_name)
+        if fork:
+            km.kernel_id = str(uuid.uuid4())
+            km.provisioner = _fork_provisioner_class()(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+        kc = None
+        try:
+            await km.start_kernel(cwd=str(cwd), env=_kernel_env(),
+                                  extra_arguments=["--HistoryManager.hist_file=:memory:"])
+            kc = km.client()
+            kc.start_channels()
+            await kc.wait_for_ready(timeout=startup_timeout)
+            if warmup:
+                reply = await kc.execute_interactive(warmup, silent=True, store_history=False,
+                                                     timeout=startup_timeout)
+                if reply["content"].get("status") != "ok":
+                    c = reply["content"]
+                    raise RuntimeError(f"kernel warm-up failed: {c.get('ename')}: {c.get('evalue')}")
+            return km
+        except Exception as e:  # noqa: BLE001 - classify, retry the races, re-raise the rest
+            last = e
+            try:
+                await km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001
+                pass
+            if not _is_port_race(e) or attempt == START_RETRIES - 1:
+                raise
+            log.warning("kernel start raced for a port (%s); retry %d", e, attempt + 1)
+            await asyncio.sleep(0.05 * (attempt + 1))
+        finally:
+            if kc is not None:
+                kc.stop_channels()
+    raise last  # pragma: no cover
+
+
+async def shutdown_kernel(km) -> None:
+    try:
+        await km.shutdown_kernel(now=True)
+    except Exception:  # noqa: BLE001 - a dead kernel is as good as a stopped one
+        pass
+    try:
+        await km.cleanup_resources()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+class KernelPool:
+    """Keeps ``depth`` warmed kernels ready; :meth:`get` hands one out and starts its replacement in the background.
+
+    Each kernel is used for one report only. Start failures are passed to the caller of :meth:`get` (so a broken
+    environment fails the report with a clear error rather than hanging).
+    """
+
+    def __init__(self, cwd: str | os.PathLike, fork: bool = True, depth: int = 1, warmup: str | None = WARMUP_CODE):
+        self.cwd = str(cwd)
+        self.fork = fork
+        self.warmup = warmup
+        self._ready: queue.Queue = queue.Queue()
+        self._closed = False
+        self._threads: list[threading.Thread] = []
+        self.start_seconds: list[float] = []
+        for _ in range(max(1, depth)):
+            self._spawn()
+
+    def _spawn(self) -> None:
+        t = threading.Thread(target=self._start_one, daemon=True, name="tthc-kernel-prewarm")
+        t.start()
+        self._threads.append(t)
+
+    def _start_one(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            km = asyncio.run(start_kernel(self.cwd, fork=self.fork, warmup=self.warmup))
+            self.start_seconds.append(time.perf_counter() - t0)
+            self._ready.put(("ok", km))
+        except BaseException as e:  # noqa: BLE001 - delivered to get()
+            self._ready.put(("error", e))
+
+    def get(self, timeout: float = 120):
+        """A started, warmed AsyncKernelManager (the caller shuts it down after its one report)."""
+        if self._closed:
+            raise RuntimeError("kernel pool closed")
+        status, item = self._ready.get(timeout=timeout)
+        self._threads = [t for t in self._threads if t.is_alive()]
+        self._spawn()
+        if status == "error":
+            raise item
+        return item
+
+    def close(self) -> None:
+        self._closed = True
+        for t in self._threads:
+            t.join(timeout=60)
+        while True:
+            try:
+                status, item = self._ready.get_nowait()
+            except queue.Empty:
+                break
+            if status == "ok":
+                asyncio.run(shutdown_kernel(item))
+
+
+def execute_notebook(nb, km, timeout: float | None = 600, cwd: str | None = None):
+    """Run every cell of ``nb`` (in place) on the started kernel ``km``; raises nbclient's CellExecutionError."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=False, record_timing=False,
+                            resources={"metadata": {"path": cwd}} if cwd else {})
+
+    async def _run():
+        try:
+            await client.async_execute()
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+            await shutdown_kernel(km)
+
+    asyncio.run(_run())
+    return nb
