@@ -1,0 +1,127 @@
+"""nbconvert exporters for report notebooks: ``--to tthc_html`` and ``--to tthc_pdf`` (entry points in pyproject).
+
+The HTML is a self-contained, script-free, print-ready document: no code, no prompts, no papermill parameter cells,
+images as data URIs, the administrative letterhead (see :mod:`tthc.render.layout`) and the report stylesheet inlined.
+The PDF is WeasyPrint's rendering of that HTML with the cached stylesheet (:mod:`tthc.render.pdf`).
+Both work on any executed notebook; without report metadata they render it generically.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from nbconvert.exporters import Exporter, HTMLExporter, TemplateExporter
+from nbformat import NotebookNode
+from traitlets import Bool, Unicode, default
+from traitlets.config import Config
+
+from . import layout, pdf
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+
+#: Cells dropped whole: papermill's injected parameters (unicode-escaped strings), the parameters cell itself and
+#: anything the notebook author tagged for removal.
+DROP_TAGS = frozenset({"injected-parameters", "parameters", "remove", "remove-cell"})
+
+_LANDSCAPE = re.compile(r"""class\s*=\s*["'][^"']*\b(?:wide|landscape)\b""", re.IGNORECASE)
+
+
+def kept_cells(nb) -> list:
+    """The cells that reach a report document (those without any of :data:`DROP_TAGS`)."""
+    return [c for c in nb.cells if not DROP_TAGS.intersection(c.get("metadata", {}).get("tags", []) or [])]
+
+
+def is_landscape(output) -> bool:
+    """An output that holds a wide table (``class="… wide"``) or a ``landscape`` section goes on a landscape page."""
+    html = (output.get("data") or {}).get("text/html")
+    if isinstance(html, list):
+        html = "".join(html)
+    return bool(html) and _LANDSCAPE.search(html) is not None
+
+
+class TthcHTMLExporter(HTMLExporter):
+    """Report HTML: self-contained, no inputs/prompts/scripts, letterhead and synthetic-data banner."""
+
+    export_from_notebook = "TTHC report (HTML)"
+
+    exclude_input = Bool(True, help="Never show code in a report.").tag(config=True)
+    exclude_input_prompt = Bool(True).tag(config=True)
+    exclude_output_prompt = Bool(True).tag(config=True)
+    inline_css = Bool(True, help="Inline the report stylesheet (False only for the PDF path, which adds the cached "
+                                 "compiled stylesheet itself).").tag(config=True)
+    report_settings = Unicode("", help="params/report.yaml to read the letterhead from (default: project's)."
+                              ).tag(config=True)
+
+    @default("template_name")
+    def _template_name_default(self):
+        return "tthc"
+
+    @default("extra_template_basedirs")
+    def _default_extra_template_basedirs(self):
+        return [str(TEMPLATES_DIR)]
+
+    @default("file_extension")
+    def _file_extension_default(self):
+        return ".html"
+
+    @property
+    def default_config(self):
+        c = super().default_config.copy()
+        # No widget or javascript reprs: the document carries no scripts.
+        c.merge(Config({"NbConvertBase": {"display_data_priority": [
+            "text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/latex", "text/plain",
+        ]}, "HighlightMagicsPreprocessor": {"enabled": False}}))
+        return c
+
+    def default_filters(self):
+        yield from super().default_filters()
+        yield ("tthc_is_landscape", is_landscape)
+
+    def _settings(self):
+        return layout.load_report_settings(self.report_settings or None)
+
+    def from_notebook_node(self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any):
+        resources = self._init_resources(resources)
+        name = (resources.get("metadata") or {}).get("name") or None
+        trimmed = NotebookNode({**nb, "cells": kept_cells(nb)})
+        resources["tthc"] = layout.document_context(
+            trimmed, name=name, settings=self._settings(), inline_css=self.inline_css,
+            css=pdf.css_text() if self.inline_css else "")
+        # TemplateExporter directly: HTMLExporter's version re-parses the page with BeautifulSoup to add lab
+        # accessibility attributes we do not use, which costs time on image-heavy reports.
+        self._nb_metadata.clear()
+        return TemplateExporter.from_notebook_node(self, trimmed, resources, **kw)
+
+
+class TthcPDFExporter(Exporter):
+    """Report PDF (A4, letterhead, running header, "Trang x/y", bookmarks) via WeasyPrint from the report HTML."""
+
+    export_from_notebook = "TTHC report (PDF)"
+    output_mimetype = "application/pdf"
+    report_settings = Unicode("", help="params/report.yaml to read the letterhead from (default: project's)."
+                              ).tag(config=True)
+
+    _html_exporter = None
+
+    @default("file_extension")
+    def _file_extension_default(self):
+        return ".pdf"
+
+    @property
+    def html_exporter(self) -> TthcHTMLExporter:
+        """One HTML exporter per PDF exporter (building the Jinja environment is the expensive part)."""
+        if self._html_exporter is None:
+            self._html_exporter = TthcHTMLExporter(inline_css=False, report_settings=self.report_settings,
+                                                   parent=self)
+        return self._html_exporter
+
+    def from_notebook_node(self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any):
+        nb_copy, resources = super().from_notebook_node(nb, resources, **kw)
+        html, _ = self.html_exporter.from_notebook_node(nb_copy, dict(resources))
+        base = (resources.get("metadata") or {}).get("path") or os.getcwd()
+        data = pdf.html_to_pdf(html, base_url=str(base), with_stylesheet=True)
+        resources["output_extension"] = ".pdf"
+        return data, resources
