@@ -50,8 +50,8 @@ def resolve_rules(rules) -> Rules:
 
 
 def classify(con, period, window: str = "calendar", calendar: WorkCalendar | None = None, rules=None,
-             unit: str | None = None) -> pd.DataFrame:
-    """One row per dossier counted in ``period`` (optionally only those attributed to ``unit``).
+             unit=None) -> pd.DataFrame:
+    """One row per dossier counted in ``period`` (optionally only those attributed to ``unit``, a code or a list).
 
     Columns: ma_ho_so, ma_don_vi, ma_tthc, ma_linh_vuc, kenh, nhom (ky_truoc | moi_tiep_nhan), trang_thai_gq
     (da_giai_quyet | dang_giai_quyet), tien_do (truoc_han | dung_han | qua_han | trong_han), ngay_tiep_nhan,
@@ -70,7 +70,8 @@ def classify(con, period, window: str = "calendar", calendar: WorkCalendar | Non
         where = ""
         params = []
         if unit is not None:
-            where, params = "AND d.ma_don_vi = ?", [unit]
+            units = [unit] if isinstance(unit, str) else list(unit)
+            where, params = f"AND d.ma_don_vi IN ({', '.join('?' * len(units))})", units
         q = sql.classified_sql(rules, catalogue=sql.has_catalogue(c), where=where) + """
         SELECT ma_ho_so, ma_don_vi, ma_tthc, ma_linh_vuc, kenh,
                CASE WHEN ky_truoc THEN 'ky_truoc' ELSE 'moi_tiep_nhan' END AS nhom,

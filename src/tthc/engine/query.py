@@ -1,0 +1,268 @@
+"""Read-side helpers the reports call. They read the Parquet cube (``config.processed_dir()/cube`` unless
+``cube_dir`` is given); the default cube is built on first use, and rebuilt for a period it does not hold yet.
+Call :func:`tthc.engine.ensure_cube` once before a report run to refresh it after an ingest.
+
+Dossier lists and data-quality notes read the warehouse directly (they need per-dossier rows); dossiers are only
+ever identified by ``ma_ho_so`` — no personal data exists in the warehouse or leaves these functions.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import config
+from ..errors import InputError, ParameterError
+from ..periods import Period, check_window, parse_period
+from .cube import TOTAL_FIELD, default_cube_dir, ensure_cube
+
+D_INDICATORS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
+TREND_INDICATORS = D_INDICATORS + ("ON_TIME",)
+INDICATOR_ORDER = D_INDICATORS + ("ON_TIME", "AVG_DAYS", "DUE_SOON", "OVERDUE_APOLOGY", "OVERDUE_NO_APOLOGY")
+INDICATOR_COLUMNS = ["unit", "unit_name", "level", "parent", "indicator", "numerator", "denominator", "value",
+                     "target", "status", "gap", "prev_value", "change", "rank", "peers", "rate", "source"]
+
+
+def _code(period) -> str:
+    return period.code if isinstance(period, Period) else parse_period(period).code
+
+
+def _dir(cube_dir, period: str | None = None) -> Path:
+    if cube_dir is not None:
+        d = Path(cube_dir)
+        if not (d / "meta.json").exists():
+            raise InputError(f"{d}: no indicator cube here; build it with `tthc cube`")
+        return d
+    d = default_cube_dir()
+    meta = d / "meta.json"
+    have = json.loads(meta.read_text(encoding="utf-8")).get("periods", []) if meta.exists() else None
+    if have is None or (period is not None and period not in have):
+        ensure_cube(periods=sorted(set(have or []) | ({period} if period else set())) or None, out_dir=d,
+                    force=have is not None)
+    return d
+
+
+def meta(cube_dir=None) -> dict:
+    return json.loads((_dir(cube_dir) / "meta.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=16)
+def _read(path: str, _mtime: int) -> pd.DataFrame:
+    return pd.read_parquet(path)
+
+
+def _table(name: str, d: Path) -> pd.DataFrame:
+    p = d / f"{name}.parquet"
+    if not p.exists():
+        raise InputError(f"{p}: missing; rebuild the cube with `tthc cube`")
+    return _read(str(p), p.stat().st_mtime_ns)
+
+
+def _select(df: pd.DataFrame, period: str, window: str) -> pd.DataFrame:
+    return df[(df["period"] == period) & (df["window"] == window)]
+
+
+def indicators(period, window: str = "calendar", units=None, cube_dir=None) -> pd.DataFrame:
+    """One row per unit × indicator (D1–D7, ON_TIME, AVG_DAYS, DUE_SOON, OVERDUE_APOLOGY, OVERDUE_NO_APOLOGY).
+
+    value: % with 2 decimals (half-up) for rates, the count for D5/DUE_SOON/OVERDUE_*, working days for AVG_DAYS;
+    NaN when there is no data. status: Đạt / Chưa đạt / Không có dữ liệu (empty for indicators without target);
+    gap: dossiers missing to reach the target; rank: 1 = best among units of the same level (``peers`` of them).
+    """
+    code, window = _code(period), check_window(window)
+    df = _select(_table("indicators", _dir(cube_dir, code)), code, window)
+    if units is not None:
+        units = [units] if isinstance(units, str) else list(units)
+        df = df[df["unit"].isin(units)]
+    df = df.assign(_o=df["indicator"].map({k: i for i, k in enumerate(INDICATOR_ORDER)}))
+    return df.sort_values(["unit", "_o"])[INDICATOR_COLUMNS].reset_index(drop=True)
+
+
+def trend(unit: str, period, window: str = "calendar", months: int = 12, cube_dir=None) -> pd.DataFrame:
+    """The ``months`` months ending with the period's last month: month (code), indicator, value, target
+    (D1–D7 and ON_TIME; months without data → NaN value)."""
+    p = period if isinstance(period, Period) else parse_period(period)
+    window = check_window(window)
+    mcodes = [m.code for m in p.trailing_months(months)]
+    d = _dir(cube_dir, p.code)
+    df = _table("indicators", d)
+    df = df[(df["window"] == window) & (df["unit"] == unit) & df["period"].isin(mcodes)
+            & df["indicator"].isin(TREND_INDICATORS)]
+    grid = pd.MultiIndex.from_product([mcodes, list(TREND_INDICATORS)], names=["month", "indicator"]).to_frame(
+        index=False)
+    out = grid.merge(df.rename(columns={"period": "month"})[["month", "indicator", "value", "target"]],
+                     on=["month", "indicator"], how="left")
+    # the target does not depend on data: fill it for empty months from the unit's level
+    from ..units import load_registry
+    from .targets import load_targets
+
+    try:
+        level = load_registry().get(unit).level
+        tg = load_targets()
+        fill = {i: tg.target(i, level) for i in D_INDICATORS}
+        out["target"] = out["target"].fillna(out["indicator"].map(fill))
+    except Exception:  # noqa: BLE001 - unit from another registry: keep the cube's targets only
+        pass
+    return out
+
+
+def bieu06(period, window: str = "calendar", unit=None, cube_dir=None, descendants: bool = False) -> pd.DataFrame:
+    """Biểu 06 rows: unit, unit_name, level, parent, ma_linh_vuc, ten_linh_vuc, col3..col13 — field rows
+    (unknown field: ma_linh_vuc '') and a ``TONG`` row per unit. ``descendants=True`` adds the unit's subtree."""
+    code, window = _code(period), check_window(window)
+    df = _select(_table("bieu06", _dir(cube_dir, code)), code, window)
+    if unit is not None:
+        keep = {unit}
+        if descendants:
+            from ..units import load_registry
+
+            keep |= set(load_registry().descendants(unit))
+        df = df[df["unit"].isin(keep)]
+    cols = ["unit", "unit_name", "level", "parent", "ma_linh_vuc", "ten_linh_vuc"] + [f"col{i}" for i in range(3, 14)]
+    return df[cols].reset_index(drop=True)
+
+
+def index766(unit: str, period, window: str = "calendar", cube_dir=None) -> pd.DataFrame:
+    """Items of the 766 index: item, group, group_name, points_max, score (NaN when not computable), computable,
+    note, numerator, denominator, rate (fraction)."""
+    code, window = _code(period), check_window(window)
+    df = _select(_table("index766", _dir(cube_dir, code)), code, window)
+    df = df[df["unit"] == unit]
+    cols = ["item", "group", "group_name", "points_max", "score", "computable", "note", "numerator", "denominator",
+            "rate", "points_computable"]
+    return df[cols].reset_index(drop=True)
+
+
+def index766_summary(unit: str, period, window: str = "calendar", cube_dir=None, lang: str = "vi") -> dict:
+    """dict(score, computable_max, score_pct, band, band_assumed, as_observed_note, text) — ``text`` like
+    "61,4 / 74 điểm có dữ liệu". The band is decided on 100·score/computable_max."""
+    code, window = _code(period), check_window(window)
+    d = _dir(cube_dir, code)
+    t = _select(_table("index766_total", d), code, window)
+    t = t[t["unit"] == unit]
+    m = json.loads((d / "meta.json").read_text(encoding="utf-8"))
+    note = m.get("as_observed_note_en" if lang == "en" else "as_observed_note_vi", "")
+    if t.empty:
+        return dict(score=np.nan, computable_max=0.0, score_pct=np.nan, band=None, band_assumed=False,
+                    as_observed_note=note, text="")
+    r = t.iloc[0]
+    score, cmax = float(r["score"]), float(r["computable_max"])
+    if lang == "en":
+        text = f"{score:.1f} / {cmax:g} points with data"
+    else:
+        text = f"{score:.1f}".replace(".", ",") + f" / {cmax:g}".replace(".", ",") + " điểm có dữ liệu"
+    return dict(score=score, computable_max=cmax, score_pct=float(r["score_pct"]), band=r["band"],
+                band_assumed=bool(r["band_assumed"]), as_observed_note=note, text=text)
+
+
+def index766_scores(period, window: str = "calendar", cube_dir=None) -> pd.DataFrame:
+    """All units' 766 totals for a period (for the overview ranking): unit, unit_name, level, parent, score,
+    computable_max, score_pct, band, band_assumed."""
+    code, window = _code(period), check_window(window)
+    t = _select(_table("index766_total", _dir(cube_dir, code)), code, window)
+    return t[["unit", "unit_name", "level", "parent", "score", "computable_max", "score_pct", "band",
+              "band_assumed"]].sort_values("score_pct", ascending=False).reset_index(drop=True)
+
+
+def counts(period, window: str = "calendar", units=None, cube_dir=None) -> pd.DataFrame:
+    """The raw counters behind every indicator (one row per unit)."""
+    code, window = _code(period), check_window(window)
+    df = _select(_table("counts", _dir(cube_dir, code)), code, window)
+    if units is not None:
+        df = df[df["unit"].isin([units] if isinstance(units, str) else list(units))]
+    return df.reset_index(drop=True)
+
+
+# -- warehouse-side helpers --------------------------------------------------------------------------------------
+def _subtree(unit: str, registry=None) -> list[str]:
+    from ..units import load_registry
+
+    reg = registry or load_registry()
+    if unit not in reg:
+        raise ParameterError(f"unknown unit {unit!r}: not in {reg.path}")
+    return [unit, *reg.descendants(unit)]
+
+
+def _classified(con, unit, period, window, registry=None, calendar=None, rules=None) -> pd.DataFrame:
+    from .classify import classify
+
+    return classify(con, period, window, calendar=calendar, rules=rules, unit=_subtree(unit, registry))
+
+
+def dossiers(con, unit: str, period, window: str = "calendar", kind: str = "overdue", registry=None,
+             calendar=None, rules=None) -> pd.DataFrame:
+    """Overdue (``kind="overdue"``) or due-soon (``"due_soon"``) dossiers of the unit and its subtree.
+
+    Columns: ma_ho_so, ma_don_vi, ma_tthc, ten_tthc, trang_thai_gq, ngay_hen_tra (due date, after any pause
+    extension), so_ngay_tre (working days late at the end of processing or at the period end), co_phieu_xin_loi.
+    Most late first. Never personal data.
+    """
+    if kind not in ("overdue", "due_soon"):
+        raise ParameterError(f"kind must be 'overdue' or 'due_soon', not {kind!r}")
+    from .classify import connection
+
+    with connection(con) as c:
+        df = _classified(c, unit, period, window, registry, calendar, rules)
+        df = df[df["tien_do"] == "qua_han"] if kind == "overdue" else df[df["sap_den_han"]]
+        if len(df):
+            c.register("tthc_ids", df[["ma_ho_so"]])
+            names = c.execute("SELECT d.ma_ho_so, d.ten_tthc FROM dossiers d JOIN tthc_ids USING (ma_ho_so)").df()
+            c.unregister("tthc_ids")
+        else:
+            names = pd.DataFrame({"ma_ho_so": pd.Series(dtype="str"), "ten_tthc": pd.Series(dtype="str")})
+    df = df.merge(names, on="ma_ho_so", how="left").rename(columns={"han_xu_ly": "ngay_hen_tra"})
+    cols = ["ma_ho_so", "ma_don_vi", "ma_tthc", "ten_tthc", "trang_thai_gq", "ngay_hen_tra", "so_ngay_tre",
+            "co_phieu_xin_loi"]
+    order = ["so_ngay_tre", "ma_ho_so"] if kind == "overdue" else ["ngay_hen_tra", "ma_ho_so"]
+    asc = [False, True] if kind == "overdue" else [True, True]
+    return df.sort_values(order, ascending=asc)[cols].reset_index(drop=True)
+
+
+def data_quality(con, unit: str, period, window: str = "calendar", registry=None, calendar=None,
+                 rules=None) -> dict:
+    """Data-quality notes for the unit and its subtree in the period:
+
+    counted, recomputed_deadlines (ngay_hen_tra missing, recomputed from the statutory limit), no_due_date,
+    inconsistent_dates (end before receipt), quarantined_unit_rows (quarantine lines naming one of the unit codes —
+    other quarantined rows cannot be attributed to a unit), quarantined_total (all rows quarantined by ingest, from
+    ingest_log), quarantine_files.
+    """
+    from .classify import connection
+
+    units = _subtree(unit, registry)
+    with connection(con) as c:
+        df = _classified(c, unit, period, window, registry, calendar, rules)
+        total_q = None
+        try:
+            total_q = int(c.execute("SELECT coalesce(sum(rows_quarantined), 0) FROM ingest_log").fetchall()[0][0])
+        except Exception:  # noqa: BLE001 - warehouses built without the ingest have no log
+            pass
+        wpath = None
+        try:
+            row = c.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+            wpath = Path(row[0][0]) if row and row[0][0] else None
+        except Exception:  # noqa: BLE001
+            pass
+    qdirs = [config.quarantine_dir()] + ([wpath.parent / "quarantine"] if wpath else [])
+    files, unit_rows = [], 0
+    for qd in dict.fromkeys(qdirs):
+        if not qd.is_dir():
+            continue
+        for f in sorted(qd.glob("*.csv")):
+            try:
+                q = pd.read_csv(f, dtype=str, encoding="utf-8-sig")
+            except Exception:  # noqa: BLE001 - an unreadable quarantine file is reported, not fatal
+                continue
+            files.append(str(f))
+            if {"column", "value"} <= set(q.columns):
+                hit = q[q["column"].isin(["don_vi_xu_ly", "don_vi_tiep_nhan", "ma_don_vi"])
+                        & q["value"].isin(units)]
+                key = [k for k in ("file", "row") if k in q.columns]
+                unit_rows += len(hit.drop_duplicates(key)) if key else len(hit)
+    return dict(counted=int(len(df)), recomputed_deadlines=int(df["han_tinh_lai"].sum()),
+                no_due_date=int(df["khong_co_han"].sum()), inconsistent_dates=int(df["ngay_bat_thuong"].sum()),
+                quarantined_unit_rows=int(unit_rows), quarantined_total=total_q, quarantine_files=files)
