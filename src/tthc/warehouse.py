@@ -58,7 +58,7 @@ def warehouse_path(path=None) -> Path:
     return Path(path) if path else config.default_warehouse()
 
 
-def connect(path=None, read_only: bool = False):
+def connect(path=None, read_only: bool = False, memory_limit: str | None = None):
     """A DuckDB connection to the warehouse (default ``config.default_warehouse()``) with the schema ensured.
 
     Read-only connections need an existing warehouse (InputError otherwise: run ``tthc ingest`` or ``make sample``)."""
@@ -77,6 +77,10 @@ def connect(path=None, read_only: bool = False):
         con = duckdb.connect(str(p))
     except duckdb.IOException as e:
         raise TthcError(f"{p}: cannot open the warehouse for writing ({e}); another process holds it") from None
+    memory_limit = os.environ.get("TTHC_DUCKDB_MEMORY") or memory_limit
+    if memory_limit:
+        # large ingests spill to <warehouse>.tmp instead of growing without bound
+        con.execute(f"SET memory_limit = '{memory_limit}'")
     ensure_schema(con)
     return con
 

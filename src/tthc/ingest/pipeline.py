@@ -19,7 +19,8 @@ from .readers import detect_source, read_chunks
 from .sources import PARQUET, SourceMap, load_all_sources
 from .validate import REASONS, validate_chunk
 
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 50_000
+INGEST_MEMORY = "768MB"  # DuckDB's share; staging spills to disk beyond it (env TTHC_DUCKDB_MEMORY overrides)
 PROGRESS_MIN_ROWS = 200_000  # a progress bar appears on a TTY once a file passes this many rows
 QUARANTINE_COLUMNS = ("file", "row", "column", "reason_code", "reason", "value")
 
@@ -226,7 +227,7 @@ def ingest_files(paths, source: str | None = None, warehouse=None, units=None, p
         if not p.is_file():
             raise InputError(f"{p}: file not found")
     with wh.write_lock(wpath, lock_timeout):
-        con = wh.connect(wpath)
+        con = wh.connect(wpath, memory_limit=INGEST_MEMORY)
         try:
             for p in paths:
                 sha = file_sha256(p)

@@ -164,7 +164,7 @@ def _shown(v) -> str:
         return ""
     t = t if len(t) <= VALUE_SHOWN else t[:VALUE_SHOWN] + "…"
     # the quarantine CSV is opened in spreadsheets: never let a value become a live formula there
-    return "'" + t if t[:1] in "=+-@" else t
+    return "'" + t if t[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"[+-]?\d+(?:\.\d+)?", t) else t
 
 
 def validate_chunk(raw: pd.DataFrame, sm: SourceMap, unit_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -234,17 +234,21 @@ def validate_chunk(raw: pd.DataFrame, sm: SourceMap, unit_codes: set[str]) -> tu
     # attribution (spec §2) and defaults (spec §3)
     out["ma_don_vi"] = out["don_vi_xu_ly"].fillna(out["don_vi_tiep_nhan"])
     for c in REQUIRED:
-        present = raw[c].map(_text_of).map(lambda t: t is not None and t.strip() != "") if c in raw else \
-            pd.Series(False, index=idx)
+        if c not in raw:
+            present = pd.Series(False, index=idx)
+        elif raw[c].dtype == object or pd.api.types.is_string_dtype(raw[c].dtype):
+            present = as_text(raw[c]).notna()
+        else:
+            present = raw[c].notna()
         flag(~present, c, "missing_required", none)
     flag(out["ma_don_vi"].isna(), "don_vi_xu_ly", "missing_required", none)
     known = out["ma_don_vi"].isin(unit_codes)
     flag(out["ma_don_vi"].notna() & ~known, "ma_don_vi", "unknown_unit", out["ma_don_vi"])
     recv = out["ngay_tiep_nhan"].dt.normalize()
     for c in END_COLUMNS:
-        flag(out[c].dt.normalize() < recv, c, "end_before_received", out[c])
+        flag(out[c].dt.normalize() < recv, c, "end_before_received", raw[c] if c in raw else out[c])
     flag(out["ngay_hoan_thanh_bo_sung"].dt.normalize() < out["ngay_yeu_cau_bo_sung"].dt.normalize(),
-         "ngay_hoan_thanh_bo_sung", "supplement_end_before_start", out["ngay_hoan_thanh_bo_sung"])
+         "ngay_hoan_thanh_bo_sung", "supplement_end_before_start", raw.get("ngay_hoan_thanh_bo_sung"))
     out["kenh"] = out["kenh"].fillna(1).astype("Int16")
     out["so_lan_bo_sung"] = out["so_lan_bo_sung"].fillna(0).astype("Int16")
     out["dong_nguon"] = rows.astype("int64")
