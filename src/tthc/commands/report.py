@@ -1,0 +1,42 @@
+"""``tthc report``: one unit, one period → outputs/<PERIOD>/<UNIT>/report.ipynb, .html, .pdf, bieu06.xlsx, run.json
+(and overview.* for a unit with children)."""
+
+from __future__ import annotations
+
+from . import add_common, add_period
+
+
+def register(sub):
+    p = sub.add_parser("report", help="execute and render the report of one unit for one period",
+                       description="Validate the parameters, generate the sample if nothing was ingested, execute "
+                                   "notebooks/unit_report.ipynb (and overview.ipynb for a unit with children) and "
+                                   "write outputs/<PERIOD>/<UNIT>/{report.ipynb,report.html,report.pdf,bieu06.xlsx,"
+                                   "run.json}.")
+    p.add_argument("--unit", required=True, help="unit code exactly as in the registry (e.g. X001, P005, H001)")
+    add_period(p)
+    p.add_argument("--lang", default="vi", help="vi (default) or en")
+    p.add_argument("--out-root", metavar="DIR", default=None, help="output root (default outputs/)")
+    p.add_argument("--no-pdf", action="store_true", help="skip the PDF (faster drafts)")
+    add_common(p)
+    return p
+
+
+def run(args) -> int:
+    import os
+
+    from ..run import ReportExecutionError, run_report
+
+    # --units/--warehouse reach the kernel through the environment (config reads them there)
+    if args.units:
+        os.environ["TTHC_UNITS"] = os.path.abspath(args.units)
+    if args.warehouse:
+        os.environ["TTHC_WAREHOUSE"] = os.path.abspath(args.warehouse)
+    formats = ("ipynb", "html") if args.no_pdf else ("ipynb", "html", "pdf")
+    try:
+        rec = run_report(args.unit, args.period, args.window, args.lang, out_root=args.out_root, formats=formats)
+    except ReportExecutionError as e:
+        print(f"tthc report: error: {e}")
+        return 1
+    for name in rec["outputs"]:
+        print(os.path.join(rec["out_dir"], name))
+    return 0

@@ -1,0 +1,117 @@
+"""Validate report parameters (unit, period, window, lang) before anything runs.
+
+Parameters reach the notebooks through papermill as a dict, so types are preserved; this module still rejects
+anything that is not a plain string (papermill's ``-p unit 007`` would arrive as the int 7), path-like or hostile
+values, look-alike Unicode, overlong input, and unit codes that are not in the registry *exactly* (no case folding,
+no trimming). Each error is one line listing the valid choices.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from ..errors import ParameterError
+from ..periods import EXAMPLES, WINDOWS, parse_period
+from .i18n import LANGS
+
+KINDS = ("unit", "overview")
+MAX_LEN = 32
+# Unit codes are ASCII letters, digits, '_' and '-'; the first character is alphanumeric (no '.', '/', '\\').
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+_PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]|9M))?$")
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """Validated parameters of one report: canonical period code, the unit's registry entry fields."""
+
+    unit: str
+    period: str
+    window: str
+    lang: str
+    kind: str = "unit"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def papermill(self) -> dict:
+        """The dict handed to papermill (the notebooks' ``parameters`` cell)."""
+        return {"unit": self.unit, "period": self.period, "window": self.window, "lang": self.lang}
+
+
+def _show(v) -> str:
+    r = repr(v)
+    return r if len(r) <= 40 else r[:37] + "..."
+
+
+def _plain_string(name: str, v, hint: str) -> str:
+    if not isinstance(v, str):
+        raise ParameterError(f"invalid {name} {_show(v)} ({type(v).__name__}): {name} must be a string, "
+                             f"e.g. {hint}; pass parameters as a dict, not as papermill -p values")
+    if len(v) > MAX_LEN:
+        raise ParameterError(f"invalid {name}: {len(v)} characters (at most {MAX_LEN}); e.g. {hint}")
+    if not v.isascii() or not v.isprintable():
+        raise ParameterError(f"invalid {name} {_show(v)}: only ASCII letters and digits are allowed "
+                             f"(look-alike or control characters found); e.g. {hint}")
+    return v
+
+
+def check_period(period) -> str:
+    s = _plain_string("period", period, EXAMPLES)
+    if not _PERIOD.match(s):
+        raise ParameterError(f"invalid period {_show(s)}: use one of {EXAMPLES}")
+    return parse_period(s).code
+
+
+def check_window(window) -> str:
+    s = _plain_string("window", window, " or ".join(WINDOWS))
+    if s not in WINDOWS:
+        raise ParameterError(f"invalid window {_show(s)}: use one of {', '.join(WINDOWS)}")
+    return s
+
+
+def check_lang(lang) -> str:
+    s = _plain_string("lang", lang, " or ".join(LANGS))
+    if s not in LANGS:
+        raise ParameterError(f"invalid lang {_show(s)}: use one of {', '.join(LANGS)}")
+    return s
+
+
+def valid_units(registry, period: str, window: str) -> list[str]:
+    """Codes of the units whose validity overlaps the period (in registry order)."""
+    a, b = parse_period(period).bounds(window)
+    return [u.code for u in registry.valid_in(a, b)]
+
+
+def _choices(codes: list[str], limit: int = 40) -> str:
+    if len(codes) <= limit:
+        return ", ".join(codes)
+    return ", ".join(codes[:limit]) + f", … ({len(codes)} in all)"
+
+
+def validate(unit, period, window="calendar", lang="vi", kind: str = "unit", registry=None) -> ReportParams:
+    """Check every parameter; raise :class:`ParameterError` (one line, valid choices listed) on the first bad one."""
+    from ..units import load_registry
+
+    period = check_period(period)
+    window = check_window(window)
+    lang = check_lang(lang)
+    if kind not in KINDS:
+        raise ParameterError(f"invalid report kind {_show(kind)}: use one of {', '.join(KINDS)}")
+    reg = registry if registry is not None else load_registry()
+    codes = valid_units(reg, period, window)
+    hint = _choices(codes) if codes else "(no unit is valid in this period)"
+    if not isinstance(unit, str):
+        raise ParameterError(f"invalid unit {_show(unit)} ({type(unit).__name__}): the unit code must be a string "
+                             f"exactly as in the registry; valid units for {period}: {hint}")
+    if len(unit) > MAX_LEN or not unit.isascii() or not unit.isprintable() or not _CODE.match(unit):
+        raise ParameterError(f"invalid unit {_show(unit)}: a unit code is letters and digits only (no paths, spaces "
+                             f"or symbols); valid units for {period}: {hint}")
+    if unit not in reg:
+        raise ParameterError(f"unknown unit {unit!r}: valid units for {period}: {hint}")
+    if unit not in codes:
+        u = reg.get(unit)
+        raise ParameterError(f"unit {unit!r} is not valid in {period} (valid {u.valid_from}–{u.valid_to or '…'}); "
+                             f"valid units for {period}: {hint}")
+    return ReportParams(unit=unit, period=period, window=window, lang=lang, kind=kind)

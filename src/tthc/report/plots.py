@@ -1,0 +1,220 @@
+"""Report charts as plain functions returning matplotlib Figures (tests inspect bar heights, line data, titles).
+
+Deterministic output: Agg backend, fixed dpi, a proportional sans-serif face with full Vietnamese coverage set
+explicitly (DejaVu Sans, then Liberation Sans — never a monospace, which lacks ế ả ở), ``svg.hashsalt`` fixed and no
+software/date metadata in the PNG. Figures are created with ``matplotlib.figure.Figure`` (not pyplot), so a kernel's
+inline backend never displays them twice.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+
+import matplotlib as mpl  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from .fmt import fmt_num, fmt_pct, is_missing  # noqa: E402
+from .i18n import indicator_name, month_label, short_name, status_key, t  # noqa: E402
+
+DPI = 110
+FONTS = ["DejaVu Sans", "Liberation Sans"]
+COLORS = {"dat": "#2e7d32", "chua_dat": "#c62828", "nodata": "#9e9e9e", "target": "#1a237e", "line": "#1565c0"}
+RATE_INDICATORS = ("D1", "D2", "D3", "D4", "D6", "D7")
+TARGET_INDICATORS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
+
+STYLE = {
+    "font.family": "sans-serif",
+    "font.sans-serif": FONTS,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "svg.hashsalt": "tthc",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.unicode_minus": True,
+}
+
+
+def apply_style() -> None:
+    mpl.rcParams.update(STYLE)
+
+
+apply_style()
+
+
+def to_png(fig: Figure) -> bytes:
+    """PNG bytes with no timestamp or software tag, so the same figure always gives the same bytes."""
+    with mpl.rc_context(STYLE):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _pct_axis(ax, lang):
+    ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: fmt_num(v, 0, lang) + "%"))
+
+
+def fig_scorecard(ind: pd.DataFrame, lang: str = "vi", period_label: str = "") -> Figure:
+    """Horizontal bars of the rate indicators (D1–D4, D6, D7) coloured by status, with the target as a marker.
+
+    ``ind`` has one row per indicator with columns indicator, value (%), target (%), status. D5 is a count and is
+    shown in the table, not here. Bars are drawn top-down in indicator order; bars with no data have height 0.
+    """
+    with mpl.rc_context(STYLE):
+        rows = ind.set_index("indicator").reindex(list(RATE_INDICATORS))
+        labels = [short_name(c, lang) for c in RATE_INDICATORS]
+        values = np.array([0.0 if is_missing(v) else float(v) for v in rows["value"]])
+        targets = np.array([np.nan if is_missing(v) else float(v) for v in rows["target"]])
+        colors = [COLORS[status_key(s)] for s in rows["status"]]
+        fig = Figure(figsize=(7.0, 3.4))
+        ax = fig.add_subplot()
+        y = np.arange(len(labels))[::-1]
+        bars = ax.barh(y, values, color=colors, height=0.6, label=t("value", lang))
+        ax.scatter(targets, y, marker="|", s=400, linewidths=2.5, color=COLORS["target"], zorder=3,
+                   label=t("target_line", lang))
+        for b, v, s in zip(bars, rows["value"], rows["status"]):
+            txt = t("nodata", lang) if is_missing(v) else fmt_pct(v, 1, lang)
+            ax.text(b.get_width() + 1.5, b.get_y() + b.get_height() / 2, txt, va="center", fontsize=8)
+        ax.set_yticks(y, labels)
+        ax.set_xlim(0, 115)
+        _pct_axis(ax, lang)
+        ax.set_xlabel(t("rate_axis", lang))
+        ax.set_title(t("scorecard_chart_title", lang, period_label=period_label))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7, frameon=False)
+        fig.tight_layout()
+    return fig
+
+
+def fig_trends(trend: pd.DataFrame, lang: str = "vi") -> Figure:
+    """Small multiples: one panel per indicator D1–D7, monthly values (line) against the target (dashed line).
+
+    ``trend`` has columns month (e.g. "2025-03" or a Period), indicator, value, target. Missing months (no
+    denominator) are gaps in the line. Each panel's first line is the data, the second the target line.
+    """
+    with mpl.rc_context(STYLE):
+        fig = Figure(figsize=(7.6, 8.2))
+        axes = fig.subplots(4, 2).ravel()
+        months = sorted(trend["month"].astype(str).unique())
+        x = np.arange(len(months))
+        ticks = [f"{m[5:7]}/{m[2:4]}" for m in months]
+        for ax, code in zip(axes, TARGET_INDICATORS):
+            d = trend[trend["indicator"] == code].assign(month=lambda f: f["month"].astype(str))
+            d = d.set_index("month").reindex(months)
+            vals = np.array([np.nan if is_missing(v) else float(v) for v in d["value"]])
+            ax.plot(x, vals, marker="o", markersize=3, color=COLORS["line"], label=t("value", lang))
+            tgt = [v for v in d["target"] if not is_missing(v)]
+            if tgt:
+                ax.plot(x, np.full(len(x), float(tgt[-1])), linestyle="--", color=COLORS["chua_dat"], linewidth=1.2,
+                        label=t("target_line", lang))
+            ax.set_title(short_name(code, lang) if code != "D5" else indicator_name("D5", lang))
+            ax.set_xticks(x, ticks, rotation=90, fontsize=7)
+            if code == "D5":
+                ax.set_ylabel(t("count_axis", lang))
+                top = np.nanmax(vals) if np.isfinite(vals).any() else 1
+                ax.set_ylim(0, max(1.0, top * 1.15))
+            else:
+                ax.set_ylim(0, 105)
+                ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: fmt_num(v, 0, lang) + "%"))
+        axes[-1].axis("off")
+        h, lab = axes[0].get_legend_handles_labels()
+        axes[-1].legend(h, lab, loc="center", frameon=False)
+        fig.suptitle(t("sec_trends", lang))
+        fig.tight_layout()
+    return fig
+
+
+def attainment(indicator: str, value, target) -> float:
+    """Attainment in % used for heatmap colours: value ÷ target capped at 100; D5 is 100 when nothing is overdue,
+    otherwise 0. Missing value → NaN."""
+    if is_missing(value):
+        return np.nan
+    if indicator == "D5":
+        return 100.0 if float(value) <= (0 if is_missing(target) else float(target)) else 0.0
+    if is_missing(target) or float(target) <= 0:
+        return 100.0
+    return float(min(100.0, 100.0 * float(value) / float(target)))
+
+
+def heatmap_matrix(league: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """From long rows (unit, unit_name, indicator, value, target) to (attainment matrix, value matrix), units ×
+    D1–D7, units in first-appearance order."""
+    order = list(dict.fromkeys(league["unit"]))
+    d = league[league["indicator"].isin(TARGET_INDICATORS)].copy()
+    d["att"] = [attainment(i, v, tg) for i, v, tg in zip(d["indicator"], d["value"], d["target"])]
+    att = d.pivot(index="unit", columns="indicator", values="att").reindex(index=order,
+                                                                          columns=list(TARGET_INDICATORS))
+    val = d.pivot(index="unit", columns="indicator", values="value").reindex(index=order,
+                                                                            columns=list(TARGET_INDICATORS))
+    return att.astype(float), val.astype(float)
+
+
+def fig_heatmap(league: pd.DataFrame, lang: str = "vi", period_label: str = "") -> Figure:
+    """Units × D1–D7 coloured by attainment (red → green); cells annotated with the value (1 decimal, D5 a count)."""
+    import seaborn as sns
+
+    with mpl.rc_context(STYLE):
+        att, val = heatmap_matrix(league)
+        names = league.drop_duplicates("unit").set_index("unit")["unit_name"].reindex(att.index)
+        annot = np.empty(val.shape, dtype=object)
+        for i in range(val.shape[0]):
+            for j, code in enumerate(val.columns):
+                v = val.iat[i, j]
+                annot[i, j] = "–" if is_missing(v) else (fmt_num(v, 0, lang) if code == "D5" else fmt_num(v, 1, lang))
+        h = max(3.0, 0.28 * len(att) + 1.6)
+        fig = Figure(figsize=(7.4, h))
+        ax = fig.add_subplot()
+        sns.heatmap(att, ax=ax, vmin=0, vmax=100, cmap="RdYlGn", annot=annot, fmt="", annot_kws={"fontsize": 7},
+                    linewidths=0.5, linecolor="white", cbar_kws={"label": t("heatmap_cbar", lang)})
+        ax.set_xticks(np.arange(len(att.columns)) + 0.5, [short_name(c, lang) for c in att.columns], rotation=30,
+                      ha="right", fontsize=7)
+        ax.set_yticks(np.arange(len(att)) + 0.5, [f"{c} {n}" for c, n in zip(att.index, names)], rotation=0,
+                      fontsize=7)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.set_title(t("heatmap_title", lang, period_label=period_label))
+        fig.tight_layout()
+    return fig
+
+
+def groups766(items: pd.DataFrame) -> pd.DataFrame:
+    """766 items → one row per group: points_max, computable points, score (NaN scores count 0)."""
+    d = items.copy()
+    d["computable"] = d["computable"].fillna(False).astype(bool)
+    d["score"] = pd.to_numeric(d["score"], errors="coerce")
+    # an item can be partly computable (payment: only A's 6 of 10 points without the catalogue)
+    pc = d["points_computable"] if "points_computable" in d else d["points_max"]
+    d["comp_pts"] = np.where(d["computable"], pd.to_numeric(pc, errors="coerce").fillna(0.0), 0.0)
+    d["score0"] = np.where(d["computable"], d["score"].fillna(0.0), 0.0)
+    g = (d.groupby(["group", "group_name"], sort=False)
+         .agg(points_max=("points_max", "sum"), computable=("comp_pts", "sum"), score=("score0", "sum"))
+         .reset_index())
+    return g
+
+
+def fig_766(items: pd.DataFrame, lang: str = "vi") -> Figure:
+    """Per 766 group: maximum (light), computable points (medium) and score (dark) as overlaid horizontal bars."""
+    with mpl.rc_context(STYLE):
+        g = groups766(items)
+        fig = Figure(figsize=(7.0, 0.45 * len(g) + 1.6))
+        ax = fig.add_subplot()
+        y = np.arange(len(g))[::-1]
+        ax.barh(y, g["points_max"], color="#e0e0e0", height=0.7, label=t("max_points", lang))
+        ax.barh(y, g["computable"], color="#90caf9", height=0.7, label=t("computable", lang))
+        ax.barh(y, g["score"], color="#1565c0", height=0.4, label=t("score", lang))
+        for yy, s, c, m in zip(y, g["score"], g["computable"], g["points_max"]):
+            ax.text(m + 0.4, yy, f"{fmt_num(s, 1, lang)} / {fmt_num(c, 0, lang)} / {fmt_num(m, 0, lang)}",
+                    va="center", fontsize=7)
+        ax.set_yticks(y, [str(n) for n in g["group_name"]])
+        ax.set_xlim(0, float(g["points_max"].max()) * 1.35 if len(g) else 1)
+        ax.set_xlabel(t("points", lang))
+        ax.set_title(t("bars766_title", lang))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7, frameon=False)
+        fig.tight_layout()
+    return fig

@@ -1,0 +1,331 @@
+"""HTML tables of the reports. Every data string (unit, field, procedure names, codes) goes through
+:func:`html.escape`; classes follow the renderer's contract: ``tthc-section``, ``tthc-table`` (``wide`` for wide
+tables, ``scorecard``), ``num`` numeric cells, ``dat`` / ``chua-dat`` / ``nodata`` status cells, ``p.note``."""
+
+from __future__ import annotations
+
+import html
+import os
+
+import numpy as np
+import pandas as pd
+
+from .fmt import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_signed, is_missing
+from .i18n import indicator_name, level_name, status_key, t
+
+TARGET_INDICATORS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
+EXTRA_INDICATORS = ("ON_TIME", "AVG_DAYS", "DUE_SOON", "OVERDUE_APOLOGY", "OVERDUE_NO_APOLOGY")
+COUNT_INDICATORS = ("D5", "DUE_SOON", "OVERDUE_APOLOGY", "OVERDUE_NO_APOLOGY")
+BIEU06_COLS = [f"col{i}" for i in range(3, 14)]
+
+
+def esc(x) -> str:
+    return "" if is_missing(x) else html.escape(str(x), quote=True)
+
+
+def td(text: str, cls: str | None = None, raw: bool = False, attrs: str = "") -> str:
+    c = f' class="{cls}"' if cls else ""
+    return f"<td{c}{attrs}>{text if raw else esc(text)}</td>"
+
+
+def status_cell(status, lang: str) -> str:
+    k = status_key(status)
+    return f'<td class="{k.replace("_", "-")}">{esc(t(k, lang))}</td>'
+
+
+def table(head: str, rows: list[str], cls: str = "", caption: str | None = None) -> str:
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return (f'<table class="tthc-table{" " + cls if cls else ""}">{cap}<thead>{head}</thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def section(title: str, body: str, number: int | None = None) -> str:
+    h = f"{number}. {title}" if number else title
+    return f'<section class="tthc-section"><h2>{esc(h)}</h2>{body}</section>'
+
+
+def note(text: str, cls: str = "note") -> str:
+    return f'<p class="{cls}">{esc(text)}</p>'
+
+
+def fmt_value(code: str, value, lang: str) -> str:
+    if is_missing(value):
+        return t("nodata", lang)
+    if code in COUNT_INDICATORS:
+        return fmt_int(value, lang)
+    if code == "AVG_DAYS":
+        return fmt_num(value, 2, lang)
+    return fmt_pct(value, 2, lang)
+
+
+def fmt_target(code: str, target, lang: str) -> str:
+    if is_missing(target):
+        return "–"
+    if code == "D5":
+        return fmt_int(target, lang)
+    dec = 0 if float(target) == int(float(target)) else 2
+    return ("" if float(target) >= 100 else "≥ ") + fmt_pct(target, dec, lang)
+
+
+def fmt_change(code: str, change, lang: str) -> str:
+    if is_missing(change):
+        return "–"
+    if code in COUNT_INDICATORS:
+        return fmt_signed(change, 0, lang)
+    return fmt_signed(change, 2, lang, " " + ("điểm %" if lang == "vi" else "pp"))
+
+
+def fmt_rank(rank, peers, lang: str) -> str:
+    if is_missing(rank):
+        return "–"
+    return t("rank_of", lang, rank=fmt_int(rank, lang), peers=fmt_int(peers, lang) if not is_missing(peers) else "–")
+
+
+def _frac(num, den, lang) -> str:
+    if is_missing(den):
+        return ""
+    return f"{fmt_int(num, lang)}/{fmt_int(den, lang)}"
+
+
+def scorecard_html(ind: pd.DataFrame, lang: str = "vi") -> str:
+    """The D1–D7 scorecard of one unit: value (numerator/denominator), target, status, gap, change, rank."""
+    rows = ind.set_index("indicator")
+    head = ("<tr>" + "".join(f"<th>{esc(t(k, lang))}</th>" for k in
+                             ("code", "indicator", "value", "target", "status", "gap", "change_pp", "rank"))
+            + "</tr>")
+    body = []
+    for code in TARGET_INDICATORS:
+        if code not in rows.index:
+            continue
+        r = rows.loc[code]
+        val = fmt_value(code, r["value"], lang)
+        frac = _frac(r["numerator"], r["denominator"], lang) if code != "D5" else ""
+        if code == "D5" and not is_missing(r.get("denominator")) and r.get("denominator"):
+            frac = t("d5_rate", lang, rate=fmt_pct(100.0 * float(r["numerator"]) / float(r["denominator"]), 2, lang))
+        val_html = esc(val) + (f'<br><span class="frac">{esc(frac)}</span>' if frac else "")
+        gap = r["gap"]
+        change = r.get("change")
+        body.append("<tr>" + td(code) + td(indicator_name(code, lang))
+                    + td(val_html, "num", raw=True)
+                    + td(fmt_target(code, r["target"], lang), "num")
+                    + status_cell(r["status"], lang)
+                    + td("–" if is_missing(gap) else fmt_int(gap, lang), "num")
+                    + td("–" if is_missing(change) else fmt_signed(change, 0 if code == "D5" else 2, lang), "num")
+                    + td(fmt_rank(r.get("rank"), r.get("peers"), lang), "num") + "</tr>")
+    return table(head, body, "scorecard")
+
+
+def extras_html(ind: pd.DataFrame, lang: str = "vi") -> str:
+    """Indicators shown without a target: on-time rate, average days, due soon, overdue with/without apology."""
+    rows = ind.set_index("indicator")
+    head = ("<tr>" + "".join(f"<th>{esc(t(k, lang))}</th>" for k in ("indicator", "value", "change")) + "</tr>")
+    body = []
+    for code in EXTRA_INDICATORS:
+        if code not in rows.index:
+            continue
+        r = rows.loc[code]
+        frac = _frac(r["numerator"], r["denominator"], lang) if code == "ON_TIME" else ""
+        val_html = esc(fmt_value(code, r["value"], lang)) + (f'<br><span class="frac">{esc(frac)}</span>'
+                                                               if frac else "")
+        body.append("<tr>" + td(indicator_name(code, lang)) + td(val_html, "num", raw=True)
+                    + td(fmt_change(code, r.get("change"), lang) if code != "AVG_DAYS" else
+                         (fmt_signed(r.get("change"), 2, lang) if not is_missing(r.get("change")) else "–"), "num")
+                    + "</tr>")
+    return table(head, body, caption=t("extra_title", lang))
+
+
+def bieu06_head(lang: str, first: str = "stt") -> str:
+    L = lambda k: esc(t(k, lang))  # noqa: E731
+    r1 = (f'<tr><th rowspan="3">{L(first)}</th><th rowspan="3">{L("field")}</th>'
+          f'<th colspan="4">{L("b_received")}</th><th colspan="4">{L("b_resolved")}</th>'
+          f'<th colspan="3">{L("b_pending")}</th></tr>')
+    r2 = (f'<tr><th rowspan="2">{L("b_total")}</th><th colspan="2">{L("b_of_which")}</th>'
+          f'<th rowspan="2">{L("b_carried")}</th><th rowspan="2">{L("b_total")}</th>'
+          f'<th rowspan="2">{L("b_early")}</th><th rowspan="2">{L("b_ontime")}</th><th rowspan="2">{L("b_late")}</th>'
+          f'<th rowspan="2">{L("b_total")}</th><th rowspan="2">{L("b_within")}</th>'
+          f'<th rowspan="2">{L("b_overdue")}</th></tr>')
+    r3 = f'<tr><th>{L("b_online")}</th><th>{L("b_direct")}</th></tr>'
+    r4 = "<tr>" + "".join(f'<th class="colno">({i})</th>' for i in range(1, 14)) + "</tr>"
+    return r1 + r2 + r3 + r4
+
+
+def _is_total(r) -> bool:
+    return str(r.get("ma_linh_vuc", "")) == "TONG"
+
+
+def field_label(r, lang: str) -> str:
+    name = r.get("ten_linh_vuc")
+    code = r.get("ma_linh_vuc")
+    if is_missing(code) or str(code) in ("", "KHONG_XAC_DINH", "UNKNOWN", "__unknown__"):
+        return t("unknown_field", lang) if is_missing(name) or not str(name) else str(name)
+    return str(name) if not is_missing(name) and str(name) else str(code)
+
+
+def _num_cells(r, lang) -> str:
+    return "".join(td(fmt_int(r[c], lang), "num") for c in BIEU06_COLS)
+
+
+def bieu06_html(rows: pd.DataFrame, lang: str = "vi") -> str:
+    """Biểu số 06 of one unit: one row per field, then the total (the engine's ``TONG`` row)."""
+    body = []
+    fields = rows[rows["ma_linh_vuc"].astype(str) != "TONG"]
+    total = rows[rows["ma_linh_vuc"].astype(str) == "TONG"]
+    for i, (_, r) in enumerate(fields.iterrows(), 1):
+        body.append("<tr>" + td(str(i), "num") + td(field_label(r, lang)) + _num_cells(r, lang) + "</tr>")
+    for _, r in total.iterrows():
+        body.append('<tr class="total">' + td("") + td(t("total", lang)) + _num_cells(r, lang) + "</tr>")
+    return table(bieu06_head(lang), body, "wide bieu06")
+
+
+def bieu06_by_level_html(own: pd.DataFrame, total: pd.Series | None, lang: str = "vi") -> str:
+    """Biểu 06 aggregated by level (roman-numbered group rows with subtotals) and field."""
+    body = []
+    roman = ["I", "II", "III", "IV", "V", "VI"]
+    for gi, (level, g) in enumerate(own.groupby("level", sort=False)):
+        sub = g[BIEU06_COLS].sum()
+        body.append('<tr class="group">' + td(roman[gi] if gi < len(roman) else str(gi + 1))
+                    + td(level_name(level, lang)) + "".join(td(fmt_int(sub[c], lang), "num") for c in BIEU06_COLS)
+                    + "</tr>")
+        for i, (_, r) in enumerate(g.iterrows(), 1):
+            body.append("<tr>" + td(str(i), "num") + td(field_label(r, lang)) + _num_cells(r, lang) + "</tr>")
+    if total is not None:
+        body.append('<tr class="total">' + td("") + td(t("total", lang)) + _num_cells(total, lang) + "</tr>")
+    return table(bieu06_head(lang), body, "wide bieu06")
+
+
+def index766_html(items: pd.DataFrame, summary: dict, lang: str = "vi") -> str:
+    """766 groups: score, computable points, maximum, computable share; items that cannot be computed are marked."""
+    from .plots import groups766
+
+    g = groups766(items)
+    head = ("<tr>" + "".join(f"<th>{esc(t(k, lang))}</th>" for k in ("group", "score", "computable", "max_points"))
+            + "</tr>")
+    body = []
+    for _, r in g.iterrows():
+        body.append("<tr>" + td(r["group_name"]) + td(fmt_num(r["score"], 2, lang), "num")
+                    + td(fmt_num(r["computable"], 0, lang), "num") + td(fmt_num(r["points_max"], 0, lang), "num")
+                    + "</tr>")
+    tot_s, tot_c, tot_m = g["score"].sum(), g["computable"].sum(), g["points_max"].sum()
+    body.append('<tr class="total">' + td(t("total", lang)) + td(fmt_num(tot_s, 2, lang), "num")
+                + td(fmt_num(tot_c, 0, lang), "num") + td(fmt_num(tot_m, 0, lang), "num") + "</tr>")
+    out = table(head, body)
+    score = summary.get("score", tot_s)
+    cmax = summary.get("computable_max", tot_c)
+    out += f'<p class="score766"><strong>{esc(t("score_over", lang, score=fmt_num(score, 1, lang), max=fmt_num(cmax, 0, lang)))}</strong>'
+    band = summary.get("band")
+    if band and not is_missing(band):
+        out += f' — {esc(t("band", lang))}: <strong>{esc(band)}</strong>'
+        if summary.get("band_assumed"):
+            out += f' <em>{esc(t("band_assumed", lang))}</em>'
+    out += "</p>"
+    share = 100.0 * tot_c / tot_m if tot_m else np.nan
+    out += note(t("computable_share", lang, share=fmt_pct(share, 2, lang)))
+    out += note(summary.get("as_observed_note") or t("as_observed", lang))
+    # items not computable, listed once
+    nc = items[~items["computable"].fillna(False).astype(bool)]
+    if len(nc):
+        rows = ["<tr>" + td(r["item"]) + td(r["group_name"]) + td(fmt_num(r["points_max"], 0, lang), "num")
+                + td(r["note"] if not is_missing(r.get("note")) and str(r.get("note")) else t("not_computable", lang))
+                + "</tr>" for _, r in nc.iterrows()]
+        h = ("<tr>" + "".join(f"<th>{esc(t(k, lang))}</th>" for k in ("item", "group", "max_points", "note"))
+             + "</tr>")
+        out += table(h, rows, caption=t("not_computable", lang))
+    return out
+
+
+def dossiers_html(df: pd.DataFrame, kind: str, lang: str = "vi", limit: int = 30) -> str:
+    """Overdue / due-soon dossiers: code, procedure, due date, working days late, apology letter. No personal data."""
+    if df is None or len(df) == 0:
+        return note(t("none_overdue" if kind == "overdue" else "none_due_soon", lang))
+    cols = ["ma_ho_so", "ma_tthc", "ten_tthc", "ngay_hen_tra"]
+    if kind == "overdue":
+        cols += ["so_ngay_tre", "co_phieu_xin_loi"]
+    head = "<tr>" + "".join(f"<th>{esc(t(c, lang))}</th>" for c in cols) + "</tr>"
+    body = []
+    for _, r in df.head(limit).iterrows():
+        cells = [td(r["ma_ho_so"]), td(r["ma_tthc"]), td(r.get("ten_tthc")), td(fmt_date(r["ngay_hen_tra"], lang), "num")]
+        if kind == "overdue":
+            cells.append(td(fmt_int(r.get("so_ngay_tre"), lang), "num"))
+            ap = r.get("co_phieu_xin_loi")
+            cells.append(td(t("yes", lang) if (not is_missing(ap) and bool(ap)) else t("no", lang)))
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    out = table(head, body, "dossiers", caption=t(kind, lang) + f" ({fmt_int(len(df), lang)})")
+    if len(df) > limit:
+        out += note(t("more_rows", lang, n=fmt_int(len(df) - limit, lang)))
+    return out
+
+
+DQ_LABELS = {
+    "vi": {
+        "counted": "Số hồ sơ được tính trong kỳ (gồm kỳ trước chuyển sang)",
+        "recomputed_deadlines": "Hồ sơ thiếu ngày hẹn trả, đã tính lại theo thời hạn giải quyết",
+        "no_due_date": "Hồ sơ không có ngày hẹn trả và không có thời hạn giải quyết",
+        "inconsistent_dates": "Hồ sơ có ngày kết thúc trước ngày tiếp nhận",
+        "quarantined_unit_rows": "Dòng dữ liệu của đơn vị bị cách ly khi nạp",
+        "quarantined_total": "Tổng số dòng bị cách ly khi nạp (mọi đơn vị)",
+        "quarantine_files": "Tệp cách ly",
+    },
+    "en": {
+        "counted": "Dossiers counted in the period (incl. carried over)",
+        "recomputed_deadlines": "Dossiers without a due date, recomputed from the time limit",
+        "no_due_date": "Dossiers with neither a due date nor a time limit",
+        "inconsistent_dates": "Dossiers ending before they were received",
+        "quarantined_unit_rows": "Rows of this unit quarantined at ingest",
+        "quarantined_total": "Rows quarantined at ingest (all units)",
+        "quarantine_files": "Quarantine files",
+    },
+}
+
+
+def quality_html(dq: dict, lang: str = "vi") -> str:
+    """Data-quality notes: one row per check (count, or text)."""
+    if not dq:
+        return note(t("dq_none", lang))
+    head = f"<tr><th>{esc(t('dq_item', lang))}</th><th>{esc(t('dq_count', lang))}</th></tr>"
+    body = []
+    for k, v in dq.items():
+        label = DQ_LABELS[lang].get(k, str(k))
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+            body.append("<tr>" + td(label) + td(fmt_num(v, 0 if float(v) == int(v) else 2, lang), "num") + "</tr>")
+        elif isinstance(v, dict):
+            body.append("<tr>" + td(label) + td("; ".join(f"{a}: {b}" for a, b in v.items())) + "</tr>")
+        elif isinstance(v, (list, tuple)):
+            # file names only: paths of the machine that ran the report are not report content
+            names = [os.path.basename(str(x)) for x in v]
+            body.append("<tr>" + td(label) + td("; ".join(names) if names else "–") + "</tr>")
+        else:
+            body.append("<tr>" + td(label) + td(str(v)) + "</tr>")
+    return table(head, body)
+
+
+def league_html(league: pd.DataFrame, lang: str = "vi") -> str:
+    """Units × D1–D7; each cell shows the value and is coloured by status (dat / chua-dat / nodata)."""
+    from .i18n import short_name
+
+    head = (f"<tr><th>{esc(t('code', lang))}</th><th>{esc(t('unit', lang))}</th>"
+            + "".join(f"<th>{esc(short_name(c, lang))}</th>" for c in TARGET_INDICATORS) + "</tr>")
+    body = []
+    for unit, g in league.groupby("unit", sort=False):
+        rows = g.set_index("indicator")
+        cells = [td(unit), td(g["unit_name"].iloc[0])]
+        for code in TARGET_INDICATORS:
+            if code not in rows.index:
+                cells.append('<td class="nodata">–</td>')
+                continue
+            r = rows.loc[code]
+            k = status_key(r["status"]).replace("_", "-")
+            v = "–" if is_missing(r["value"]) else (fmt_int(r["value"], lang) if code == "D5"
+                                                    else fmt_pct(r["value"], 2, lang))
+            cells.append(f'<td class="num {k}">{esc(v)}</td>')
+        cls = ' class="total"' if g.get("is_parent", pd.Series([False])).iloc[0] else ""
+        body.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
+    return table(head, body, "wide league")
+
+
+def simple_table(df: pd.DataFrame, headers: list[str], num_cols: set[int] = frozenset(), cls: str = "") -> str:
+    """A table from already formatted strings (escaped here)."""
+    head = "<tr>" + "".join(f"<th>{esc(h)}</th>" for h in headers) + "</tr>"
+    body = []
+    for row in df.itertuples(index=False):
+        body.append("<tr>" + "".join(td(v, "num" if i in num_cols else None) for i, v in enumerate(row)) + "</tr>")
+    return table(head, body, cls)
