@@ -16,7 +16,6 @@ from tthc.yamlio import load_yaml
 
 SMALL_N, SMALL_SEED = 5000, 7  # as in conftest.py
 
-pytestmark = pytest.mark.xdist_group("sample")
 
 
 def _sha(p):

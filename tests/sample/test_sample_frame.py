@@ -12,7 +12,6 @@ import pytest
 from tthc.sample import generate_frame
 from tthc.schema import DOSSIER_COLUMNS, PERSONAL_FIELDS
 
-pytestmark = pytest.mark.xdist_group("sample")
 
 
 def _late_resolved(df: pd.DataFrame) -> pd.Series:

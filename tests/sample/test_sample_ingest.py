@@ -13,7 +13,6 @@ from tthc.sample import JSON_NAME, XLSX_NAME, build_sample, generate_frame, is_s
 from tthc.schema import DOSSIER_COLUMNS
 
 pytest.importorskip("tthc.ingest")
-pytestmark = pytest.mark.xdist_group("sample")
 
 N, SEED = 3000, 99
 
