@@ -57,11 +57,16 @@ def period_label(code: str, lang: str = "vi") -> str:
     return f"{p.code} · {name}"
 
 
-def available_periods(warehouse: Path | str | None = None) -> list[str]:
-    """Period codes present in the indicator cube (building it from the warehouse, or the sample, if needed)."""
+def available_periods(ensure: bool = True) -> list[str]:
+    """Period codes held by the indicator cube. With ``ensure`` the data is bootstrapped first exactly as a report
+    does (the synthetic sample on a fresh clone, the cube built or refreshed)."""
     from .engine import query
 
-    return [parse_period(p).code for p in query.periods(warehouse=warehouse)]
+    if ensure:
+        from .report.data import ensure_data
+
+        ensure_data()
+    return [parse_period(p).code for p in query.meta().get("periods", [])]
 
 
 def period_options(periods: Iterable[str] | None = None, lang: str = "vi") -> list[Option]:
@@ -101,25 +106,17 @@ def relative_link(path: Path | str, start: Path | str | None = None) -> str:
     return Path(os.path.relpath(Path(path).resolve(), start.resolve())).as_posix()
 
 
-def _output_files(result) -> list[Path]:
-    """The files a ``run_report`` result names: a path, a list of paths, a dict of them, or an object with
-    ``html``/``pdf``/``xlsx``/``paths`` attributes."""
+def output_files(result) -> list[Path]:
+    """The files a render produced: from the run record of :func:`tthc.run.run_report` (``out_dir`` + the file
+    names in ``outputs``), or a path, or a list of paths."""
     if result is None:
         return []
+    if isinstance(result, dict):
+        out_dir = Path(result["out_dir"])
+        return [out_dir / name for name in result.get("outputs", [])]
     if isinstance(result, (str, os.PathLike)):
         return [Path(result)]
-    if isinstance(result, dict):
-        return [p for v in result.values() for p in _output_files(v)]
-    if isinstance(result, (list, tuple, set)):
-        return [p for v in result for p in _output_files(v)]
-    for attr in ("paths", "outputs", "files"):
-        if hasattr(result, attr):
-            return _output_files(getattr(result, attr))
-    found = []
-    for attr in ("html", "pdf", "xlsx", "notebook", "ipynb"):
-        if getattr(result, attr, None) is not None:
-            found += _output_files(getattr(result, attr))
-    return found
+    return [p for r in result for p in output_files(r)]
 
 
 def links_html(files: Iterable[Path | str], start: Path | str | None = None) -> str:
@@ -300,13 +297,14 @@ class Explorer:
         self.w_export.disabled = True
         self.w_status.value = f"<i>{html.escape(self.text['exporting'])}</i>"
         try:
-            files = [Path(p) for p in _output_files(self.runner(self.unit, self.period, self.window, self.lang))]
+            files = output_files(self.runner(self.unit, self.period, self.window, self.lang))
         except Exception as e:
             self.w_status.value = (f"<span style='color:#b00020'>{html.escape(self.text['error'])}: "
                                    f"{html.escape(str(e))}</span>")
             raise
         finally:
             self.w_export.disabled = False
+        # the executed .ipynb and run.json are for audit; the reader wants the HTML, PDF and the Excel form
         self.exported = [f for f in files if f.suffix.lower() in (".html", ".pdf", ".xlsx")] or files
         self.w_status.value = html.escape(self.text["exported"])
         self.w_links.value = links_html(self.exported, self.notebook_dir)

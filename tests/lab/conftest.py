@@ -150,3 +150,42 @@ def run_tthc(args: list[str], env: dict, timeout: float = 300) -> subprocess.Com
     if p.returncode != 0:
         pytest.fail(f"tthc {' '.join(args)} exited {p.returncode}:\n{p.stderr[-3000:]}")
     return p
+
+
+@pytest.fixture(scope="session")
+def sample_data(lab_root, lab_env) -> Path:
+    """The synthetic sample ingested into the temp root's warehouse and the cube built, through the package's own
+    commands (``tthc sample``, then the same bootstrap a report runs). Returns the warehouse path."""
+    run_tthc(["sample", "--dossiers", "8000"], lab_env, timeout=600)
+    subprocess.run([sys.executable, "-c", "from tthc.report.data import ensure_data; ensure_data()"],
+                   env=lab_env, check=True, capture_output=True, timeout=300)
+    wh = lab_root / "data" / "warehouse.duckdb"
+    assert wh.is_file()
+    return wh
+
+
+@pytest.fixture()
+def in_lab_root(lab_root, sample_data, monkeypatch):
+    """Run in-process code against the temp root (config caches the root: clear it on the way in and out)."""
+    from tthc import config
+
+    monkeypatch.setenv("TTHC_ROOT", str(lab_root))
+    for k in ("TTHC_WAREHOUSE", "TTHC_UNITS"):
+        monkeypatch.delenv(k, raising=False)
+    config.project_root.cache_clear()
+    yield lab_root
+    monkeypatch.undo()
+    config.project_root.cache_clear()
+
+
+@pytest.fixture()
+def ipython_capture():
+    """An IPython shell whose rich display outputs can be captured (``display()`` outside a shell just prints)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    had = InteractiveShell.initialized()
+    InteractiveShell.instance()
+    yield capture_output
+    if not had:  # other tests in this worker must see plain display() again
+        InteractiveShell.clear_instance()
