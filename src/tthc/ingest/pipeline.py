@@ -20,7 +20,7 @@ from .sources import PARQUET, SourceMap, load_all_sources
 from .validate import REASONS, validate_chunk
 
 CHUNK_ROWS = 50_000
-INGEST_MEMORY = "768MB"  # DuckDB's share; staging spills to disk beyond it (env TTHC_DUCKDB_MEMORY overrides)
+INGEST_MEMORY = "512MB"  # DuckDB's share; staging spills to disk beyond it (env TTHC_DUCKDB_MEMORY overrides)
 PROGRESS_MIN_ROWS = 200_000  # a progress bar appears on a TTY once a file passes this many rows
 QUARANTINE_COLUMNS = ("file", "row", "column", "reason_code", "reason", "value")
 

@@ -49,9 +49,10 @@ END_COLUMNS = ("ngay_hen_tra", "ngay_ket_thuc_xu_ly", "ngay_tra")
 BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False, "có": True,
               "không": False, "co": True, "khong": False, "x": True, "đúng": True, "sai": False}
 
-_FORMULA = re.compile(r"^\s*(?:=|[+\-@]\s*[A-Za-z_][\w.]*\s*[(!|]|[+\-@]\s*\w*\|)")
-_HTML = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?\s*>|<\s*script|javascript\s*:", re.I)
-_DMY = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+# pattern strings (not compiled) so pandas hands them to Arrow's RE2 engine
+_FORMULA = r"^\s*(?:=|[+\-@]\s*[A-Za-z_][\w.]*\s*[(!|]|[+\-@]\s*\w*\|)"
+_HTML = r"(?i)<\s*/?\s*[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?\s*>|<\s*script|javascript\s*:"
+_DMY_HEAD = r"\d{1,2}/\d{1,2}/\d{4}"  # dd/mm/yyyy[ HH:MM[:SS]]; the exact shape is checked by strptime
 
 
 def _text_of(v):
@@ -70,7 +71,9 @@ def _text_of(v):
 
 def as_text(s: pd.Series) -> pd.Series:
     """Values as stripped strings, blanks → missing."""
-    if not pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        s = s.astype("str")  # all text already (CSV): no per-value Python call
+    elif not pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
         s = s.map(_text_of)
     s = s.astype("str").str.strip()
     return s.mask(s == "")
@@ -94,13 +97,17 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
             out[m8] = pd.to_datetime(t[m8], format="%Y%m%d", errors="coerce")
         rest = ok & ~m14 & ~m8
         if rest.any():
-            parts = t[rest].str.extract(_DMY)
-            dmy = parts[0].notna()
+            tr = t[rest]
+            dmy = tr.str.match(_DMY_HEAD).fillna(False).astype(bool)
             if dmy.any():
-                p = parts[dmy].fillna("0").astype("int64")
-                out[dmy[dmy].index] = pd.to_datetime(
-                    pd.DataFrame({"year": p[2], "month": p[1], "day": p[0], "hour": p[3], "minute": p[4],
-                                  "second": p[5]}), errors="coerce")
+                left = tr[dmy]
+                got = pd.Series(pd.NaT, index=left.index, dtype="datetime64[us]")
+                for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%YT%H:%M:%S", "%d/%m/%YT%H:%M"):
+                    todo = got.isna()
+                    if not todo.any():
+                        break
+                    got[todo] = pd.to_datetime(left[todo], format=fmt, errors="coerce")
+                out[got.index] = got
             iso = rest.copy()
             iso[dmy[dmy].index] = False
             if iso.any():
@@ -149,12 +156,14 @@ def _map_unique(s: pd.Series, lookup) -> tuple[pd.Series, pd.Series]:
     except TypeError:  # unhashable (a list/dict where a scalar belongs)
         s = s.map(lambda v: repr(v) if isinstance(v, (list, dict)) else v)
         uniq = pd.unique(s)
-    table = {}
+    vals, bads, null_val = {}, {}, lookup(None)
     for u in uniq:
-        table[u if u == u else None] = lookup(u)
-    keyed = s.where(s.notna(), None)
-    val = keyed.map(lambda v: table[v][0] if v in table else lookup(v)[0])
-    bad = keyed.map(lambda v: table[v][1] if v in table else lookup(v)[1]).astype(bool)
+        if u is None or u != u:
+            continue
+        vals[u], bads[u] = lookup(u)
+    nn = s.notna()
+    val = s.map(vals).astype(object).where(nn, null_val[0])
+    bad = s.map(bads).where(nn, False).astype(bool)
     return val, bad
 
 
@@ -223,6 +232,7 @@ def validate_chunk(raw: pd.DataFrame, sm: SourceMap, unit_codes: set[str]) -> tu
             out[c] = s.astype("boolean")
             continue
         val, bad = _map_unique(s, _lookup_factory(sm.values.get("boolean"), tabular, BOOL_WORDS))
+        val = val.map(lambda v: None if v is None or v != v else v)
         ints = val.map(lambda v: v not in (None, True, False, 0, 1))
         bad = bad | ints.astype(bool)
         flag(bad, c, "bad_boolean", s)
