@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html as _html
 import io
 from functools import lru_cache
 
@@ -63,13 +64,18 @@ def chart_png(seed: int, title: str) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def esc(value) -> str:
+    # the report code escapes every data string before display (contract with the renderer)
+    return _html.escape(str(value), quote=True)
+
+
 def header_html(meta: dict) -> str:
     return (
         '<section class="tthc-section"><h2>I. Thông tin chung</h2>'
         '<table class="tthc-table"><tbody>'
-        f'<tr><th>Đơn vị</th><td>{meta["unit_name"]}</td></tr>'
-        f'<tr><th>Kỳ báo cáo</th><td>{meta["period_label"]} (01/01/2025 – 31/03/2025)</td></tr>'
-        f'<tr><th>Nguồn dữ liệu</th><td>Tệp xuất DVCQG, mã băm {meta["data_hash"]}</td></tr>'
+        f'<tr><th>Đơn vị</th><td>{esc(meta["unit_name"])}</td></tr>'
+        f'<tr><th>Kỳ báo cáo</th><td>{esc(meta["period_label"])} (01/01/2025 – 31/03/2025)</td></tr>'
+        f'<tr><th>Nguồn dữ liệu</th><td>Tệp xuất DVCQG, mã băm {esc(meta["data_hash"])}</td></tr>'
         '</tbody></table></section>'
     )
 

@@ -42,6 +42,50 @@ def is_landscape(output) -> bool:
     return bool(html) and _LANDSCAPE.search(html) is not None
 
 
+_HEADING = re.compile(r"<h[1-4][\s>]", re.IGNORECASE)
+_IMAGES = ("image/png", "image/jpeg", "image/svg+xml")
+
+
+def _is_heading_html(output) -> bool:
+    html = (output.get("data") or {}).get("text/html")
+    if isinstance(html, list):
+        html = "".join(html)
+    if not html or len(html) > 3000:
+        return False
+    low = html.lower()
+    return _HEADING.search(html) is not None and "<table" not in low and "<img" not in low
+
+
+def _chart_follows(outputs: list, i: int) -> bool:
+    for nxt in outputs[i + 1:]:
+        if nxt.get("output_type") == "stream":  # warnings printed between heading and chart are not shown
+            continue
+        return any(m in (nxt.get("data") or {}) for m in _IMAGES)
+    return False
+
+
+def mark_leads(cells: list) -> list:
+    """Copies of ``cells`` where a short heading-only HTML output directly followed by a chart in the same cell is
+    marked ``metadata.tthc_lead``: it introduces that chart and must not be left alone at the foot of a page.
+    The caller's notebook is not modified."""
+    out = []
+    for cell in cells:
+        outputs = cell.get("outputs") or []
+        lead = [i for i in range(len(outputs) - 1) if _is_heading_html(outputs[i]) and _chart_follows(outputs, i)]
+        if lead:
+            outputs = list(outputs)
+            for i in lead:
+                outputs[i] = NotebookNode({**outputs[i], "metadata": NotebookNode(
+                    {**(outputs[i].get("metadata") or {}), "tthc_lead": True})})
+            cell = NotebookNode({**cell, "outputs": outputs})
+        out.append(cell)
+    return out
+
+
+def is_lead(output) -> bool:
+    return bool((output.get("metadata") or {}).get("tthc_lead"))
+
+
 class TthcHTMLExporter(HTMLExporter):
     """Report HTML: self-contained, no inputs/prompts/scripts, letterhead and synthetic-data banner."""
 
@@ -50,6 +94,7 @@ class TthcHTMLExporter(HTMLExporter):
     exclude_input = Bool(True, help="Never show code in a report.").tag(config=True)
     exclude_input_prompt = Bool(True).tag(config=True)
     exclude_output_prompt = Bool(True).tag(config=True)
+    exclude_anchor_links = Bool(True, help="No pilcrow links after headings in a printed report.").tag(config=True)
     inline_css = Bool(True, help="Inline the report stylesheet (False only for the PDF path, which adds the cached "
                                  "compiled stylesheet itself).").tag(config=True)
     report_settings = Unicode("", help="params/report.yaml to read the letterhead from (default: project's)."
@@ -79,6 +124,7 @@ class TthcHTMLExporter(HTMLExporter):
     def default_filters(self):
         yield from super().default_filters()
         yield ("tthc_is_landscape", is_landscape)
+        yield ("tthc_is_lead", is_lead)
 
     def _settings(self):
         return layout.load_report_settings(self.report_settings or None)
@@ -86,7 +132,7 @@ class TthcHTMLExporter(HTMLExporter):
     def from_notebook_node(self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any):
         resources = self._init_resources(resources)
         name = (resources.get("metadata") or {}).get("name") or None
-        trimmed = NotebookNode({**nb, "cells": kept_cells(nb)})
+        trimmed = NotebookNode({**nb, "cells": mark_leads(kept_cells(nb))})
         resources["tthc"] = layout.document_context(
             trimmed, name=name, settings=self._settings(), inline_css=self.inline_css,
             css=pdf.css_text() if self.inline_css else "")

@@ -62,7 +62,6 @@ def html_to_pdf(html: str, target: str | Path | None = None, base_url: str | Non
 def table_overflows(document, tolerance_px: float = 0.5) -> list[tuple[int, float, float]]:
     """Tables whose box is wider than the page content box: ``[(page number, table width, content width)]`` in
     CSS px. Empty when every table fits (the check the tests run on rendered reports)."""
-    from weasyprint.layout.page import PageBox  # noqa: F401  (import checks the internal API is there)
 
     found = []
     for number, page in enumerate(document.pages, start=1):

@@ -1,0 +1,158 @@
+"""Report PDF: A4 pages, letterhead text with diacritics, running header, "Trang x/y", banner on every page,
+wide tables on landscape pages, tables inside the content box, embedded fonts with Vietnamese coverage."""
+
+from __future__ import annotations
+
+import re
+
+import nbfactory
+import pytest
+
+from tthc.render import fonts, pdf, render_html, write_pdf
+
+A4 = (595.276, 841.89)
+MM = 96 / 25.4  # CSS px per mm
+
+
+def is_a4(size) -> bool:
+    w, h = sorted(size)
+    return abs(w - A4[0]) < 1 and abs(h - A4[1]) < 1
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """One Vietnamese synthetic report laid out once: (document, pdf path)."""
+    html = render_html(nbfactory.report_notebook(), inline_css=False)
+    document = pdf.layout(html)
+    path = tmp_path_factory.mktemp("pdf") / "report.pdf"
+    document.write_pdf(str(path))
+    return document, path
+
+
+@pytest.fixture(scope="module")
+def pages_text(report):
+    _, path = report
+    return [fonts.pdf_text(path, i) for i in range(1, len(fonts.pdf_pages(path)) + 1)]
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def test_every_page_a4_and_biểu06_landscape(report, pages_text):
+    _, path = report
+    sizes = fonts.pdf_pages(path)
+    assert len(sizes) >= 4 and all(is_a4(s) for s in sizes)
+    assert sizes[0][0] < sizes[0][1]  # portrait first page
+    landscape = [i for i, (w, h) in enumerate(sizes) if w > h]
+    assert landscape, "the wide Biểu 06 table must get a landscape page"
+    assert all("Biểu số 06" not in pages_text[i] for i in range(len(sizes)) if i not in landscape)
+    assert any("Biểu số 06" in pages_text[i] and "Thi đua – khen thưởng" in pages_text[i] for i in landscape)
+
+
+def test_margins_per_decree_30(report):
+    document, _ = report
+    box = document.pages[0]._page_box
+    assert 20 <= box.margin_top / MM <= 25 and 20 <= box.margin_bottom / MM <= 25
+    assert 30 <= box.margin_left / MM <= 35 and 15 <= box.margin_right / MM <= 20
+
+
+def test_first_page_letterhead(report, pages_text):
+    first = pages_text[0]
+    reading = flat(fonts.pdf_text(report[1], 1, layout=False))  # table cells wrap: read them in order
+    for text in ("UBND HUYỆN THANH HÀ", "VĂN PHÒNG HĐND VÀ UBND", "/BC-VP", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                 "Độc lập - Tự do - Hạnh phúc", "Thanh Hà, ngày 31 tháng 3 năm 2025", "BÁO CÁO",
+                 "Tỷ lệ hồ sơ tiếp nhận trực tuyến", "Tỷ lệ hồ sơ khai thác, tái sử dụng dữ liệu số hóa"):
+        assert text in reading, text
+    # left block and right block share lines: issuing body left of the national motto
+    line = next(ln for ln in first.splitlines() if "CỘNG HÒA" in ln)
+    assert line.index("UBND HUYỆN THANH HÀ") < line.index("CỘNG HÒA")
+
+
+def test_footer_header_and_banner_on_every_page(pages_text):
+    n = len(pages_text)
+    for i, text in enumerate(pages_text, start=1):
+        assert f"Trang {i}/{n}" in text, i
+        assert "DỮ LIỆU MẪU – mô phỏng" in text, i
+        # running header from page 2 on (page 1 carries the letterhead instead)
+        assert ("UBND xã Thanh Hồng – Quý I năm 2025" in text) == (i > 1), i
+
+
+def test_closing_block_on_last_page(pages_text):
+    last = flat(pages_text[-1])
+    assert "Nơi nhận:" in last and "KT. CHỦ TỊCH" in last and "PHÓ CHỦ TỊCH" in last
+    assert "UBND xã Thanh Hồng;" in last and "Lưu: VT." in last
+    assert all("Nơi nhận:" not in t for t in pages_text[:-1])
+
+
+def test_overdue_table_rows_never_split_and_header_repeats(pages_text):
+    with_rows = [t for t in pages_text if "000.00." in t]
+    assert len(with_rows) >= 2  # the long table crosses pages ...
+    for text in with_rows:
+        assert "Mã hồ sơ" in text  # ... with its header repeated
+    codes = re.findall(r"H23-?\s*-?250(\d{3})", "".join(with_rows))
+    assert sorted(set(int(c) for c in codes)) == list(range(45))
+
+
+def test_tables_fit_the_page(report):
+    document, _ = report
+    assert pdf.table_overflows(document) == []
+
+
+def test_overflow_check_detects_a_too_wide_table():
+    html = '<html><body><table style="width: 300mm"><tr><td>x</td></tr></table></body></html>'
+    found = pdf.table_overflows(pdf.layout(html, with_stylesheet=False))
+    assert len(found) == 1 and found[0][0] == 1
+
+
+def test_bookmarks_from_headings(report):
+    document, _ = report
+    labels = [b[0] for b in document.make_bookmark_tree()]
+    assert labels[0] == "BÁO CÁO"
+    assert "II. Kết quả thực hiện chỉ tiêu" in labels and "VI. Chất lượng dữ liệu" in labels
+
+
+def test_fonts_embedded_with_vietnamese_coverage(report):
+    _, path = report
+    names = fonts.check_pdf_fonts(path)
+    assert "Liberation-Serif" in names and "Liberation-Sans" in names
+    assert not any("Mono" in n for n in names)
+    assert fonts.fonts_without_vietnamese(path) == []
+    assert "DejaVu Sans Mono" not in fonts.vietnamese_families()  # the check would catch it
+
+
+def test_no_banner_when_real_data_and_english_footer(tmp_path, vi_meta):
+    meta = {**vi_meta, "synthetic": False, "lang": "en", "unit_name": "Thanh Hong commune",
+            "period_label": "Q1 2025", "subject": "Results on administrative-procedure targets"}
+    path = write_pdf(nbfactory.report_notebook(meta, charts=1, overdue_rows=5), tmp_path / "en.pdf")
+    n = len(fonts.pdf_pages(path))
+    texts = [fonts.pdf_text(path, i) for i in range(1, n + 1)]
+    assert all("SAMPLE DATA" not in t and "DỮ LIỆU MẪU" not in t for t in texts)
+    assert all(f"Page {i}/{n}" in t for i, t in enumerate(texts, start=1))
+    assert "SOCIALIST REPUBLIC OF VIET NAM" in texts[0] and "Thanh Ha, 31 March 2025" in texts[0]
+
+
+def test_write_pdf_from_saved_html_and_string(tmp_path):
+    from tthc.render import write_html
+
+    nb = nbfactory.report_notebook(charts=1, overdue_rows=3)
+    html_path = write_html(nb, tmp_path / "r.html")
+    a = write_pdf(html_path, tmp_path / "a.pdf")
+    b = write_pdf(html_path.read_text(encoding="utf-8"), tmp_path / "b.pdf")
+    for p in (a, b):
+        first = fonts.pdf_text(p, 1)
+        assert "Độc lập - Tự do - Hạnh phúc" in first and re.search(r"Trang 1/\d", first)
+        assert all(is_a4(s) for s in fonts.pdf_pages(p))
+
+
+@pytest.mark.parametrize("classes, page", [("tthc-output tthc-lead", 2), ("tthc-output", 1)])
+def test_heading_before_chart_moves_with_it(classes, page):
+    """A heading-only output marked as lead is not left at the foot of a page when its chart does not fit."""
+    png = nbfactory.chart_png(0, "x")
+    html = (f'<html><body><div style="height:200mm">x</div><div class="{classes}"><section class="tthc-section">'
+            '<h2>HEADING</h2></section></div><div class="tthc-output"><figure class="tthc-figure">'
+            f'<img src="data:image/png;base64,{png}"></figure></div></body></html>')
+    document = pdf.layout(html)
+    found = [i for i, p in enumerate(document.pages, start=1) for b in p._page_box.descendants()
+             if type(b).__name__ == "TextBox" and "HEADING" in b.text]
+    assert found == [page]
