@@ -8,7 +8,8 @@ matplotlib, seaborn and tthc. Kept import-only: no threads, no sockets, no event
 import os
 
 # Kernels must render figures inline; matplotlib reads MPLBACKEND once, at import, here in the zygote.
-os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+# The zygote gets the kernelspec's MPLBACKEND (tthc-report pins Agg); a plain kernel renders inline.
+os.environ["MPLBACKEND"] = os.environ.get("TTHC_ZYGOTE_MPLBACKEND") or "module://matplotlib_inline.backend_inline"
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     # several kernels share 2 cores; BLAS thread pools would only fight (and do not survive a fork well)
     os.environ.setdefault(_var, "1")
@@ -23,7 +24,7 @@ import seaborn  # noqa: E402,F401
 
 import tthc  # noqa: E402,F401
 
-for _mod in ("tthc.engine", "tthc.report", "tthc.run", "tthc.indicators", "tthc.charts"):
+for _mod in ("tthc.report", "tthc.engine.query", "tthc.report.plots", "tthc.report.tables"):
     # whatever of the report's own modules exist: import them too, silently skip the rest
     try:
         __import__(_mod)

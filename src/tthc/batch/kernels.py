@@ -26,16 +26,19 @@ import uuid
 log = logging.getLogger(__name__)
 
 #: executed silently in each kernel before it is handed out (no execution count, no output in the notebook)
-WARMUP_CODE = "%matplotlib inline\nimport tthc, pandas, seaborn\ndel tthc, pandas, seaborn\n"
+WARMUP_CODE = "import tthc, pandas, seaborn\ndel tthc, pandas, seaborn\n"
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 START_RETRIES = 4
 
 class Zygote:
     """A ``python -m tthc.batch.zygote`` process: preloaded, single-threaded, forks a kernel per request."""
 
-    def __init__(self):
+    def __init__(self, mpl_backend: str | None = None):
         import subprocess
 
+        self.mpl_backend = mpl_backend or INLINE_BACKEND
         env = dict(os.environ)
+        env["TTHC_ZYGOTE_MPLBACKEND"] = self.mpl_backend
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(var, "1")
         self._lock = threading.Lock()
@@ -71,12 +74,16 @@ _zygote_lock = threading.Lock()
 _zygote: Zygote | None = None
 
 
-def zygote() -> Zygote:
-    """This process's kernel zygote, started on first use."""
+def zygote(mpl_backend: str | None = None) -> Zygote:
+    """This process's kernel zygote, started on first use (restarted if it died or the backend differs)."""
     global _zygote
     with _zygote_lock:
-        if _zygote is None or _zygote.proc.poll() is not None:
-            _zygote = Zygote()
+        if _zygote is not None and (_zygote.proc.poll() is not None
+                                    or _zygote.mpl_backend != (mpl_backend or INLINE_BACKEND)):
+            _zygote.close()
+            _zygote = None
+        if _zygote is None:
+            _zygote = Zygote(mpl_backend)
     return _zygote
 
 
@@ -149,7 +156,8 @@ def _fork_provisioner_class():
             argv = [str(a) for a in cmd[i + 1:]]
             env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
             cwd = str(kwargs.get("cwd") or os.getcwd())
-            pid = zygote().fork(argv, cwd, env, os.environ.get("TTHC_KERNEL_LOG"))
+            backend = (self.kernel_spec.env or {}).get("MPLBACKEND") if self.kernel_spec else None
+            pid = zygote(backend).fork(argv, cwd, env, os.environ.get("TTHC_KERNEL_LOG"))
             self.process = _PidHandle(pid)
             self.pid = pid
             self.pgid = None  # never killpg: the group is the kernel's own, but be safe
@@ -192,7 +200,10 @@ async def start_kernel(cwd: str | os.PathLike, fork: bool = True, warmup: str | 
             kc.start_channels()
             await kc.wait_for_ready(timeout=startup_timeout)
             if warmup:
-                reply = await kc.execute_interactive(warmup, silent=True, store_history=False,
+                code = warmup
+                if (km.kernel_spec.env or {}).get("MPLBACKEND", INLINE_BACKEND) == INLINE_BACKEND:
+                    code = "%matplotlib inline\n" + code
+                reply = await kc.execute_interactive(code, silent=True, store_history=False,
                                                      timeout=startup_timeout)
                 if reply["content"].get("status") != "ok":
                     c = reply["content"]
@@ -232,8 +243,10 @@ class KernelPool:
     environment fails the report with a clear error rather than hanging).
     """
 
-    def __init__(self, cwd: str | os.PathLike, fork: bool = True, depth: int = 1, warmup: str | None = WARMUP_CODE):
+    def __init__(self, cwd: str | os.PathLike, fork: bool = True, depth: int = 1, warmup: str | None = WARMUP_CODE,
+                 kernel_name: str = "python3"):
         self.cwd = str(cwd)
+        self.kernel_name = kernel_name
         self.fork = fork
         self.warmup = warmup
         self._ready: queue.Queue = queue.Queue()
@@ -251,7 +264,7 @@ class KernelPool:
     def _start_one(self) -> None:
         t0 = time.perf_counter()
         try:
-            km = asyncio.run(start_kernel(self.cwd, fork=self.fork, warmup=self.warmup))
+            km = asyncio.run(start_kernel(self.cwd, fork=self.fork, warmup=self.warmup, kernel_name=self.kernel_name))
             self.start_seconds.append(time.perf_counter() - t0)
             self._ready.put(("ok", km))
         except BaseException as e:  # noqa: BLE001 - delivered to get()

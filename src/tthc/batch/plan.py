@@ -1,0 +1,180 @@
+"""What a batch has to do: the units of the period, their stamps, and which runs can be skipped.
+
+Units (spec §2, §10): every unit whose validity overlaps the period and which has counted dossiers in its subtree
+(the cube keeps exactly those); a unit with valid children also gets its overview (same folder, same run.json, as
+``tthc report`` does). ``--units-list`` restricts the batch to the listed codes.
+
+Incremental runs: a run is skipped when the stamp :func:`tthc.run.compute_stamp` gives for the current inputs equals
+the stamp in its ``run.json`` and every output that run.json lists still exists. The expensive parts of the stamp are
+computed once per batch: package/environment hashes are cached by :mod:`tthc.run`, and the data slice of every unit
+(:func:`tthc.report.data.slice_hash`) is computed here from one read of each cube table instead of one per unit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import config
+from ..errors import ParameterError
+
+CUBE_TABLES = ("counts", "indicators", "bieu06", "index766", "index766_total")
+
+
+@dataclass
+class Plan:
+    period: str
+    window: str
+    lang: str
+    out_root: Path
+    runs: list[dict] = field(default_factory=list)       # specs to execute
+    skipped: list[dict] = field(default_factory=list)    # up-to-date runs: {id, unit, out_dir, stamp}
+    units: list[str] = field(default_factory=list)
+    cube_rebuilt: bool = False
+    timing: dict = field(default_factory=dict)
+
+
+def slice_hashes(unit_sets: dict[str, list[str]], period: str, window: str, directory: Path | None = None
+                 ) -> dict[str, str]:
+    """:func:`tthc.report.data.slice_hash` for many units at once (one Parquet read per cube table).
+
+    Must give byte-for-byte the same hashes (a test checks it): same rows, same order, same CSV text."""
+    import pyarrow.parquet as pq
+
+    from ..report.data import cube_dir, slice_periods
+
+    directory = Path(directory) if directory else cube_dir()
+    periods = slice_periods(period)
+    tables = {}
+    for name in CUBE_TABLES:
+        f = directory / f"{name}.parquet"
+        tables[name] = (pq.read_table(f, filters=[("period", "in", periods), ("window", "=", window)]).to_pandas()
+                        if f.exists() else None)
+    out = {}
+    for key, units in unit_sets.items():
+        h = hashlib.sha256()
+        for name in CUBE_TABLES:
+            df = tables[name]
+            if df is None:
+                h.update(f"{name}:missing".encode())
+                continue
+            sub = df[df["unit"].isin(units)]
+            sub = sub.sort_values(list(sub.columns)[: min(6, len(sub.columns))], kind="stable").reset_index(drop=True)
+            h.update(name.encode())
+            h.update(sub.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        out[key] = h.hexdigest()
+    return out
+
+
+def period_units(period: str, window: str, directory: Path | None = None) -> list[str]:
+    """Units the cube reports for the period (validity overlaps it, counted dossiers in the subtree)."""
+    import pyarrow.parquet as pq
+
+    from ..report.data import cube_dir
+
+    f = Path(directory or cube_dir()) / "counts.parquet"
+    if not f.exists():
+        return []
+    t = pq.read_table(f, columns=["unit", "n_tong"], filters=[("period", "=", period), ("window", "=", window)])
+    df = t.to_pandas()
+    return sorted(set(df.loc[df["n_tong"] > 0, "unit"]))
+
+
+def read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def outputs_exist(out_dir: Path, record: dict) -> bool:
+    names = record.get("outputs") or []
+    return bool(names) and all((out_dir / n).is_file() for n in names)
+
+
+def is_up_to_date(out_dir: Path, stamp: str) -> bool:
+    rec = read_json(out_dir / "run.json")
+    return bool(rec and rec.get("status") == "ok" and rec.get("stamp") == stamp and outputs_exist(out_dir, rec))
+
+
+def env_for_workers() -> dict[str, str]:
+    """The settings the kernels and workers must share with this process (absolute paths)."""
+    env = {"TTHC_ROOT": str(config.project_root())}
+    for var in ("TTHC_WAREHOUSE", "TTHC_UNITS"):
+        if os.environ.get(var):
+            env[var] = os.path.abspath(os.environ[var])
+    return env
+
+
+def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root=None, units_list=None,
+               force: bool = False, formats=("ipynb", "html", "pdf"), xlsx: bool = True, ensure: bool = True,
+               registry=None, echo=None) -> Plan:
+    from .. import run as tthc_run
+    from ..periods import check_window, parse_period
+    from ..report.params import check_lang
+    from ..units import load_registry
+
+    t0 = time.perf_counter()
+    p = parse_period(period)
+    window = check_window(window)
+    lang = check_lang(lang)
+    reg = registry if registry is not None else load_registry()
+    out_root = Path(out_root) if out_root else config.outputs_dir()
+    plan = Plan(period=p.code, window=window, lang=lang, out_root=out_root)
+    warehouse_hash = None
+    if ensure:
+        from ..report.data import ensure_data
+
+        done = ensure_data(verbose=echo is not None)
+        plan.cube_rebuilt = bool(done.get("cube_rebuilt"))
+        warehouse_hash = (done.get("cube_meta") or {}).get("warehouse_hash")
+    plan.timing["ensure_data"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    units = period_units(p.code, window)
+    if units_list:
+        wanted = [u.strip() for u in (units_list.split(",") if isinstance(units_list, str) else units_list)
+                  if u and u.strip()]
+        unknown = [u for u in wanted if u not in reg]
+        if unknown:
+            raise ParameterError(f"--units-list: unknown unit code(s) {', '.join(unknown)}; codes are as in "
+                                 f"{reg.path or 'the unit registry'} (e.g. X001, P005, H001)")
+        a, b = p.bounds(window)
+        invalid = [u for u in wanted if not reg.get(u).overlaps(a, b)]
+        if invalid:
+            raise ParameterError(f"--units-list: {', '.join(invalid)} not valid in {p.code} (see valid_from/valid_to "
+                                 f"in the unit registry)")
+        units = list(dict.fromkeys(wanted))
+    plan.units = units
+    params = {u: tthc_run.prepare_params(u, p.code, window, lang, reg) if hasattr(tthc_run, "prepare_params")
+              else _validate(u, p.code, window, lang, reg) for u in units}
+    subtree = {u: [u, *reg.descendants(u)] for u in units}
+    hashes = slice_hashes(subtree, p.code, window)
+    nb_dir = config.notebooks_dir()
+    env = env_for_workers()
+    for u in units:
+        overview = tthc_run.has_children(u, p.code, window, reg)
+        notebooks = [nb_dir / tthc_run.NOTEBOOKS["unit"]] + ([nb_dir / tthc_run.NOTEBOOKS["overview"]]
+                                                             if overview else [])
+        st = tthc_run.compute_stamp(params[u], notebooks, hashes[u])
+        out_dir = out_root / p.code / u
+        base = dict(id=f"{p.code}/{u}", unit=u, period=p.code, window=window, lang=lang, kind="unit",
+                    out_dir=str(out_dir), out_root=str(out_root), stamp=st["stamp"])
+        if not force and is_up_to_date(out_dir, st["stamp"]):
+            plan.skipped.append(base)
+            continue
+        plan.runs.append(dict(base, pipeline="tthc", overview=overview, stamp_parts=st["parts"],
+                              data_hash=hashes[u], warehouse_hash=warehouse_hash, formats=list(formats),
+                              xlsx=xlsx, env=env, cwd=str(config.project_root())))
+    plan.timing["stamps"] = time.perf_counter() - t1
+    plan.timing["total"] = time.perf_counter() - t0
+    return plan
+
+
+def _validate(unit, period, window, lang, reg):
+    from ..report.params import validate
+
+    return validate(unit, period, window, lang, kind="unit", registry=reg)

@@ -1,0 +1,116 @@
+"""Local pool of long-lived worker processes (``spawn``), each running :func:`tthc.batch.worker.run_one`.
+
+Not ``concurrent.futures``: a worker that dies (segfault, OOM kill) must fail only the run it was doing — the pool
+notices through the process sentinel, records that run as failed, starts a replacement worker and carries on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from multiprocessing.connection import wait
+from typing import Callable, Iterable
+
+
+def _worker_main(conn, env: dict | None, cwd: str | None) -> None:
+    from . import worker
+
+    try:
+        worker.warm(env, cwd)
+        conn.send(("ready", os.getpid()))
+        while True:
+            try:
+                task = conn.recv()
+            except EOFError:
+                break
+            if task is None:
+                break
+            conn.send(("started", task["id"]))
+            res = worker.run_one(task)
+            conn.send(("done", res))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.shutdown()
+
+
+class _Slot:
+    def __init__(self, ctx, env, cwd):
+        self.parent, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, env, cwd), name="tthc-batch-worker")
+        self.proc.start()
+        child.close()
+        self.task: dict | None = None
+        self.ready = False
+        self.t_started = 0.0
+
+
+class LocalPool:
+    """``jobs`` worker processes; :meth:`run` feeds them specs and calls ``on_result`` as runs finish."""
+
+    def __init__(self, jobs: int = 2, env: dict | None = None, cwd: str | None = None, method: str = "spawn"):
+        self.ctx = mp.get_context(method)
+        self.env, self.cwd = env, cwd
+        self.slots = [_Slot(self.ctx, env, cwd) for _ in range(max(1, jobs))]
+
+    def run(self, specs: Iterable[dict], on_result: Callable[[dict], None],
+            on_start: Callable[[dict], None] | None = None) -> None:
+        pending = list(specs)
+        pending.reverse()
+        active = 0
+        while pending or active:
+            for s in self.slots:
+                if s.ready and s.task is None and pending:
+                    s.task = pending.pop()
+                    s.t_started = time.perf_counter()
+                    s.parent.send(s.task)
+                    active += 1
+            ready = wait([s.parent for s in self.slots] + [s.proc.sentinel for s in self.slots])
+            for s in list(self.slots):
+                died = s.proc.sentinel in ready and not s.parent.poll()
+                if s.parent in ready or s.parent.poll():
+                    try:
+                        while s.parent.poll():
+                            kind, payload = s.parent.recv()
+                            if kind == "ready":
+                                s.ready = True
+                            elif kind == "started":
+                                if on_start and s.task:
+                                    on_start(s.task)
+                            elif kind == "done":
+                                s.task = None
+                                active -= 1
+                                on_result(payload)
+                    except (EOFError, OSError):
+                        died = True
+                if died or (s.proc.sentinel in ready and not s.proc.is_alive()):
+                    s.proc.join(timeout=1)
+                    if s.task is not None:
+                        t = s.task
+                        active -= 1
+                        on_result(dict(id=t["id"], unit=t["unit"], period=t["period"], kind=t["kind"],
+                                       out_dir=t["out_dir"], stamp=t.get("stamp"), status="failed",
+                                       error=f"worker process died (exit code {s.proc.exitcode}) while running it",
+                                       timing={"total": time.perf_counter() - s.t_started}))
+                    i = self.slots.index(s)
+                    self.slots[i] = _Slot(self.ctx, self.env, self.cwd)
+
+    def close(self) -> None:
+        for s in self.slots:
+            try:
+                s.parent.send(None)
+            except (OSError, BrokenPipeError):
+                pass
+        deadline = time.monotonic() + 20
+        for s in self.slots:
+            s.proc.join(timeout=max(0.1, deadline - time.monotonic()))
+            if s.proc.is_alive():
+                s.proc.terminate()
+                s.proc.join(timeout=2)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,175 @@
+"""``tthc batch``: plan → lock → run in parallel (local pool or Dask) → index page → summary.
+
+Accounting: every unit of the plan ends as exactly one of done / failed / skipped (up to date). ``batch.log`` under
+``<out_root>/<period>/`` gets one line per event; each run writes its own ``run.log`` in its folder.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .. import config
+
+
+@dataclass
+class BatchResult:
+    period: str
+    out_root: Path
+    done: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    timing: dict = field(default_factory=dict)
+    index: Path | None = None
+    cube_rebuilt: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def summary(self) -> str:
+        n = len(self.done) + len(self.failed) + len(self.skipped)
+        lines = [f"batch {self.period}: {n} units — {len(self.done)} done, {len(self.failed)} failed, "
+                 f"{len(self.skipped)} skipped (up to date) in {self.seconds:.1f} s"]
+        if self.done:
+            per = sum(r.get("timing", {}).get("total", 0) for r in self.done) / len(self.done)
+            lines.append(f"  {len(self.done) / max(self.seconds, 1e-9) * 60:.0f} reports/min "
+                         f"(mean {per:.2f} s per report in a worker)")
+        for r in self.failed:
+            lines.append(f"  FAILED {r['unit']}: {r.get('error', '?')[:300]}"
+                         + (f" (see {Path(r['out_dir']) / r['error_notebook']})" if r.get("error_notebook") else "")
+                         + f" — log {Path(r['out_dir']) / 'run.log'}")
+        if self.index:
+            lines.append(f"  index: {self.index}")
+        return "\n".join(lines)
+
+
+class BatchLog:
+    """``<out_root>/<period>/batch.log`` (appended; one line per event)."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.f = open(path, "a", encoding="utf-8")
+
+    def __call__(self, msg: str) -> None:
+        self.f.write(f"{datetime.now().isoformat(timespec='milliseconds')} {msg}\n")
+        self.f.flush()
+
+    def close(self) -> None:
+        self.f.close()
+
+
+class Progress:
+    """tqdm bar over the runs to execute; the postfix counts done / failed / skipped."""
+
+    def __init__(self, total: int, skipped: int, enabled: bool = True, stream=None):
+        self.done = self.failed = 0
+        self.skipped = skipped
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="report", desc="tthc batch", file=stream or sys.stderr,
+                            dynamic_ncols=True, mininterval=0.2)
+            self._post()
+
+    def _post(self) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"done {self.done}, failed {self.failed}, skipped {self.skipped}")
+
+    def update(self, ok: bool) -> None:
+        if ok:
+            self.done += 1
+        else:
+            self.failed += 1
+        if self.bar is not None:
+            self._post()
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_specs(specs: list[dict], jobs: int = 2, scheduler: str | None = None, on_result=None, on_start=None) -> None:
+    """Execute run specs on the local pool, or on a Dask cluster when ``scheduler`` is given."""
+    if not specs:
+        return
+    if scheduler:
+        from .daskrun import run_on_dask
+
+        run_on_dask(specs, scheduler, on_result=on_result)
+        return
+    from .pool import LocalPool
+
+    env = specs[0].get("env")
+    with LocalPool(jobs=min(jobs, len(specs)), env=env, cwd=specs[0].get("cwd")) as pool:
+        pool.run(specs, on_result=on_result, on_start=on_start)
+
+
+def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_list=None, jobs: int = 2,
+              force: bool = False, scheduler: str | None = None, out_root=None, progress: bool = True,
+              formats=("ipynb", "html", "pdf"), xlsx: bool = True, index: bool = True, echo=print) -> BatchResult:
+    from . import atomic
+    from .lock import BatchLock
+    from .plan import plan_batch
+
+    t0 = time.perf_counter()
+    out_root = Path(out_root) if out_root else config.outputs_dir()
+    out_root.mkdir(parents=True, exist_ok=True)
+    with BatchLock(out_root):
+        plan = plan_batch(period, window, lang, out_root, units_list=units_list, force=force, formats=formats,
+                          xlsx=xlsx, echo=echo)
+        res = BatchResult(period=plan.period, out_root=out_root, cube_rebuilt=plan.cube_rebuilt)
+        res.timing.update({f"plan_{k}": round(v, 3) for k, v in plan.timing.items()})
+        period_dir = out_root / plan.period
+        blog = BatchLog(period_dir / "batch.log")
+        try:
+            blog(f"batch start: period {plan.period} window {plan.window} lang {plan.lang}, {len(plan.units)} units, "
+                 f"{len(plan.runs)} to run, {len(plan.skipped)} up to date, jobs {jobs}"
+                 + (f", scheduler {scheduler}" if scheduler else "") + (", --force" if force else "")
+                 + (", cube rebuilt" if plan.cube_rebuilt else ""))
+            for s in plan.skipped:
+                blog(f"skip {s['unit']}: up to date (stamp {s['stamp'][:12]})")
+                res.skipped.append(s)
+            if plan.runs:
+                removed = sum(atomic.remove_stale_tmp(Path(s["out_dir"])) for s in plan.runs
+                              if Path(s["out_dir"]).exists())
+                if removed:
+                    blog(f"removed {removed} temporary file(s) left by an interrupted run")
+            bar = Progress(len(plan.runs), len(plan.skipped), enabled=progress and bool(plan.runs))
+
+            def on_start(spec):
+                blog(f"start {spec['unit']}")
+
+            def on_result(r):
+                ok = r.get("status") == "ok"
+                (res.done if ok else res.failed).append(r)
+                t = r.get("timing", {}).get("total")
+                blog(f"{'done' if ok else 'FAILED'} {r['unit']}" + (f" in {t:.2f} s" if t else "")
+                     + ("" if ok else f": {r.get('error', '')[:500]}"))
+                bar.update(ok)
+
+            t1 = time.perf_counter()
+            try:
+                run_specs(plan.runs, jobs=jobs, scheduler=scheduler, on_result=on_result, on_start=on_start)
+            finally:
+                bar.close()
+            res.timing["run"] = round(time.perf_counter() - t1, 3)
+            if index:
+                from .index import write_index
+
+                t1 = time.perf_counter()
+                res.index = write_index(out_root)
+                res.timing["index"] = round(time.perf_counter() - t1, 3)
+            res.seconds = time.perf_counter() - t0
+            blog(f"batch end: {len(res.done)} done, {len(res.failed)} failed, {len(res.skipped)} skipped in "
+                 f"{res.seconds:.1f} s" + "".join(f"\n  failed {r['unit']}: {r.get('error', '')[:300]}"
+                                                    for r in res.failed))
+        finally:
+            blog.close()
+    return res

@@ -1,0 +1,368 @@
+"""The work of one report run, done inside a long-lived worker process (local pool or Dask worker).
+
+A worker imports papermill/nbconvert/WeasyPrint once, keeps one exporter setup, and keeps the next kernel started and
+warmed (:class:`tthc.batch.kernels.KernelPool`) while the current report executes. Each report still gets a fresh
+kernel. :func:`run_one` is the task function: it takes a plain-dict run spec (see :mod:`tthc.batch.plan`) and returns
+a plain-dict result; it never raises for a failing report (the result says ``failed`` and why).
+
+Writes are atomic (:mod:`tthc.batch.atomic`); ``run.json`` is written last and only on success.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+from . import atomic
+
+RUN_JSON = "run.json"
+ERROR_JSON = "error.json"
+RUN_LOG = "run.log"
+
+_runner_lock = threading.Lock()
+_runner: "Runner | None" = None
+
+
+class RunLog:
+    """``<out_dir>/run.log``: what happened to this run, with timings (overwritten by the next run)."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.f = open(path, "w", encoding="utf-8")
+
+    def __call__(self, msg: str) -> None:
+        self.f.write(f"{datetime.now().isoformat(timespec='milliseconds')} {msg}\n")
+        self.f.flush()
+
+    def close(self) -> None:
+        self.f.close()
+
+
+def _env_key(env: dict | None) -> tuple:
+    return tuple(sorted((env or {}).items()))
+
+
+class Runner:
+    """Per-process state: the kernel pool and the imported exporters."""
+
+    def __init__(self, env: dict | None = None, cwd: str | None = None, fork: bool | None = None):
+        if env:
+            os.environ.update(env)
+        self.env_key = _env_key(env)
+        if fork is None:
+            fork = os.environ.get("TTHC_BATCH_FORK_KERNELS", "1") != "0"
+        self.fork = fork
+        self.cwd = cwd or os.getcwd()
+        from .kernels import KernelPool
+
+        try:
+            from .. import run as R
+
+            self.kernel_name = R.ensure_kernelspec()
+        except ImportError:
+            self.kernel_name = "python3"
+        # start the first kernel before the heavy imports below, so both proceed together
+        self.kernels = KernelPool(self.cwd, fork=fork, kernel_name=self.kernel_name)
+        import nbformat  # noqa: F401
+        import papermill  # noqa: F401
+        import papermill.parameterize  # noqa: F401
+
+        from .. import __version__
+
+        self.version = __version__
+        try:
+            import tthc.report  # noqa: F401
+        except ImportError:
+            pass
+
+        from . import steps
+
+        steps.warm_up()
+        self.reports_done = 0
+
+    def close(self) -> None:
+        self.kernels.close()
+        from .kernels import close_zygote
+
+        close_zygote()
+
+    # -- one run ---------------------------------------------------------------------------------------------
+    def run(self, spec: dict) -> dict:
+        if spec.get("pipeline") == "tthc":
+            return self.run_report(spec)
+        return self.run_notebook(spec)
+
+    def _kernel(self, log):
+        t = time.perf_counter()
+        try:
+            km = self.kernels.get()
+        except Exception as e:  # noqa: BLE001 - a broken kernel start fails this run, visibly
+            raise RuntimeError(f"could not start a kernel: {type(e).__name__}: {e}") from e
+        log(f"kernel ready after {time.perf_counter() - t:.2f} s wait")
+        return km
+
+    def run_report(self, spec: dict) -> dict:
+        """A unit's report (and its overview) exactly as ``tthc report`` makes it, composed from the public steps
+        of :mod:`tthc.run`, but on a pre-warmed kernel of this worker."""
+        from .. import run as R
+        from . import steps
+
+        t0 = time.perf_counter()
+        out_dir = Path(spec["out_dir"])
+        out_dir.mkdir(parents=True, exist_ok=True)
+        log = RunLog(out_dir / RUN_LOG)
+        result = dict(id=spec["id"], unit=spec["unit"], period=spec["period"], kind=spec["kind"],
+                      out_dir=str(out_dir), stamp=spec.get("stamp"), host=socket.gethostname(), pid=os.getpid())
+        log(f"run {spec['id']} unit={spec['unit']} period={spec['period']} window={spec['window']} "
+            f"lang={spec['lang']} overview={spec.get('overview')} stamp={spec.get('stamp')}")
+        log(f"worker pid {os.getpid()} on {socket.gethostname()}; fork kernels: {self.fork}")
+        timings: dict = {}
+        try:
+            reg = self.registry()
+            nb, job = R.prepare(spec["unit"], spec["period"], spec["window"], spec["lang"], "unit",
+                                spec["out_root"], reg)
+            jobs = [(nb, job)]
+            if spec.get("overview"):
+                jobs.append(R.prepare(spec["unit"], spec["period"], spec["window"], spec["lang"], "overview",
+                                      spec["out_root"], reg))
+            removed = R.clear_outputs(out_dir)
+            if removed:
+                log(f"removed the previous run's outputs: {', '.join(removed)}")
+            for extra in (ERROR_JSON,):
+                (out_dir / extra).unlink(missing_ok=True)
+            record = {"status": "running", "parameters": job.params.papermill(), "version": self.version,
+                      "git_commit": self.git_commit(), "python": sys.version.split()[0], "outputs": [],
+                      "timings": timings, "warehouse_hash": spec.get("warehouse_hash"),
+                      "data_hash": spec.get("data_hash"), "stamp": spec.get("stamp"),
+                      "stamp_parts": spec.get("stamp_parts"), "runner": "tthc batch"}
+            executed = []
+            for tnb, tjob in jobs:
+                executed.append((self._execute_tthc(R, tnb, tjob, log), tjob))
+                timings.update(tjob.timings)
+            record["meta"] = executed[0][0].metadata.get("tthc")
+            formats = tuple(spec.get("formats") or ("ipynb", "html", "pdf"))
+            for enb, tjob in executed:
+                t = time.perf_counter()
+                record["outputs"] += [x.name for x in R.export(enb, tjob, formats)]
+                timings.update(tjob.timings)
+                log(f"exported {tjob.stem}.{{{','.join(formats)}}} in {time.perf_counter() - t:.2f} s")
+            if spec.get("xlsx", True):
+                try:
+                    record["outputs"].append(R.export_xlsx(job).name)
+                    timings.update(job.timings)
+                except ImportError as e:  # the Excel writer is not in this version of the package
+                    log(f"no Excel export: {e}")
+            record["output_sha256"] = {n: atomic.sha256_file(out_dir / n) for n in record["outputs"]}
+            record["indicators"] = steps.headline(spec)
+            record["status"] = "ok"
+            timings["total"] = round(time.perf_counter() - t0, 3)
+            R.write_run_json(out_dir, record)  # last, and only on success
+            log(f"ok in {timings['total']:.2f} s: {', '.join(record['outputs'])}")
+            result.update(status="ok", files=record["outputs"], timing=timings)
+        except BaseException as e:  # noqa: BLE001 - isolation: report it, never take the batch down
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            err = f"{type(e).__name__}: {e}"
+            log(f"FAILED: {err}\n{traceback.format_exc()}")
+            errnb = next((p.name for p in out_dir.glob("*.error.ipynb")), None)
+            steps.write_error_record(out_dir, spec, err, errnb)
+            result.update(status="failed", error=err[:1000], error_notebook=errnb, timing=timings)
+        finally:
+            timings.setdefault("total", round(time.perf_counter() - t0, 3))
+            log.close()
+        self.reports_done += 1
+        return result
+
+    def _execute_tthc(self, R, nb, job, log):
+        """tthc.run.execute on a warm kernel; the kernel clients papermill opens are closed afterwards."""
+        attempts = 0
+        while True:
+            attempts += 1
+            km = self._kernel(log)
+            clients = []
+            make_client = km.client
+
+            def _client(**kw):
+                c = make_client(**kw)
+                clients.append(c)
+                return c
+
+            km.client = _client
+            t = time.perf_counter()
+            try:
+                out = R.execute(nb, job, kernel_name=self.kernel_name, km=km)
+                log(f"executed {job.notebook.name} in {time.perf_counter() - t:.2f} s")
+                return out
+            except Exception as e:  # noqa: BLE001
+                dead = "DeadKernelError" in type(e).__name__ or "Kernel died" in str(e)
+                if dead and attempts < 2:
+                    log(f"kernel died ({e}); retrying once with a fresh kernel")
+                    continue
+                raise
+            finally:
+                for c in clients:
+                    try:
+                        c.stop_channels()
+                    except Exception:  # noqa: BLE001
+                        pass
+                _shutdown(km)
+
+    def registry(self):
+        from ..units import load_registry
+
+        path = os.environ.get("TTHC_UNITS") or ""
+        key = (path, _mtime(path or None))
+        if getattr(self, "_reg_key", None) != key:
+            self._reg = load_registry()
+            self._reg_key = key
+        return self._reg
+
+    def git_commit(self) -> str:
+        if not hasattr(self, "_git"):
+            from .. import run as R
+
+            self._git = R.git_commit()
+        return self._git
+
+    def run_notebook(self, spec: dict) -> dict:
+        """A plain parameterised notebook (tests, benchmarks): execute, export, run.json — no tthc.run steps."""
+        from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+        from . import steps
+
+        t0 = time.perf_counter()
+        out_dir = Path(spec["out_dir"])
+        out_dir.mkdir(parents=True, exist_ok=True)
+        log = RunLog(out_dir / RUN_LOG)
+        timing: dict[str, float] = {}
+        result = dict(id=spec["id"], unit=spec["unit"], period=spec["period"], kind=spec["kind"],
+                      out_dir=str(out_dir), stamp=spec.get("stamp"), host=socket.gethostname(), pid=os.getpid())
+        log(f"run {spec['id']} ({spec['kind']}) unit={spec['unit']} period={spec['period']} "
+            f"window={spec.get('window')} lang={spec.get('lang')} stamp={spec.get('stamp')}")
+        log(f"worker pid {os.getpid()} on {socket.gethostname()}; fork kernels: {self.fork}")
+        try:
+            attempts = 0
+            while True:
+                attempts += 1
+                nb = steps.prepare_notebook(spec)
+                t = time.perf_counter()
+                try:
+                    km = self.kernels.get()
+                except Exception as e:  # noqa: BLE001 - a broken kernel start fails this run, visibly
+                    raise RuntimeError(f"could not start a kernel: {type(e).__name__}: {e}") from e
+                timing["kernel_wait"] = time.perf_counter() - t
+                t = time.perf_counter()
+                try:
+                    from .kernels import execute_notebook
+
+                    execute_notebook(nb, km, timeout=spec.get("cell_timeout", 600))
+                except DeadKernelError as e:
+                    if attempts < 2:
+                        log(f"kernel died ({e}); retrying once with a fresh kernel")
+                        continue
+                    raise
+                timing["execute"] = time.perf_counter() - t
+                break
+            log(f"executed in {timing['execute']:.2f} s (kernel ready after {timing['kernel_wait']:.2f} s)")
+            files = steps.export(spec, nb, timing, log)
+            record = steps.run_record(spec, nb, files, timing)
+            steps.commit(spec, files, record)
+            timing["total"] = time.perf_counter() - t0
+            log(f"ok in {timing['total']:.2f} s: " + ", ".join(sorted(files)))
+            result.update(status="ok", files={k: str(v) for k, v in files.items()}, timing=timing,
+                          attempts=attempts)
+        except CellExecutionError as e:
+            err = _short_error(e)
+            log(f"FAILED: cell error: {err}\n{e}")
+            errfile = steps.write_error(spec, locals().get("nb"), err)
+            result.update(status="failed", error=err, error_notebook=str(errfile) if errfile else None,
+                          timing=timing)
+        except BaseException as e:  # noqa: BLE001 - isolation: report it, never take the batch down
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            err = f"{type(e).__name__}: {e}"
+            log(f"FAILED: {err}\n{traceback.format_exc()}")
+            errfile = steps.write_error(spec, locals().get("nb"), err)
+            result.update(status="failed", error=err, error_notebook=str(errfile) if errfile else None,
+                          timing=timing)
+        finally:
+            timing.setdefault("total", time.perf_counter() - t0)
+            log.close()
+        self.reports_done += 1
+        return result
+
+
+def _shutdown(km) -> None:
+    import asyncio
+
+    from .kernels import shutdown_kernel
+
+    try:
+        asyncio.run(shutdown_kernel(km))
+    except RuntimeError:  # an event loop is already running in this thread (not the case in workers)
+        pass
+
+
+def _mtime(path) -> int:
+    if not path:
+        from .. import config
+
+        path = config.default_units()
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _short_error(e: BaseException) -> str:
+    ename = getattr(e, "ename", None) or type(e).__name__
+    evalue = getattr(e, "evalue", None) or str(e).strip().splitlines()[-1:] or [""]
+    if isinstance(evalue, list):
+        evalue = evalue[0]
+    return f"{ename}: {evalue}"[:500]
+
+
+def get_runner(env: dict | None = None, cwd: str | None = None) -> Runner:
+    """This process's Runner (created once; recreated only if the task's environment differs)."""
+    global _runner
+    with _runner_lock:
+        if _runner is not None and _runner.env_key != _env_key(env):
+            _runner.close()
+            _runner = None
+        if _runner is None:
+            _runner = Runner(env=env, cwd=cwd)
+        return _runner
+
+
+def run_one(spec: dict) -> dict:
+    """Task function (local pool and Dask): run one report from a plain-dict spec, return a plain-dict result."""
+    runner = get_runner(spec.get("env"), spec.get("cwd"))
+    return runner.run(spec)
+
+
+def warm(env: dict | None = None, cwd: str | None = None) -> str:
+    """Create this process's Runner ahead of the first task (Dask: ``client.run(warm, ...)``)."""
+    get_runner(env, cwd)
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def shutdown() -> None:
+    global _runner
+    with _runner_lock:
+        if _runner is not None:
+            _runner.close()
+            _runner = None
+
+
+def read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
