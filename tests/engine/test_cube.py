@@ -11,26 +11,7 @@ import pytest
 from tthc.engine import build_cube, ensure_cube, query
 from tthc.engine.targets import Rules
 
-D = dict(ngay_hen_tra="2025-06-01")
-ROWS = [
-    # X001: 5 new, 3 online; one resolved early, one resolved late (with apology), three pending in time
-    dict(ma_don_vi="X001", ngay_tiep_nhan="2025-03-03", kenh=2, ngay_hen_tra="2025-03-10", trang_thai=10,
-         ngay_ket_thuc_xu_ly="2025-03-07", ket_qua_dien_tu=True, co_danh_gia=True, dong_bo_dvcqg=True),
-    dict(ma_don_vi="X001", ngay_tiep_nhan="2025-03-03", kenh=2, ngay_hen_tra="2025-03-10", trang_thai=10,
-         ngay_ket_thuc_xu_ly="2025-03-12", co_phieu_xin_loi=True),
-    dict(ma_don_vi="X001", ngay_tiep_nhan="2025-03-04", kenh=2, **D),
-    dict(ma_don_vi="X001", ngay_tiep_nhan="2025-03-05", kenh=None, **D),
-    dict(ma_don_vi="X001", ngay_tiep_nhan="2025-03-05", kenh=3, ma_linh_vuc="LV2", ten_linh_vuc="Lĩnh vực 2", **D),
-    # X002 (closed 15/03, still reported for March): 2 new (1 online); 1 carried over from February, overdue
-    dict(ma_don_vi="X002", ngay_tiep_nhan="2025-03-10", kenh=2, **D),
-    dict(ma_don_vi="X002", ngay_tiep_nhan="2025-03-11", kenh=1, **D),
-    dict(ma_don_vi="X002", ngay_tiep_nhan="2025-02-20", kenh=1, ngay_hen_tra="2025-03-05"),
-    # P001: one online dossier without a field, paid online
-    dict(ma_don_vi="P001", ngay_tiep_nhan="2025-03-20", kenh=2, ma_linh_vuc=None, co_phi=True,
-         thanh_toan_truc_tuyen=1, **D),
-    # not counted anywhere: not received
-    dict(ma_don_vi="X003", ngay_tiep_nhan="2025-03-20", trang_thai=3),
-]
+from engine_fixtures import ROWS
 
 
 @pytest.fixture

@@ -1,0 +1,206 @@
+"""Benchmark of the indicator cube (``tthc bench --part cube``).
+
+Generates N synthetic canonical dossiers (``tthc.sample.generate_frame``), loads them into a temporary DuckDB file,
+then, each in a fresh child process so that peak RSS is the step's own:
+
+* ``cube``: :func:`tthc.engine.build_cube` for one period + its previous period + the 12 trailing months, all units,
+  one pass (calendar window), Parquet written;
+* ``naive``: a pandas loop per unit and period (filter the unit's subtree, classify with pandas, count) — the way
+  one would write it without the engine. It runs on a subset of units and is extrapolated linearly when the full loop
+  would be too long (the output says so).
+
+Data generation and loading are timed separately and not part of either figure.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import platform
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import config
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = None
+    try:
+        import psutil
+
+        mem = round(psutil.virtual_memory().total / 2**30, 1)
+    except ImportError:
+        pass
+    return dict(cores=os.cpu_count(), usable_cores=len(os.sched_getaffinity(0)), cpu_model=model or platform.processor(),
+                memory_gib=mem, python=platform.python_version())
+
+
+def _peak_rss_mib() -> float:
+    """Peak RSS of this process. VmHWM is reset by exec, unlike ru_maxrss, which a spawned child inherits from the
+    parent on Linux (and the parent holds the generated frame)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def load_warehouse(df: pd.DataFrame, path: Path) -> None:
+    import duckdb
+
+    from .schema import DOSSIER_COLUMNS, META_COLUMNS, dossiers_ddl
+
+    con = duckdb.connect(str(path))
+    con.execute(dossiers_ddl().replace(",\n  PRIMARY KEY (ma_ho_so)", ""))  # the PK index is ingest's business
+    con.register("bench_df", df)
+    sel = ", ".join(f"CAST({c} AS {t})" if c in df.columns else f"CAST(NULL AS {t})"
+                    for c, t in {**DOSSIER_COLUMNS, **META_COLUMNS}.items())
+    con.execute(f"INSERT INTO dossiers SELECT {sel} FROM bench_df")
+    con.unregister("bench_df")
+    con.close()
+
+
+# -- child processes -----------------------------------------------------------------------------------------------
+def _cube_child(path: str, period: str, out_dir: str, q) -> None:
+    import duckdb
+
+    from .engine import build_cube
+    from .units import load_registry
+
+    reg = load_registry()
+    t0 = time.perf_counter()
+    con = duckdb.connect(path, read_only=True)
+    res = build_cube(con, reg, periods=[period], windows=("calendar",), out_dir=out_dir, stamp="bench")
+    con.close()
+    dt = time.perf_counter() - t0
+    q.put(dict(seconds=dt, peak_rss_mib=_peak_rss_mib(), steps=res["timing"],
+               periods=len(res["meta"]["periods"]), rows_indicators=len(res["indicators"])))
+
+
+def naive_counts(df: pd.DataFrame, units: list[str], subtree: dict, periods: list, cal) -> list[dict]:
+    """The straightforward per-unit, per-period pandas loop (reference for the speed-up; same rules, simplified
+    outputs: the Biểu 06 totals and the D1–D7 numerators/denominators)."""
+    out = []
+    recv = df["ngay_tiep_nhan"].dt.normalize()
+    end = df["ngay_ket_thuc_xu_ly"].where(df["ngay_ket_thuc_xu_ly"].notna(),
+                                          df["ngay_tra"].where(df["trang_thai"] == 10)).dt.normalize()
+    for u in units:
+        m = df["ma_don_vi"].isin(subtree[u]) & ~df["trang_thai"].isin([1, 3])
+        d = df[m]
+        r, e = recv[m], end[m]
+        due = d["ngay_hen_tra"].dt.normalize()
+        miss = due.isna() & d["thoi_han_gq"].notna()
+        if miss.any():
+            add = cal.add_working_days_array(r[miss].to_numpy().astype("datetime64[D]"),
+                                             d.loc[miss, "thoi_han_gq"].to_numpy())
+            due = due.copy()
+            due[miss] = pd.to_datetime(add)
+        nbs = d["so_lan_bo_sung"].fillna(0)
+        pause = (d["ngay_hoan_thanh_bo_sung"].dt.normalize() - d["ngay_yeu_cau_bo_sung"].dt.normalize()).dt.days
+        pause = pause.where(nbs == 1, 0).fillna(0).clip(lower=0)
+        due_eff = due + pd.to_timedelta(pause, unit="D")
+        for p in periods:
+            a, b = (pd.Timestamp(x) for x in p.bounds("calendar"))
+            counted = (r <= b) & (e.isna() | (e >= a))
+            new = counted & (r >= a)
+            res = counted & e.notna() & (e <= b)
+            pend = counted & ~res
+            late_res = res & ((nbs > 1) | (e > due_eff))
+            late_pend = pend & ((nbs > 1) | (b > due_eff))
+            out.append(dict(unit=u, period=p.code, col3=int(counted.sum()), col4=int((new & (d["kenh"] == 2)).sum()),
+                            col7=int(res.sum()), col10=int(late_res.sum()), col13=int(late_pend.sum()),
+                            d3=int((new & d["so_hoa_ho_so"]).sum()), d4=int((res & d["ket_qua_dien_tu"]).sum())))
+    return out
+
+
+def _naive_child(parquet: str, period: str, max_units: int, q) -> None:
+    from .periods import parse_period
+    from .units import load_registry
+    from .workdays import load_calendar
+
+    cal = load_calendar()
+    reg = load_registry()
+    df = pd.read_parquet(parquet)
+    p = parse_period(period)
+    plist = sorted({p, p.previous(), *p.trailing_months(12)}, key=lambda x: x.bounds("calendar"))
+    a, b = min(x.bounds("calendar")[0] for x in plist), max(x.bounds("calendar")[1] for x in plist)
+    units = [u.code for u in reg.valid_in(a, b)]
+    subtree = {u: [u, *reg.descendants(u)] for u in units}
+    todo = units[:max_units] if max_units else units
+    t0 = time.perf_counter()
+    naive_counts(df, todo, subtree, plist, cal)
+    dt = time.perf_counter() - t0
+    q.put(dict(seconds_measured=dt, units_measured=len(todo), units_total=len(units), periods=len(plist),
+               seconds=dt * len(units) / max(1, len(todo)), extrapolated=len(todo) < len(units),
+               peak_rss_mib=_peak_rss_mib()))
+
+
+def _in_child(target, *args) -> dict:
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    pr = ctx.Process(target=target, args=(*args, q))
+    pr.start()
+    res = q.get()
+    pr.join()
+    return res
+
+
+def run(n: int = 10_000_000, period: str = "2025-Q1", seed: int = 20250331, naive_units: int | None = None,
+        out: Path | None = None, workdir: Path | None = None, echo=print) -> dict:
+    """Run the benchmark and write ``outputs/bench/cube.json``; returns the result dict."""
+    from .sample.frame import generate_frame
+
+    tmp = tempfile.TemporaryDirectory(dir=workdir, prefix="tthc-bench-")
+    wd = Path(tmp.name)
+    try:
+        t0 = time.perf_counter()
+        df = generate_frame(n, seed)
+        t_gen = time.perf_counter() - t0
+        echo(f"generated {n:,} synthetic dossiers in {t_gen:.1f} s")
+        t0 = time.perf_counter()
+        wpath = wd / "bench.duckdb"
+        load_warehouse(df, wpath)
+        pq = wd / "dossiers.parquet"
+        df.to_parquet(pq, index=False)
+        del df
+        t_load = time.perf_counter() - t0
+        echo(f"loaded into DuckDB (+ Parquet for the naive loop) in {t_load:.1f} s")
+        cube = _in_child(_cube_child, str(wpath), period, str(wd / "cube"))
+        echo(f"cube (DuckDB, one pass): {cube['seconds']:.2f} s, peak RSS {cube['peak_rss_mib']:.0f} MiB")
+        if naive_units is None:  # keep the naive loop to about a minute of measuring
+            naive_units = max(1, min(34, int(34 * 2_000_000 / max(n, 1))))
+        naive = _in_child(_naive_child, str(pq), period, naive_units)
+        how = (f" (measured on {naive['units_measured']} of {naive['units_total']} units in "
+               f"{naive['seconds_measured']:.1f} s, extrapolated linearly)" if naive["extrapolated"] else "")
+        echo(f"naive pandas loop per unit: {naive['seconds']:.1f} s{how}, peak RSS {naive['peak_rss_mib']:.0f} MiB")
+    finally:
+        tmp.cleanup()
+    ratio = naive["seconds"] / cube["seconds"] if cube["seconds"] else float("nan")
+    res = dict(part="cube", dossiers=n, period=period, window="calendar", seed=seed, generate_seconds=t_gen,
+               load_seconds=t_load, cube=cube, naive=naive, speedup=ratio, machine=machine(),
+               goals=dict(seconds=5.0, peak_rss_mib=3072, speedup=20.0),
+               met=dict(seconds=cube["seconds"] <= 5.0, memory=cube["peak_rss_mib"] <= 3072, speedup=ratio >= 20))
+    m = res["machine"]
+    echo(f"speed-up ×{ratio:.0f}; machine: {m['usable_cores']} cores, {m['cpu_model']}, {m['memory_gib']} GiB")
+    out = Path(out) if out else config.outputs_dir() / "bench" / "cube.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=1, ensure_ascii=False, default=float), encoding="utf-8")
+    echo(f"wrote {out}")
+    res["out"] = str(out)
+    return res

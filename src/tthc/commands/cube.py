@@ -1,0 +1,33 @@
+"""``tthc cube``: build the indicator cube (all units × periods × indicators) and print the timing."""
+
+from __future__ import annotations
+
+from . import add_common
+
+
+def register(sub):
+    p = sub.add_parser("cube", help="compute D1–D7, Biểu 06 and the 766 index for every unit and period (Parquet)")
+    add_common(p)
+    p.add_argument("--period", action="append", default=None,
+                   help="period(s) to include (with previous period and 12 trailing months); default: all in the data")
+    p.add_argument("--window", action="append", choices=("calendar", "report"), default=None,
+                   help="window(s) (default both)")
+    p.add_argument("--out", default=None, help="cube folder (default data/processed/cube)")
+    p.add_argument("--force", action="store_true", help="rebuild even if the warehouse and config are unchanged")
+    return p
+
+
+def run(args) -> int:
+    from ..engine import ensure_cube
+    from ..units import load_registry
+
+    meta = ensure_cube(args.warehouse, load_registry(args.units), periods=args.period,
+                       windows=tuple(args.window or ("calendar", "report")), out_dir=args.out, force=args.force)
+    if not meta.get("rebuilt"):
+        print(f"cube up to date ({len(meta['periods'])} periods, warehouse {meta['warehouse_hash'][:12]})")
+        return 0
+    t = meta["timing"]
+    steps = ", ".join(f"{k} {v:.2f} s" for k, v in t.items() if k != "total")
+    print(f"cube built in {t['total']:.2f} s ({steps}); {len(meta['periods'])} periods × {len(meta['windows'])} "
+          f"window(s), warehouse {meta['warehouse_hash'][:12]}")
+    return 0

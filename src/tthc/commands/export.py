@@ -1,0 +1,38 @@
+"""``tthc export``: the official Biểu 06 workbook (.xlsx) for a unit and period."""
+
+from __future__ import annotations
+
+from . import add_common, add_period
+
+
+def register(sub):
+    p = sub.add_parser("export", help="write the Biểu 06 Excel workbook for a unit and period")
+    add_common(p)
+    add_period(p)
+    p.add_argument("--unit", required=True, help="unit code")
+    p.add_argument("--out", default=None, help="output .xlsx (default outputs/<unit>/<period>/bieu06.xlsx)")
+    p.add_argument("--cube", default=None, help="cube folder (default data/processed/cube, built when needed)")
+    return p
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from .. import config
+    from ..engine import ensure_cube
+    from ..engine.cube import default_cube_dir
+    from ..errors import ParameterError
+    from ..export_xlsx import write_bieu06_workbook
+    from ..periods import parse_period
+    from ..units import load_registry
+
+    reg = load_registry(args.units)
+    if args.unit not in reg:
+        raise ParameterError(f"unknown unit {args.unit!r}; see {reg.path}")
+    code = parse_period(args.period).code
+    d = Path(args.cube) if args.cube else default_cube_dir()
+    ensure_cube(args.warehouse, reg, periods=[code], out_dir=d)
+    out = Path(args.out) if args.out else config.outputs_dir() / args.unit / code / "bieu06.xlsx"
+    write_bieu06_workbook(out, args.unit, code, args.window, cube_dir=d, registry=reg)
+    print(out)
+    return 0

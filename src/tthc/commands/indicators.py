@@ -1,0 +1,101 @@
+"""``tthc indicators``: D1–D7, ON_TIME and the 766 items per unit for one period.
+
+``--format csv`` is a stable machine interface, exactly ``unit,indicator,numerator,denominator,value,target,status,gap``.
+Rows: D1–D7, ON_TIME (value = % with 2 decimals, half-up; empty when no data), then 766_2.1, 766_3.3, 766_4.1,
+766_4.2, 766_4.3, 766_5.4 (value = the item's rate in %, numerator/denominator its counts, target = the rate that
+earns full points, status Đạt when the item earns full points) and 766_TOTAL (value = score, numerator = score,
+denominator = the computable maximum, status = the band).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from pathlib import Path
+
+from . import add_common, add_period
+
+CSV_COLUMNS = ["unit", "indicator", "numerator", "denominator", "value", "target", "status", "gap"]
+ITEMS_766 = ("2.1", "3.3", "4.1", "4.2", "4.3", "5.4")
+
+
+def register(sub):
+    p = sub.add_parser("indicators", help="dispatch indicators D1–D7 and 766 items per unit for a period")
+    add_common(p)
+    add_period(p)
+    p.add_argument("--format", choices=("table", "csv"), default="table")
+    p.add_argument("--cube", default=None, help="cube folder (default data/processed/cube, built when needed)")
+    return p
+
+
+def _num(x, digits=None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    if digits is None:
+        return str(int(round(float(x))))
+    return f"{float(x):.{digits}f}"
+
+
+def rows(period, window, warehouse=None, units=None, cube=None) -> list[list[str]]:
+    from ..engine import ensure_cube, query
+    from ..engine.index766 import load_index766
+    from ..engine.targets import pct_half_up, round_half_up
+    from ..units import load_registry
+
+    from ..engine.cube import default_cube_dir
+
+    d = Path(cube) if cube else default_cube_dir()
+    ensure_cube(warehouse, load_registry(units), periods=[period], out_dir=d)
+    code = query._code(period)
+    ind = query.indicators(code, window, cube_dir=d)
+    ind = ind[ind["indicator"].isin(query.D_INDICATORS + ("ON_TIME",))]
+    items = query._select(query._table("index766", d), code, window)
+    tot = query._select(query._table("index766_total", d), code, window)
+    cfg = load_index766()
+    out = []
+    for unit, g in ind.groupby("unit", sort=True):
+        for r in g.itertuples(index=False):
+            out.append([unit, r.indicator, _num(r.numerator), _num(r.denominator),
+                        _num(r.value, 0 if r.indicator == "D5" else 2), _num(r.target, None if r.indicator == "D5"
+                                                                             else 2),
+                        r.status, _num(r.gap) if r.status else ""])
+        it = items[items["unit"] == unit].set_index("item")
+        for iid in ITEMS_766:
+            if iid not in it.index:
+                continue
+            x = it.loc[iid]
+            spec = cfg.item(iid)
+            t = 100.0 * float(spec.get("threshold", 1.0))
+            comp = bool(x["computable"]) and not math.isnan(x["rate"])
+            val = float(round_half_up(100.0 * x["rate"])) if comp else float("nan")
+            if iid in ("2.1", "4.1", "4.2", "4.3") and comp:
+                val = float(pct_half_up(int(x["numerator"]), int(x["denominator"])))
+            st = ("Đạt" if x["score"] >= x["points_max"] - 1e-9 else "Chưa đạt") if comp else "Không có dữ liệu"
+            out.append([unit, f"766_{iid}", _num(x["numerator"]), _num(x["denominator"]), _num(val, 2),
+                        _num(t, 2), st, ""])
+        tt = tot[tot["unit"] == unit]
+        if len(tt):
+            x = tt.iloc[0]
+            s = float(round_half_up(x["score"]))
+            out.append([unit, "766_TOTAL", _num(s, 2), _num(x["computable_max"], 2), _num(s, 2), "",
+                        x["band"] or "", ""])
+    return out
+
+
+def run(args) -> int:
+    from ..periods import parse_period
+
+    code = parse_period(args.period).code
+    data = rows(code, args.window, args.warehouse, args.units, args.cube)
+    if args.format == "csv":
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(CSV_COLUMNS)
+        w.writerows(data)
+        return 0
+    widths = [max(len(str(r[i])) for r in data + [CSV_COLUMNS]) for i in range(len(CSV_COLUMNS))]
+    print(f"Kỳ {code} ({args.window})")
+    print("  ".join(h.ljust(w) for h, w in zip(CSV_COLUMNS, widths)))
+    for r in data:
+        print("  ".join(str(v).ljust(w) for v, w in zip(r, widths)))
+    return 0
