@@ -150,7 +150,8 @@ def test_heading_before_chart_moves_with_it(classes, page):
     """A heading-only output marked as lead is not left at the foot of a page when its chart does not fit."""
     png = nbfactory.chart_png(0, "x")
     html = (f'<html><body><div style="height:200mm">x</div><div class="{classes}"><section class="tthc-section">'
-            '<h2>HEADING</h2></section></div><div class="tthc-output"><figure class="tthc-figure">'
+            '<h2>HEADING</h2><p class="note">Kỳ: quý I.</p></section></div>'
+            '<div class="tthc-output"><figure class="tthc-figure">'
             f'<img src="data:image/png;base64,{png}"></figure></div></body></html>')
     document = pdf.layout(html)
     found = [i for i, p in enumerate(document.pages, start=1) for b in p._page_box.descendants()
