@@ -67,8 +67,8 @@ def _json_objects(df: pd.DataFrame, pers: pd.DataFrame) -> list[dict]:
                        "DuocLayTuKhoDMQG": bool(tu_kho) and k == proc.n_tai_lieu - 1})
         tt = int(cols["trang_thai"][i])
         kq = []
-        if tt in (9, 10):
-            kq.append({"TenGiayTo": proc.giay_to,
+        if tt in (8, 9, 10):
+            kq.append({"TenGiayTo": "Thông báo dừng xử lý hồ sơ" if tt == 8 else proc.giay_to,
                        "DuongDanTepTinKetQua": (f"https://dichvucong.haiduong.gov.vn/ketqua/{ma}.pdf"
                                                 if cols["ket_qua_dien_tu"][i] else "")})
         lp = [{"TenPhiLePhi": "Lệ phí", "Gia": proc.le_phi}] if proc.le_phi else []

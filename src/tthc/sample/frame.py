@@ -289,10 +289,12 @@ def _chunk(rng, day_i, days, lanes, lane_p, profiles, cal) -> pd.DataFrame:
     paid = co_phi & ~not_recv & np.where(online, tt_u < np.minimum(prof["online"][xl] + 0.15, 0.97), tt_u < 0.03)
     thanh_toan = np.where(paid, np.where(rng.random(n) < 0.65, 1, 2), 0).astype(np.int8)
     so_hoa = rng.random(n) < prof["so_hoa"][xl]
-    kq_dt = resolved & (rng.random(n) < prof["kq_dt"][xl])
+    # a stopped dossier (8) also counts as resolved in the period (spec §6): it gets a notice and may be evaluated
+    closed = resolved | (trang_thai == 8)
+    kq_dt = closed & (rng.random(n) < prof["kq_dt"][xl])
     tai_sd = rng.random(n) < prof["tai_sd"][xl]
     tu_kho = tai_sd & online & (rng.random(n) < 0.5)
-    danh_gia = resolved & (rng.random(n) < prof["danh_gia"][xl])
+    danh_gia = closed & (rng.random(n) < prof["danh_gia"][xl])
     late_any = late_res | late_pend
     m = rng.random(n)
     p1 = np.where(late_any, 0.25, 0.03)
