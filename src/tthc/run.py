@@ -86,13 +86,12 @@ class Job:
 def prepare(unit, period, window="calendar", lang="vi", kind="unit", out_root=None, registry=None):
     """Validate (raises ParameterError, nothing written) and return ``(nb, job)``: the template notebook node and
     the job with ``out_dir = <out_root>/<period>/<unit>``."""
-    import nbformat
-
     from .report.params import validate
     from .units import load_registry
 
     reg = registry if registry is not None else load_registry()
     params = validate(unit, period, window, lang, kind=kind, registry=reg)
+    import nbformat  # after validation: a bad parameter fails fast, before any heavy import
     root = Path(out_root) if out_root else config.outputs_dir()
     out_dir = root / params.period / params.unit
     nb_path = config.notebooks_dir() / NOTEBOOKS[kind]

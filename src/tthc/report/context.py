@@ -214,7 +214,8 @@ class Overview(Report):
         d = ranking766_table(self.data.children766, self.lang)
         self._section("sec_rank766", T.simple_table(
             d, [self.t("rank"), self.t("code"), self.t("unit"), self.t("level"), self.t("score"),
-                self.t("computable"), self.t("band")], {0, 4, 5}) + T.note(self.t("as_observed")))
+                self.t("computable"), self.t("score_pct"), self.t("band")], {0, 4, 5, 6})
+            + T.note("* " + self.t("band_assumed")) + T.note(self.t("as_observed")))
 
     def bieu06_levels(self) -> None:
         own, total = bieu06_by_level(self.data.bieu06_all, self.params.unit, self.registry)
@@ -248,23 +249,26 @@ def targets_met_table(children: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def ranking766_table(children766: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Children ranked by 766 score (ties share a rank; then by code)."""
-    cols = ["rank", "unit", "unit_name", "level", "score", "computable_max", "band"]
+    """Children ranked by their 766 score over the points that could be computed (units differ in computable
+    points, so the raw score is not comparable); ties share a rank. Assumed bands carry a '*'."""
+    cols = ["rank", "unit", "unit_name", "level", "score", "computable_max", "score_pct", "band"]
     if children766 is None or not len(children766):
         return pd.DataFrame(columns=cols)
     d = children766.copy()
-    d["score"] = pd.to_numeric(d.get("score"), errors="coerce")
-    d = d.sort_values(["score", "unit"], ascending=[False, True], kind="stable", na_position="last")
-    d["rank"] = d["score"].rank(method="min", ascending=False)
+    d["score"] = pd.to_numeric(d["score"], errors="coerce")
+    d["computable_max"] = pd.to_numeric(d["computable_max"], errors="coerce")
+    d["score_pct"] = 100.0 * d["score"] / d["computable_max"].where(d["computable_max"] > 0)
+    d = d.sort_values(["score_pct", "unit"], ascending=[False, True], kind="stable", na_position="last")
+    d["rank"] = d["score_pct"].round(6).rank(method="min", ascending=False)
     band = []
-    for b, a in zip(d.get("band", [None] * len(d)), d.get("band_assumed", [False] * len(d))):
-        s = "" if is_missing(b) or b is None else str(b)
+    for b, a in zip(d["band"], d["band_assumed"]):
+        s = "" if b is None or is_missing(b) else str(b)
         band.append(s + (" *" if s and not is_missing(a) and bool(a) else ""))
     return pd.DataFrame({
         "rank": [fmt_int(v, lang) for v in d["rank"]], "unit": d["unit"], "unit_name": d["unit_name"],
         "level": [level_name(v, lang) for v in d["level"]], "score": [fmt_num(v, 2, lang) for v in d["score"]],
-        "computable_max": [fmt_num(v, 0, lang) for v in d.get("computable_max", [np.nan] * len(d))],
-        "band": band})
+        "computable_max": [fmt_num(v, 0, lang) for v in d["computable_max"]],
+        "score_pct": [fmt_pct(v, 2, lang) for v in d["score_pct"]], "band": band})
 
 
 def bieu06_by_level(rows: pd.DataFrame, parent: str, registry) -> tuple[pd.DataFrame, pd.Series | None]:
