@@ -30,7 +30,7 @@ DESK_SHARE = 0.15         # share of district-level dossiers processed by the on
 # profile tiers: (online, digitised, e-result, reuse, evaluation at xa, evaluation elsewhere, late) ranges
 TIERS = {
     "tot": dict(online=(0.66, 0.88), so_hoa=(1.0, 1.0), kq_dt=(1.0, 1.0), tai_sd=(0.55, 0.75),
-                dg_xa=(1.0, 1.0), dg_huyen=(0.82, 0.95), late=(0.01, 0.03), apology=(0.6, 0.9)),
+                dg_xa=(1.0, 1.0), dg_huyen=(0.82, 0.95), late=(0.0, 0.015), apology=(0.6, 0.9)),
     "kha": dict(online=(0.35, 0.60), so_hoa=(0.90, 0.99), kq_dt=(0.85, 0.98), tai_sd=(0.20, 0.50),
                 dg_xa=(0.70, 0.97), dg_huyen=(0.60, 0.85), late=(0.03, 0.06), apology=(0.3, 0.7)),
     "yeu": dict(online=(0.08, 0.26), so_hoa=(0.50, 0.85), kq_dt=(0.40, 0.80), tai_sd=(0.02, 0.15),
