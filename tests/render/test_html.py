@@ -29,6 +29,8 @@ def test_no_code_no_prompts_no_dropped_cells(html):
     assert "Notebook title cell" not in html
     # warnings on stderr and object reprs are not report content
     assert "STDERR_MARKER" not in html and "&lt;Figure size" not in html and "&lt;Axes:" not in html
+    # ... and leave no empty boxes behind
+    assert re.search(r'<div class="tthc-output[^"]*">\s*</div>', html) is None
 
 
 def test_self_contained_no_scripts(html):

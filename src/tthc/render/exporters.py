@@ -57,20 +57,34 @@ def _is_heading_html(output) -> bool:
 
 
 def _chart_follows(outputs: list, i: int) -> bool:
-    for nxt in outputs[i + 1:]:
-        if nxt.get("output_type") == "stream":  # warnings printed between heading and chart are not shown
-            continue
-        return any(m in (nxt.get("data") or {}) for m in _IMAGES)
-    return False
+    return any(m in (outputs[i + 1].get("data") or {}) for m in _IMAGES)
 
 
-def mark_leads(cells: list) -> list:
-    """Copies of ``cells`` where a short heading-only HTML output directly followed by a chart in the same cell is
-    marked ``metadata.tthc_lead``: it introduces that chart and must not be left alone at the foot of a page.
-    The caller's notebook is not modified."""
+_RICH = ("text/html", "text/markdown", "image/png", "image/jpeg", "image/svg+xml", "text/latex")
+
+
+def shown(output, is_report: bool) -> bool:
+    """Whether an output reaches the document: stderr (library warnings) never; in reports, neither stdout nor
+    plain-text reprs such as "<Figure size …>" (they would also leave empty boxes that break keep-with-next)."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        return output.get("name") == "stdout" and not is_report
+    if kind in ("display_data", "execute_result"):
+        data = output.get("data") or {}
+        return any(m in data for m in _RICH) or ("text/plain" in data and not is_report)
+    return True
+
+
+def mark_leads(cells: list, is_report: bool = True) -> list:
+    """Copies of ``cells`` without the outputs that are not shown (see :func:`shown`), and where a short
+    heading-only HTML output directly followed by a chart in the same cell is marked ``metadata.tthc_lead``: it
+    introduces that chart and must not be left alone at the foot of a page. The caller's notebook is not modified."""
     out = []
     for cell in cells:
         outputs = cell.get("outputs") or []
+        if cell.get("cell_type") == "code" and not all(shown(o, is_report) for o in outputs):
+            outputs = [o for o in outputs if shown(o, is_report)]
+            cell = NotebookNode({**cell, "outputs": outputs})
         lead = [i for i in range(len(outputs) - 1) if _is_heading_html(outputs[i]) and _chart_follows(outputs, i)]
         if lead:
             outputs = list(outputs)
@@ -132,7 +146,8 @@ class TthcHTMLExporter(HTMLExporter):
     def from_notebook_node(self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any):
         resources = self._init_resources(resources)
         name = (resources.get("metadata") or {}).get("name") or None
-        trimmed = NotebookNode({**nb, "cells": mark_leads(kept_cells(nb))})
+        kept = NotebookNode({**nb, "cells": kept_cells(nb)})
+        trimmed = NotebookNode({**nb, "cells": mark_leads(kept.cells, layout.doc_meta(kept) is not None)})
         resources["tthc"] = layout.document_context(
             trimmed, name=name, settings=self._settings(), inline_css=self.inline_css,
             css=pdf.css_text() if self.inline_css else "")
