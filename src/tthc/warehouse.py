@@ -77,6 +77,7 @@ def connect(path=None, read_only: bool = False, memory_limit: str | None = None)
         con = duckdb.connect(str(p))
     except duckdb.IOException as e:
         raise TthcError(f"{p}: cannot open the warehouse for writing ({e}); another process holds it") from None
+    con.execute("SET enable_progress_bar = false")  # DuckDB would draw on stdout, between our summary lines
     memory_limit = os.environ.get("TTHC_DUCKDB_MEMORY") or memory_limit
     if memory_limit:
         # large ingests spill to <warehouse>.tmp instead of growing without bound

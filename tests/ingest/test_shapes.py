@@ -122,3 +122,42 @@ def test_source_option_and_unsupported_type(tmp_path, wh):
     g.write_text("<x/>")
     with pytest.raises(InputError, match=r"e\.xml: unsupported file type '\.xml'"):
         ingest_files([g], warehouse=wh)
+
+
+def test_csv_multiline_cell_keeps_spreadsheet_row_numbers(tmp_path, wh):
+    row1 = list(ROW)
+    row1[2] = "Đăng ký\nkhai sinh"  # a quoted cell spanning two lines
+    bad = list(ROW2)
+    bad[10] = "Đã hủy"
+    f = write_csv(tmp_path / "m.csv", [row1, [], bad])
+    (r,) = ingest_files([f], warehouse=wh)
+    assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (2, 1, 1)  # the blank line is not a record
+    assert query(wh, "SELECT dong_nguon, ten_tthc FROM dossiers") == [(2, "Đăng ký\nkhai sinh")]
+    import csv
+
+    (q,) = list(csv.DictReader(open(r.quarantine_path, encoding="utf-8-sig")))
+    assert (q["row"], q["reason_code"], q["value"]) == ("5", "unknown_status", "Đã hủy")
+
+
+def test_utf16_csv_and_xlsx_sheet_choice(tmp_path, wh):
+    from openpyxl import Workbook
+
+    f = tmp_path / "u.csv"
+    f.write_text("\t".join(HEAD) + "\n" + "\t".join(ROW) + "\n", encoding="utf-16")
+    wb = Workbook()
+    wb.active.title = "Ghi chú"
+    wb.active.append(["Sheet này không có dữ liệu"])
+    ws = wb.create_sheet("Danh sách")
+    ws.append(HEAD)
+    ws.append(ROW2)
+    wb.save(tmp_path / "s.xlsx")
+    r1, r2 = ingest_files([f, tmp_path / "s.xlsx"], warehouse=wh)
+    assert (r1.rows_stored, r2.rows_stored) == (1, 1)
+    _check_two(wh)
+
+
+def test_progress_bar_on_stderr(tmp_path, wh, capsys):
+    f = write_csv(tmp_path / "e.csv", [ROW, ROW2])
+    ingest_files([f], warehouse=wh, progress=True)
+    err = capsys.readouterr().err
+    assert "e.csv" in err and "rows" in err

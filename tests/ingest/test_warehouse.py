@@ -66,7 +66,7 @@ def test_failure_mid_file_rolls_back(tmp_path, wh, monkeypatch):
     recs = [dossier(f"T{i}") for i in range(2000)]
     f = write_json(tmp_path / "trunc.json", recs)
     f.write_text(f.read_text(encoding="utf-8")[:-40], encoding="utf-8")
-    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 500)
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 500)  # several chunks staged before the error
     with pytest.raises(InputError, match=r"trunc\.json: malformed JSON in record 2000"):
         ingest_files([f, good], warehouse=wh)
     assert warehouse.content_hash(wh) == h
