@@ -130,3 +130,28 @@ def test_connect_read_only_needs_warehouse(tmp_path):
     tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     con.close()
     assert {"dossiers", "ingest_log", "catalogue"} <= tables
+
+
+def _ingest_and_die(f, wh):
+    import os
+    import signal
+
+    def die(*a, **k):  # SIGKILL with the file's rows inserted but not committed
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    pipeline._log = die
+    ingest_files([f], warehouse=wh)
+
+
+def test_killed_process_leaves_warehouse_as_before(tmp_path, wh):
+    ingest_files([write_json(tmp_path / "a.json", [dossier("A")])], warehouse=wh)
+    h = warehouse.content_hash(wh)
+    f = write_json(tmp_path / "b.json", [dossier(f"K{i}") for i in range(3000)] + [dossier("A", TenTTHC="x")])
+    p = mp.get_context("fork").Process(target=_ingest_and_die, args=(f, wh))
+    p.start()
+    p.join(60)
+    assert p.exitcode == -9
+    assert warehouse.content_hash(wh) == h
+    assert query(wh, "SELECT count(*) FROM ingest_log") == [(1,)]
+    (r,) = ingest_files([f], warehouse=wh)  # the lock died with the process; the file is ingested normally
+    assert (r.rows_new, r.rows_replaced) == (3000, 1)
