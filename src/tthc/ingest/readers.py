@@ -404,6 +404,9 @@ def _read_json(path: Path, sm: SourceMap, chunk_rows: int) -> Iterator[pd.DataFr
                 recs, nums, errs = [], [], []
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text; save the JSON as UTF-8") from None
+    except RecursionError:  # the json scanner recurses once per nesting level
+        raise InputError(f"{path}: JSON nested too deeply (hundreds of levels of [ or {{); a dossier is a flat "
+                         f"object with shallow lists: export it again") from None
     if not seen:
         raise InputError(f"{path}: the JSON holds no dossier records")
     if recs:
