@@ -62,10 +62,12 @@ def available_periods(ensure: bool = True) -> list[str]:
     does (the synthetic sample on a fresh clone, the cube built or refreshed)."""
     from .engine import query
 
+    global _DATA_ENSURED
     if ensure:
         from .report.data import ensure_data
 
         ensure_data()
+        _DATA_ENSURED = True
     return [parse_period(p).code for p in query.meta().get("periods", [])]
 
 
@@ -129,10 +131,13 @@ def links_html(files: Iterable[Path | str], start: Path | str | None = None) -> 
     return "<ul class='tthc-export-links'>" + "".join(items) + "</ul>"
 
 
+_DATA_ENSURED = False  # set once this process made sure sample/cube exist: each later change skips the check
+
+
 def _default_loader(unit: str, period: str, window: str, lang: str):
     from . import report
 
-    return report.load(unit, period, window, lang)
+    return report.load(unit, period, window, lang, ensure=not _DATA_ENSURED)
 
 
 def _default_runner(unit: str, period: str, window: str, lang: str):
@@ -190,7 +195,10 @@ class Explorer:
         self.w_export = w.Button(description=self.text["export"], icon="file-pdf-o", button_style="primary",
                                  layout=w.Layout(width="260px"))
         self.w_status = w.HTML()
-        self.w_links = w.HTML()
+        # an Output (not an HTML widget): JupyterLab resolves links in rendered outputs against the notebook's
+        # folder and opens them in a tab of its own (HTML viewer, PDF viewer) or as a download
+        self.w_links = w.Output()
+        self.links_html = ""
         self.out = w.Output()
         for wd in (self.w_period, self.w_window, self.w_unit, self.w_export, self.out):
             wd.add_class("tthc-explore")
@@ -272,7 +280,7 @@ class Explorer:
         from IPython.display import display
 
         self.out.clear_output(wait=True)
-        self.w_links.value = ""
+        self._show_links("")
         if not self.period or not self.unit:
             with self.out:
                 display(_html(f"<p>{html.escape(self.text['no_periods'])}</p>"))
@@ -307,8 +315,17 @@ class Explorer:
         # the executed .ipynb and run.json are for audit; the reader wants the HTML, PDF and the Excel form
         self.exported = [f for f in files if f.suffix.lower() in (".html", ".pdf", ".xlsx")] or files
         self.w_status.value = html.escape(self.text["exported"])
-        self.w_links.value = links_html(self.exported, self.notebook_dir)
+        self._show_links(links_html(self.exported, self.notebook_dir))
         return self.exported
+
+    def _show_links(self, markup: str) -> None:
+        from IPython.display import display
+
+        self.links_html = markup
+        self.w_links.clear_output()
+        if markup:
+            with self.w_links:
+                display(_html(markup))
 
     def _on_export(self, _button) -> None:
         try:
