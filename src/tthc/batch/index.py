@@ -90,13 +90,17 @@ def _mtime(p: Path) -> float:
         return 0.0
 
 
-def _current_stamps(entries: list[dict]) -> dict[tuple[str, str], str]:
-    """The stamp each successful run would get now, computed the batch's cheap way (one cube read per period)."""
+def _current_stamps(entries: list[dict], known: dict | None = None) -> dict[tuple[str, str], str]:
+    """The stamp each successful run would get now, computed the batch's cheap way (one cube read per period);
+    ``known`` stamps (the batch just computed them) are reused."""
     from .. import run as R
     from ..units import load_registry
     from .plan import _validate, slice_hashes
 
-    out: dict[tuple[str, str], str] = {}
+    out: dict[tuple[str, str], str] = dict(known or {})
+    entries = [e for e in entries if (e["period"], e["unit"]) not in out]
+    if not entries:
+        return out
     try:
         reg = load_registry()
     except Exception:  # noqa: BLE001 - no registry: staleness unknown
@@ -185,10 +189,11 @@ def _cell_indicator(ind: str, d: dict | None) -> str:
     return f'<td class="num {cls}" data-sort="{v:.6f}" title="{esc(title)}">{esc(text)}</td>'
 
 
-def render_index(out_root: Path, current: dict | None = None, registry=None) -> str:
+def render_index(out_root: Path, current: dict | None = None, registry=None, stamps: bool = True) -> str:
+    """The page. ``current``: stamps already known {(period, unit): stamp}; the others are computed unless
+    ``stamps`` is False (then runs are only ok/failed/incomplete)."""
     entries = scan(out_root)
-    if current is None:
-        current = _current_stamps(entries)
+    current = _current_stamps(entries, current) if stamps else dict(current or {})
     cube_headline = _headline_from_cube(entries)
     rows = []
     counts: dict[str, int] = {}
@@ -231,7 +236,7 @@ def render_index(out_root: Path, current: dict | None = None, registry=None) -> 
             f"<script>{JS}</script></body></html>\n")
 
 
-def write_index(out_root=None, current: dict | None = None) -> Path:
+def write_index(out_root=None, current: dict | None = None, stamps: bool = True) -> Path:
     from .. import config
 
     out_root = Path(out_root) if out_root else config.outputs_dir()
@@ -241,5 +246,5 @@ def write_index(out_root=None, current: dict | None = None) -> Path:
         reg = load_registry()
     except Exception:  # noqa: BLE001
         reg = None
-    page = render_index(out_root, current, reg)
+    page = render_index(out_root, current, reg, stamps=stamps)
     return atomic.write_text(out_root / "index.html", page, fsync=False)

@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 def _worker_main(conn, env: dict | None, cwd: str | None) -> None:
     from . import worker
 
+    worker.die_with_parent()
     try:
         worker.warm(env, cwd)
         conn.send(("ready", os.getpid()))

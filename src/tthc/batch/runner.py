@@ -164,7 +164,8 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
                 from .index import write_index
 
                 t1 = time.perf_counter()
-                res.index = write_index(out_root)
+                known = {(plan.period, r["unit"]): r["stamp"] for r in plan.runs + plan.skipped}
+                res.index = write_index(out_root, current=known)
                 res.timing["index"] = round(time.perf_counter() - t1, 3)
             res.seconds = time.perf_counter() - t0
             blog(f"batch end: {len(res.done)} done, {len(res.failed)} failed, {len(res.skipped)} skipped in "

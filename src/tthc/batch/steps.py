@@ -33,6 +33,27 @@ def warm_up() -> None:
         pdf.font_config()
     except Exception:  # noqa: BLE001 - warm-up is an optimisation; a real error surfaces in the run
         pass
+    for mod in ("tthc.run", "tthc.export_xlsx", "openpyxl", "tthc.engine.query", "tthc.report"):
+        try:
+            __import__(mod)
+        except Exception:  # noqa: BLE001
+            pass
+    try:  # first-call costs of the Excel writer (styles, workbook machinery)
+        import io
+
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        wb.save(io.BytesIO())
+    except Exception:  # noqa: BLE001
+        pass
+    try:  # the registry and the report's data helpers, parsed once per worker
+        from .. import run as R
+
+        R.package_hash()
+        R.environment_hash()
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def output_paths(spec: dict) -> dict[str, Path]:

@@ -337,8 +337,24 @@ def get_runner(env: dict | None = None, cwd: str | None = None) -> Runner:
             _runner.close()
             _runner = None
         if _runner is None:
+            from .. import config
+
+            config.project_root.cache_clear()  # TTHC_ROOT may come with the task (Dask workers)
             _runner = Runner(env=env, cwd=cwd)
         return _runner
+
+
+def die_with_parent() -> None:
+    """Linux: get SIGKILL when the parent process dies, so a killed batch leaves no worker finishing runs behind it
+    (a re-run could otherwise race it on the same folder)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - not Linux: the pipe EOF still stops the worker after its current run
+        pass
 
 
 def run_one(spec: dict) -> dict:

@@ -40,6 +40,8 @@ def _kernel_main(argv: list[str], cwd: str, env: dict[str, str], log_path: str |
 
 
 def main() -> None:
+    # No PDEATHSIG here: the zygote may be started from a short-lived thread. When the worker dies, stdin closes
+    # and the loop below ends.
     import tthc.batch._preload  # noqa: F401
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically: no zombies
@@ -54,6 +56,12 @@ def main() -> None:
         if pid == 0:
             code = 1
             try:
+                try:  # a kernel dies with its zygote at once (ipykernel's parent poller would take a second)
+                    import ctypes
+
+                    ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)
+                except Exception:  # noqa: BLE001
+                    pass
                 _kernel_main(req["argv"], req["cwd"], req["env"], req.get("log"))
                 code = 0
             except SystemExit as e:

@@ -14,7 +14,16 @@ def run_cube(args) -> int:
     return 0
 
 
-PARTS = {"cube": run_cube}
+def run_batch(args) -> int:
+    from ..bench_batch import run as bench
+
+    only = (args.part or []) == ["batch"]
+    bench(period=args.bench_period or "2025-Q1", naive_units=args.naive_units, jobs=getattr(args, "jobs", None),
+          out=Path(args.out) if args.out and only else None)
+    return 0
+
+
+PARTS = {"cube": run_cube, "batch": run_batch}
 
 
 def register(sub):
@@ -27,6 +36,7 @@ def register(sub):
     p.add_argument("--naive-units", dest="naive_units", type=int, default=None,
                    help="units the naive loop really runs (the rest is extrapolated); default: adaptive")
     p.add_argument("--out", default=None, help="result JSON (default outputs/bench/<part>.json)")
+    p.add_argument("--jobs", type=int, default=None, help="batch part: worker processes (default: CPU cores)")
     return p
 
 

@@ -1,0 +1,153 @@
+"""Batch benchmark (``tthc bench --part batch``): the naive way vs ``tthc batch``, measured in one run.
+
+(a) **naive**: for each of ``naive_units`` units, one after another, the papermill CLI executes the report notebook,
+    then the ``jupyter nbconvert`` CLI renders HTML and then PDF (the project's exporters, so the outputs are the
+    same kind of report) — every step a fresh subprocess with its own interpreter, imports and kernel;
+    **project**: ``tthc batch --force`` on every unit of the period (long-lived workers, pre-warmed fork kernels,
+    cube computed once). Reported: reports/min, seconds per report, and the per-report ratio.
+(b) **no-op**: ``tthc batch`` again with nothing changed (a subprocess, so interpreter start-up is included).
+(c) the cube: the engine's benchmark (``tthc bench --part cube``) writes ``outputs/bench/cube.json``; this part
+    records the cube check/rebuild time inside the batch and links that file when present.
+
+Outputs go under ``outputs/bench/batch/`` (never into the real outputs/<period>/); results to
+``outputs/bench/batch.json`` with the machine (cores, CPU model) and the load average before and after, because the
+machine may be shared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from . import config
+
+
+def machine() -> dict:
+    try:
+        from .bench_cube import machine as m
+
+        info = m()
+    except Exception:  # noqa: BLE001
+        info = dict(cores=os.cpu_count())
+    info["loadavg"] = [round(x, 2) for x in os.getloadavg()]
+    return info
+
+
+def _bin(name: str) -> str:
+    p = Path(sys.executable).with_name(name)
+    return str(p) if p.exists() else name
+
+
+def naive_batch(units: list[str], period: str, window: str, lang: str, out_dir: Path, kernel_name: str) -> dict:
+    """papermill CLI then nbconvert CLI (HTML, then PDF) per unit, sequentially, each a subprocess."""
+    nb = config.notebooks_dir() / "unit_report.ipynb"
+    env = dict(os.environ)
+    per = []
+    t0 = time.perf_counter()
+    for u in units:
+        d = out_dir / u
+        d.mkdir(parents=True, exist_ok=True)
+        out_nb = d / "report.ipynb"
+        t = time.perf_counter()
+        steps = [[_bin("papermill"), str(nb), str(out_nb), "-k", kernel_name, "-p", "unit", u, "-p", "period", period,
+                  "-p", "window", window, "-p", "lang", lang, "--no-progress-bar", "--cwd", str(config.project_root())],
+                 [_bin("jupyter"), "nbconvert", "--to", "tthc_html", "--output-dir", str(d), str(out_nb)],
+                 [_bin("jupyter"), "nbconvert", "--to", "tthc_pdf", "--output-dir", str(d), str(out_nb)]]
+        times = []
+        for cmd in steps:
+            ts = time.perf_counter()
+            r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            if r.returncode:
+                raise RuntimeError(f"naive step failed: {' '.join(cmd[:3])}…: {r.stderr[-2000:]}")
+            times.append(round(time.perf_counter() - ts, 3))
+        per.append(dict(unit=u, seconds=round(time.perf_counter() - t, 3), papermill=times[0], nbconvert_html=times[1],
+                        nbconvert_pdf=times[2]))
+    wall = time.perf_counter() - t0
+    return dict(units=units, reports=len(units), seconds=round(wall, 3), seconds_per_report=round(wall / len(units), 3),
+                reports_per_min=round(len(units) / wall * 60, 2), per_unit=per)
+
+
+def project_batch(period: str, window: str, lang: str, out_root: Path, jobs: int) -> dict:
+    from .batch.runner import run_batch
+
+    t0 = time.perf_counter()
+    res = run_batch(period, window, lang, jobs=jobs, force=True, out_root=out_root, progress=False, echo=None)
+    wall = time.perf_counter() - t0
+    reports = 0
+    for r in res.done:
+        files = r.get("files") or []
+        reports += 1 + any(str(f).startswith("overview.") for f in files)
+    worker_t = [r.get("timing", {}) for r in res.done]
+    return dict(units=len(res.done) + len(res.failed), failed=[r["unit"] for r in res.failed], reports=reports,
+                seconds=round(wall, 3), seconds_run_phase=res.timing.get("run"),
+                seconds_per_report=round(wall / max(reports, 1), 3),
+                reports_per_min=round(reports / wall * 60, 2), jobs=jobs,
+                plan_seconds={k: v for k, v in res.timing.items() if k.startswith("plan_")},
+                index_seconds=res.timing.get("index"), cube_rebuilt=res.cube_rebuilt,
+                mean_worker_seconds={k: round(sum(t.get(k, 0) for t in worker_t) / max(len(worker_t), 1), 3)
+                                     for k in ("execute_report", "html_report", "pdf_report", "xlsx", "total")})
+
+
+def noop_batch(period: str, window: str, lang: str, out_root: Path, jobs: int) -> dict:
+    cmd = [sys.executable, "-m", "tthc.cli", "batch", "--period", period, "--window", window, "--lang", lang,
+           "--jobs", str(jobs), "--out-root", str(out_root), "--no-progress"]
+    t = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    return dict(seconds=round(wall, 3), exit_code=r.returncode, summary=r.stdout.strip().splitlines()[:1])
+
+
+def run(period: str = "2025-Q1", window: str = "calendar", lang: str = "vi", naive_units: int | None = None,
+        jobs: int | None = None, out: Path | None = None, echo=print) -> dict:
+    from . import run as R
+    from .batch.plan import period_units
+    from .report.data import ensure_data
+    from .units import load_registry
+
+    jobs = jobs or os.cpu_count() or 2
+    bench_dir = config.outputs_dir() / "bench" / "batch"
+    out = Path(out) if out else config.outputs_dir() / "bench" / "batch.json"
+    result = dict(part="batch", started=datetime.now().isoformat(timespec="seconds"), machine=machine(),
+                  period=period, window=window, lang=lang)
+    t = time.perf_counter()
+    done = ensure_data(verbose=True)
+    result["cube"] = dict(ensure_seconds=round(time.perf_counter() - t, 3), rebuilt=bool(done.get("cube_rebuilt")),
+                          note="computed once per batch; the engine's own benchmark: outputs/bench/cube.json")
+    cube_json = config.outputs_dir() / "bench" / "cube.json"
+    if cube_json.exists():
+        try:
+            result["cube"]["engine_benchmark"] = json.loads(cube_json.read_text(encoding="utf-8"))
+        except ValueError:
+            pass
+    reg = load_registry()
+    units = period_units(period, window)
+    leaves = [u for u in units if not R.has_children(u, period, window, reg)]
+    n_naive = naive_units or 6
+    naive_list = (leaves or units)[:n_naive]
+    if bench_dir.exists():
+        shutil.rmtree(bench_dir)
+    kernel = R.ensure_kernelspec()
+    echo(f"bench batch: naive (papermill CLI + nbconvert CLI, sequential) on {len(naive_list)} units …")
+    result["naive"] = naive_batch(naive_list, period, window, lang, bench_dir / "naive", kernel)
+    echo(f"  {result['naive']['seconds_per_report']:.2f} s per report, {result['naive']['reports_per_min']:.1f}/min")
+    echo(f"bench batch: tthc batch --force on all {len(units)} units of {period} with {jobs} jobs …")
+    result["project"] = project_batch(period, window, lang, bench_dir / "project", jobs)
+    echo(f"  {result['project']['reports']} reports in {result['project']['seconds']:.1f} s: "
+         f"{result['project']['seconds_per_report']:.2f} s per report, {result['project']['reports_per_min']:.1f}/min")
+    result["speedup_per_report"] = round(result["naive"]["seconds_per_report"]
+                                         / max(result["project"]["seconds_per_report"], 1e-9), 2)
+    echo(f"  speed-up per report vs naive: ×{result['speedup_per_report']}")
+    result["noop"] = noop_batch(period, window, lang, bench_dir / "project", jobs)
+    echo(f"bench batch: no-op re-run {result['noop']['seconds']:.2f} s ({result['noop']['summary']})")
+    result["machine"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    result["finished"] = datetime.now().isoformat(timespec="seconds")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    echo(f"bench batch: wrote {out}")
+    return result
