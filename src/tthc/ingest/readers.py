@@ -252,7 +252,7 @@ def _iter_array(f, path: Path, pos_after_bracket: str) -> Iterator[object]:
         except json.JSONDecodeError as e:
             if eof:
                 raise InputError(f"{path}: malformed JSON in record {n + 1} ({e.msg}); fix or export again") from None
-            more = f.read(_BLOCK)
+            more = f.read(max(_BLOCK, len(buf) - pos))  # doubling: a huge record is re-scanned O(log n) times, not O(n)
             eof = not more
             buf, pos = buf[pos:] + more, 0
             continue
@@ -309,11 +309,16 @@ def _json_items(path: Path) -> Iterator[tuple[int, object]]:
         raise InputError(f"{path}: a JSON object must hold the dossiers as a list under \"data\"")
 
 
-def _get(d: dict, lower: dict[str, str], names) -> tuple[bool, object]:
+def _get(d: dict, names) -> tuple[bool, object]:
+    """(present, value) for the first of ``names`` in ``d``; exact spelling first, then ignoring case."""
     for nm in names:
-        k = lower.get(nm.lower())
-        if k is not None:
-            return True, d[k]
+        if nm in d:
+            return True, d[nm]
+    for nm in names:
+        low = nm.lower()
+        for k in d:
+            if k.lower() == low:
+                return True, d[k]
     return False, None
 
 
@@ -331,56 +336,54 @@ def _num(v) -> float:
 
 
 def flatten_dvcqg(obj: dict, sm: SourceMap, fields: dict[str, str]) -> dict:
-    """One DVCQG object → raw canonical values (nested lists reduced per spec §3; rules in the map's comments)."""
-    lower = {k.lower(): k for k in obj}
+    """One DVCQG object → raw canonical values (nested lists reduced per spec §3; rules in the map's comments).
+
+    ``fields`` maps lower-cased source names to canonical names; unmapped keys (personal data included) are skipped."""
     out: dict = {}
-    for lk, canon in fields.items():
-        k = lower.get(lk)
-        if k is not None:
-            out[canon] = obj[k]
+    for k, v in obj.items():
+        canon = fields.get(k.lower())
+        if canon is not None:
+            out[canon] = v
     nz = sm.nested
-    has, tl = _get(obj, lower, nz["tai_lieu_nop"])
+    has, tl = _get(obj, nz["tai_lieu_nop"])
     flag = out.get("tai_su_dung")
     reuse = None if flag is None else _truthy(flag)
     if has and tl is not None:
         items = [x for x in (tl if isinstance(tl, list) else [tl]) if isinstance(x, dict)]
         comp = []
         for x in items:
-            xl = {k.lower(): k for k in x}
-            hb, bb = _get(x, xl, nz["bat_buoc"])
-            comp.append((x, xl, (not hb) or bb is None or _truthy(bb)))
-        req = [c for c in comp if c[2]] or comp
-        out["so_hoa_ho_so"] = bool(req) and all(_truthy(_get(x, xl, nz["duoc_so_hoa"])[1]) for x, xl, _ in req)
-        kho = any(_truthy(_get(x, xl, nz["duoc_lay_tu_kho"])[1]) for x, xl, _ in comp)
-        tsd = any(_truthy(_get(x, xl, nz["duoc_tai_su_dung"])[1]) for x, xl, _ in comp)
+            hb, bb = _get(x, nz["bat_buoc"])
+            comp.append((x, (not hb) or bb is None or _truthy(bb)))
+        req = [x for x, r in comp if r] or [x for x, _ in comp]
+        out["so_hoa_ho_so"] = bool(req) and all(_truthy(_get(x, nz["duoc_so_hoa"])[1]) for x in req)
+        kho = any(_truthy(_get(x, nz["duoc_lay_tu_kho"])[1]) for x, _ in comp)
+        tsd = any(_truthy(_get(x, nz["duoc_tai_su_dung"])[1]) for x, _ in comp)
         out["tu_kho_du_lieu"] = kho
         reuse = bool(reuse) or kho or tsd
     out["tai_su_dung"] = reuse
-    has, kq = _get(obj, lower, nz["giay_to_ket_qua"])
+    has, kq = _get(obj, nz["giay_to_ket_qua"])
     if has and kq is not None:
-        out["ket_qua_dien_tu"] = any(
-            isinstance(x, dict) and str(_get(x, {k.lower(): k for k in x}, nz["duong_dan_ket_qua"])[1] or "").strip()
-            for x in (kq if isinstance(kq, list) else [kq]))
-    has, lp = _get(obj, lower, nz["le_phi"])
+        out["ket_qua_dien_tu"] = any(isinstance(x, dict) and str(_get(x, nz["duong_dan_ket_qua"])[1] or "").strip()
+                                     for x in (kq if isinstance(kq, list) else [kq]))
+    has, lp = _get(obj, nz["le_phi"])
     if has and lp is not None:
-        out["co_phi"] = any(isinstance(x, dict) and _num(_get(x, {k.lower(): k for k in x}, nz["gia"])[1]) > 0
+        out["co_phi"] = any(isinstance(x, dict) and _num(_get(x, nz["gia"])[1]) > 0
                             for x in (lp if isinstance(lp, list) else [lp]))
-    has, bs = _get(obj, lower, nz["ho_so_bo_sung"])
+    has, bs = _get(obj, nz["ho_so_bo_sung"])
     if has and bs is not None:
         bs = [x for x in (bs if isinstance(bs, list) else [bs]) if isinstance(x, dict)]
         out["so_lan_bo_sung"] = len(bs)
         if bs:
-            xl = {k.lower(): k for k in bs[0]}
-            out["ngay_yeu_cau_bo_sung"] = _get(bs[0], xl, nz["ngay_yeu_cau_bo_sung"])[1]
-            out["ngay_hoan_thanh_bo_sung"] = _get(bs[0], xl, nz["ngay_hoan_thanh_bo_sung"])[1]
-    has, dg = _get(obj, lower, nz["danh_gia"])
+            out["ngay_yeu_cau_bo_sung"] = _get(bs[0], nz["ngay_yeu_cau_bo_sung"])[1]
+            out["ngay_hoan_thanh_bo_sung"] = _get(bs[0], nz["ngay_hoan_thanh_bo_sung"])[1]
+    has, dg = _get(obj, nz["danh_gia"])
     if has:
         if isinstance(dg, list):
             dg = [x for x in dg if isinstance(x, dict)]
             dg = dg[-1] if dg else None
         out["co_danh_gia"] = isinstance(dg, dict)
         if isinstance(dg, dict):
-            out["muc_hai_long"] = _get(dg, {k.lower(): k for k in dg}, nz["muc_do"])[1]
+            out["muc_hai_long"] = _get(dg, nz["muc_do"])[1]
     return out
 
 
