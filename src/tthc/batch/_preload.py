@@ -30,3 +30,31 @@ for _mod in ("tthc.report", "tthc.engine.query", "tthc.report.plots", "tthc.repo
         __import__(_mod)
     except Exception:  # noqa: BLE001 - optional warm-up only; the kernel imports for real later
         pass
+
+
+def _warm_caches() -> None:
+    """Fill caches every kernel would otherwise fill again: matplotlib's fonts and text rendering, and (when the
+    batch says which period it runs) the cube tables tthc.engine.query keeps in an lru_cache keyed by file mtime."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("Tỷ lệ hồ sơ – ấm máy")
+    fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)
+    if os.environ.get("TTHC_BATCH_PERIOD"):
+        from tthc.engine import query as q
+        from tthc.report.data import CUBE_TABLES, cube_dir
+
+        d = cube_dir()
+        for name in CUBE_TABLES:
+            if (d / f"{name}.parquet").exists():
+                q._table(name, d)
+
+
+try:
+    _warm_caches()
+except Exception:  # noqa: BLE001 - an optimisation only
+    pass

@@ -21,8 +21,9 @@ def tmp_path(final: str | os.PathLike) -> Path:
 
 
 def is_tmp(path: str | os.PathLike) -> bool:
+    """Ours (``.name.tmp-<pid>``) and tthc.run's (``.name.staged``, ``.name.<pid>.tmp``, ``.stem.<pid>.running.ipynb``)."""
     name = Path(path).name
-    return name.startswith(".") and TMP_MARK in name
+    return name.startswith(".") and (TMP_MARK in name or name.endswith((".staged", ".tmp", ".running.ipynb")))
 
 
 def _fsync_dir(d: Path) -> None:

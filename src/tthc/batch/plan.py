@@ -154,7 +154,7 @@ def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root
     subtree = {u: [u, *reg.descendants(u)] for u in units}
     hashes = slice_hashes(subtree, p.code, window)
     nb_dir = config.notebooks_dir()
-    env = env_for_workers()
+    env = dict(env_for_workers(), TTHC_BATCH_PERIOD=p.code, TTHC_BATCH_WINDOW=window)
     for u in units:
         overview = tthc_run.has_children(u, p.code, window, reg)
         notebooks = [nb_dir / tthc_run.NOTEBOOKS["unit"]] + ([nb_dir / tthc_run.NOTEBOOKS["overview"]]

@@ -357,15 +357,33 @@ def die_with_parent() -> None:
         pass
 
 
+def _test_pipeline(spec: dict) -> dict:
+    """Pipelines for the pool's own tests (enabled by TTHC_BATCH_TEST_PIPELINES=1): ``noop`` succeeds at once,
+    ``crash`` kills the worker process the way a segfault in a renderer would."""
+    if spec["pipeline"] == "crash":
+        os._exit(139)
+    return dict(id=spec["id"], unit=spec["unit"], period=spec["period"], kind=spec.get("kind"),
+                out_dir=spec["out_dir"], status="ok", pid=os.getpid(), timing={"total": 0.0})
+
+
+def _test_mode() -> bool:
+    return os.environ.get("TTHC_BATCH_TEST_PIPELINES") == "1"
+
+
 def run_one(spec: dict) -> dict:
     """Task function (local pool and Dask): run one report from a plain-dict spec, return a plain-dict result."""
+    if spec.get("pipeline") in ("noop", "crash") and _test_mode():
+        return _test_pipeline(spec)
     runner = get_runner(spec.get("env"), spec.get("cwd"))
     return runner.run(spec)
 
 
 def warm(env: dict | None = None, cwd: str | None = None) -> str:
     """Create this process's Runner ahead of the first task (Dask: ``client.run(warm, ...)``)."""
-    get_runner(env, cwd)
+    if env:
+        os.environ.update(env)
+    if not _test_mode():
+        get_runner(env, cwd)
     return f"{socket.gethostname()}:{os.getpid()}"
 
 

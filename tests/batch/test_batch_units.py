@@ -1,0 +1,178 @@
+"""Fast unit tests of the batch pieces: index page, status rules, atomic writes, lock, progress accounting,
+stamp equivalence with tthc.report.data.slice_hash, and the local pool's isolation on a crashing worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tthc.batch import atomic
+from tthc.batch.index import render_index, scan, status_of
+
+pytestmark = pytest.mark.xdist_group("batch")
+
+
+def _run_dir(root: Path, period: str, unit: str, files: dict[str, str], run: dict | None = None,
+             error: dict | None = None) -> Path:
+    d = root / period / unit
+    d.mkdir(parents=True)
+    for name, text in files.items():
+        (d / name).write_text(text, encoding="utf-8")
+    if run is not None:
+        (d / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    if error is not None:
+        (d / "error.json").write_text(json.dumps(error, ensure_ascii=False), encoding="utf-8")
+    return d
+
+
+@pytest.fixture
+def outputs(tmp_path) -> Path:
+    root = tmp_path / "outputs"
+    ind = {"D1": {"value": 61.5, "target": 60.0, "status": "Đạt"},
+           "D5": {"value": 3.0, "target": 0.0, "status": "Chưa đạt"},
+           "D6": {"value": None, "target": 100.0, "status": "Không có dữ liệu"}}
+    _run_dir(root, "2025-Q1", "X001", {"report.html": "<p>r</p>", "report.pdf": "%PDF", "bieu06.xlsx": "x"},
+             run={"status": "ok", "stamp": "s-x001", "outputs": ["report.html", "report.pdf", "bieu06.xlsx"],
+                  "parameters": {"unit": "X001", "period": "2025-Q1", "window": "calendar", "lang": "vi"},
+                  "meta": {"unit_name": "UBND xã <b>Thanh</b> & \"An\"", "level": "xa"}, "indicators": ind})
+    _run_dir(root, "2025-Q1", "X002", {"report.error.ipynb": "{}"},
+             error={"status": "failed", "error": "RuntimeError: <script>alert(1)</script>",
+                    "error_notebook": "report.error.ipynb"})
+    _run_dir(root, "2025-Q1", "H001", {"report.html": "a", "report.pdf": "b", "overview.html": "c",
+                                       "overview.pdf": "d"},
+             run={"status": "ok", "stamp": "old", "outputs": ["report.html", "report.pdf", "overview.html",
+                                                              "overview.pdf"],
+                  "parameters": {"unit": "H001", "period": "2025-Q1", "window": "calendar", "lang": "vi"},
+                  "indicators": {"D1": {"value": 44.05, "target": 60.0, "status": "Chưa đạt"}}})
+    # interrupted: outputs without run.json, and a temporary file
+    _run_dir(root, "2025-Q2", "X003", {"report.pdf": "half", ".report.html.tmp-123": "t"})
+    return root
+
+
+def test_status_rules(outputs):
+    entries = {(e["period"], e["unit"]): e for e in scan(outputs)}
+    current = {("2025-Q1", "X001"): "s-x001", ("2025-Q1", "H001"): "new"}
+    assert status_of(entries["2025-Q1", "X001"], current) == "ok"
+    assert status_of(entries["2025-Q1", "H001"], current) == "stale"
+    assert status_of(entries["2025-Q1", "X002"], current) == "failed"
+    assert status_of(entries["2025-Q2", "X003"], current) == "incomplete"
+    assert ".report.html.tmp-123" not in entries["2025-Q2", "X003"]["names"]
+    # a listed output that disappeared makes the run incomplete, not ok
+    (outputs / "2025-Q1" / "X001" / "report.pdf").unlink()
+    e = {(e["period"], e["unit"]): e for e in scan(outputs)}["2025-Q1", "X001"]
+    assert status_of(e, current) == "incomplete"
+
+
+def test_index_page_links_statuses_escaping_offline(outputs):
+    current = {("2025-Q1", "X001"): "s-x001", ("2025-Q1", "H001"): "new"}
+    page = render_index(outputs, current, stamps=False)
+    # every link is relative and points at a file that exists
+    hrefs = re.findall(r'href="([^"]+)"', page)
+    assert hrefs and all(not h.startswith(("/", "http:", "https:", "file:")) for h in hrefs)
+    for h in hrefs:
+        assert (outputs / h.replace("&amp;", "&")).is_file(), h
+    assert "2025-Q1/X001/bieu06.xlsx" in hrefs and "2025-Q1/X002/report.error.ipynb" in hrefs
+    assert "2025-Q1/H001/overview.pdf" in hrefs
+    # no external resources at all (self-contained; opens from disk)
+    assert "http://" not in page and "https://" not in page and "<link" not in page
+    assert re.search(r"<script[^>]+src=", page) is None
+    # statuses
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"<tr><td>[^<]*</td><td>([^<]*)</td>.*?</tr>", page)}
+    assert 'class="st-ok"' in rows["X001"] and 'class="st-stale"' in rows["H001"]
+    assert 'class="st-failed"' in rows["X002"] and 'class="st-incomplete"' in rows["X003"]
+    # strings from data are escaped
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "UBND xã &lt;b&gt;Thanh&lt;/b&gt; &amp; &quot;An&quot;" in page
+    # headline indicators with attainment colours, Vietnamese number format
+    assert re.search(r'class="num dat"[^>]*>61,50%<', rows["X001"])
+    assert re.search(r'class="num chua"[^>]*>3<', rows["X001"])
+    assert 'class="num nodata"' in rows["X001"]
+    assert re.search(r'class="num chua"[^>]*>44,05%<', rows["H001"])
+    # sortable headers (inline script)
+    assert "table.sortable th" in page and page.count("<th>") == 14
+
+
+def test_atomic_write_and_tmp_names(tmp_path):
+    p = tmp_path / "d" / "run.json"
+    atomic.write_text(p, '{"a": 1}')
+    assert json.loads(p.read_text()) == {"a": 1}
+    assert [f.name for f in p.parent.iterdir()] == ["run.json"]
+    t = atomic.tmp_path(p)
+    assert atomic.is_tmp(t.name) and t.parent == p.parent and not atomic.is_tmp("run.json")
+    t.write_text("partial")
+    (p.parent / ".report.pdf.staged").write_text("x")
+    assert atomic.remove_stale_tmp(p.parent) == 2
+    assert sorted(f.name for f in p.parent.iterdir()) == ["run.json"]
+
+
+def test_lock_is_exclusive_and_freed(tmp_path):
+    from tthc.batch.lock import BatchLock, BatchLocked
+
+    a = BatchLock(tmp_path).acquire()
+    with pytest.raises(BatchLocked) as e:
+        BatchLock(tmp_path).acquire()
+    assert f"pid {os.getpid()}" in str(e.value) and str(tmp_path) in str(e.value)
+    a.release()
+    BatchLock(tmp_path).acquire().release()
+
+
+def test_progress_accounting():
+    from tthc.batch.runner import BatchResult, Progress
+
+    p = Progress(total=3, skipped=2, enabled=False)
+    for ok in (True, False, True):
+        p.update(ok)
+    assert (p.done, p.failed, p.skipped) == (2, 1, 2)
+    res = BatchResult(period="2025-Q1", out_root=Path("/x"))
+    res.done = [dict(unit="X001", timing={"total": 1.0})]
+    res.failed = [dict(unit="X002", error="boom", out_dir="/x/2025-Q1/X002")]
+    res.skipped = [dict(unit="X003")]
+    res.seconds = 2.0
+    s = res.summary()
+    assert "3 units — 1 done, 1 failed, 1 skipped" in s and "FAILED X002: boom" in s
+    assert res.exit_code == 1
+
+
+def test_batch_slice_hashes_equal_report_slice_hash(batch_root, monkeypatch):
+    """The batch computes all slice hashes from one read per table; they must equal the report's own."""
+    import subprocess
+    import sys
+
+    from batch_helpers import root_env
+
+    code = ("from tthc.batch.plan import slice_hashes\n"
+            "from tthc.report.data import slice_hash\n"
+            "from tthc.units import load_registry\n"
+            "reg = load_registry()\n"
+            "sets = {u: [u, *reg.descendants(u)] for u in ('X001', 'X002', 'P003', 'H001')}\n"
+            "a = slice_hashes(sets, '2025-Q1', 'calendar')\n"
+            "b = {u: slice_hash(s, '2025-Q1', 'calendar') for u, s in sets.items()}\n"
+            "assert a == b, (a, b)\n"
+            "assert len(set(a.values())) == 4\n"
+            "print('ok')\n")
+    r = subprocess.run([sys.executable, "-c", code], env=root_env(batch_root), capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def _crash_spec(tmp_path, unit):
+    return dict(id=f"2025-Q1/{unit}", unit=unit, period="2025-Q1", kind="test", out_dir=str(tmp_path / unit),
+                pipeline="crash" if unit == "CRASH" else "noop")
+
+
+def test_pool_survives_a_dying_worker(tmp_path, monkeypatch):
+    """A worker process that dies (e.g. a segfault in a renderer) fails only its run; the pool replaces it."""
+    from tthc.batch.pool import LocalPool
+
+    monkeypatch.setenv("TTHC_BATCH_TEST_PIPELINES", "1")
+    results = []
+    with LocalPool(jobs=2, env={"TTHC_BATCH_TEST_PIPELINES": "1"}) as pool:
+        pool.run([_crash_spec(tmp_path, u) for u in ("A1", "CRASH", "A2", "A3")], on_result=results.append)
+    by = {r["unit"]: r for r in results}
+    assert set(by) == {"A1", "CRASH", "A2", "A3"}
+    assert by["CRASH"]["status"] == "failed" and "worker process died" in by["CRASH"]["error"]
+    assert all(by[u]["status"] == "ok" for u in ("A1", "A2", "A3"))
