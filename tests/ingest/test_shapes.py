@@ -11,7 +11,7 @@ import pytest
 from tthc.errors import InputError
 from tthc.ingest import ingest_files
 
-from ingest_helpers import HEAD, dossier, query, write_csv, write_json
+from ingest_helpers import HEAD, dossier, qlines, query, write_csv, write_json
 
 ROW = ["HS1", "1.000001", "Đăng ký khai sinh", "HT", "X001", "X001", "Trực tuyến", "03/03/2025 08:00",
        "05/03/2025", "04/03/2025 16:30", "Đã trả kết quả"]
@@ -161,3 +161,48 @@ def test_progress_bar_on_stderr(tmp_path, wh, capsys):
     ingest_files([f], warehouse=wh, progress=True)
     err = capsys.readouterr().err
     assert "e.csv" in err and "rows" in err
+
+
+def test_parquet_fast_path_matches_general_path(tmp_path, monkeypatch):
+    """The DuckDB-only Parquet path and the pandas path give the same rows, quarantine lines and counts."""
+    from tthc.ingest import pipeline
+
+    ts = lambda *a: pd.Timestamp(*a)  # noqa: E731
+    df = pd.DataFrame({
+        "ma_ho_so": ["A", "B", "C", "D", "E", "F", "G", "G", "H", "H"],
+        "ma_tthc": ["T", "T", None, "=HYPERLINK(\"x\")", "T", "T", "T", "T", "T", "T"],
+        "ten_tthc": ["Khai sinh", "<b>x</b>", "ok", "ok", "y" * 1001, "ok", "ok", "ok", "ok", "ok"],
+        "ma_linh_vuc": ["L"] * 10,
+        "don_vi_xu_ly": ["X001", "X001", "Z9", None, "P001", None, "X002", "X002", "X003", "X003"],
+        "don_vi_tiep_nhan": [None, None, None, None, None, "X005", None, None, None, None],
+        "kenh": pd.array([2, None, 5, 1, 1, 3, 1, 1, 1, 2], dtype="Int16"),
+        "ngay_tiep_nhan": [ts(2025, 3, 3, 8), ts(2025, 3, 3), ts(2025, 3, 3), None, ts(2025, 3, 3), ts(2025, 3, 3),
+                           ts(2025, 3, 3), ts(2025, 3, 3), ts(2025, 3, 3), ts(2025, 3, 3)],
+        "ngay_hen_tra": [ts(2025, 3, 5), ts(2025, 3, 2), None, None, None, ts(2025, 3, 3, 7), None, None, None, None],
+        "trang_thai": pd.array([10, 4, 11, 4, 4, 4, 4, 4, 4, 4], dtype="Int8"),
+        "co_phi": [True, False, None, None, None, True, None, None, None, None],
+        "muc_hai_long": pd.array([3, None, 0, None, None, None, None, None, None, None], dtype="Int8"),
+    })
+    f = tmp_path / "p.parquet"
+    df.to_parquet(f)
+    out = {}
+    for fast in (True, False):
+        monkeypatch.setattr(pipeline, "FAST_PARQUET", fast)
+        w = tmp_path / str(fast) / "w.duckdb"
+        (r,) = ingest_files([f], warehouse=w)
+        lines = [(q["row"], q["column"], q["reason_code"], q["value"]) for q in qlines(r)]
+        rows = query(w, "SELECT * EXCLUDE (ingest_id) FROM dossiers ORDER BY ma_ho_so")
+        out[fast] = (r.rows_read, r.rows_stored, r.rows_quarantined, lines, rows)
+    assert out[True] == out[False]
+    assert out[True][:3] == (10, 3, 7)
+    assert [x[0] for x in out[True][4]] == ["A", "F", "G"]
+    assert out[True][3] == [
+        ("2", "ten_tthc", "html", "<b>x</b>"), ("2", "ngay_hen_tra", "end_before_received", "2025-03-02T00:00:00"),
+        ("3", "kenh", "unknown_channel", "5"), ("3", "trang_thai", "unknown_status", "11"),
+        ("3", "muc_hai_long", "bad_value", "0"), ("3", "ma_tthc", "missing_required", ""),
+        ("3", "ma_don_vi", "unknown_unit", "Z9"),
+        ("4", "ma_tthc", "formula", "'=HYPERLINK(\"x\")"), ("4", "ngay_tiep_nhan", "missing_required", ""),
+        ("4", "don_vi_xu_ly", "missing_required", ""),
+        ("5", "ten_tthc", "text_too_long", "y" * 80 + "…"),
+        ("8", "ma_ho_so", "duplicate", "G"),
+        ("9", "ma_ho_so", "duplicate_conflict", "H"), ("10", "ma_ho_so", "duplicate_conflict", "H")]

@@ -15,12 +15,14 @@ import pandas as pd
 from .. import warehouse as wh
 from ..errors import InputError, TthcError
 from ..schema import DOSSIER_COLUMNS, META_COLUMNS
+from . import fastpath
 from .readers import detect_source, read_chunks
 from .sources import PARQUET, SourceMap, load_all_sources
 from .validate import REASONS, validate_chunk
 
 CHUNK_ROWS = 20_000  # text rows are Python objects until validated: keep chunks small (bounded memory)
 PARQUET_CHUNK_ROWS = 100_000  # typed Arrow columns are compact
+FAST_PARQUET = True  # natively typed canonical Parquet is validated inside DuckDB (see fastpath.py)
 INGEST_MEMORY = "512MB"  # DuckDB's share; staging spills to disk beyond it (env TTHC_DUCKDB_MEMORY overrides)
 PROGRESS_MIN_ROWS = 200_000  # a progress bar appears on a TTY once a file passes this many rows
 QUARANTINE_COLUMNS = ("file", "row", "column", "reason_code", "reason", "value")
@@ -134,7 +136,13 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: set[str], sha: str, inges
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE stg AS SELECT * FROM dossiers LIMIT 0")
         bad_rows = 0
-        for raw in read_chunks(path, sm, PARQUET_CHUNK_ROWS if sm.format == "parquet" else CHUNK_ROWS):
+        fast = fastpath.eligible(con, path) if sm.format == "parquet" and FAST_PARQUET else None
+        if fast is not None:
+            res.rows_read, problems = fastpath.stage_parquet(con, path, fast, units, meta)
+            bad_rows = problems["row"].nunique()
+            q.write(problems)
+        for raw in ([] if fast is not None else
+                    read_chunks(path, sm, PARQUET_CHUNK_ROWS if sm.format == "parquet" else CHUNK_ROWS)):
             clean, problems = validate_chunk(raw, sm, units)
             res.rows_read += len(raw)
             bad_rows += len(raw) - len(clean)
