@@ -77,4 +77,12 @@ def pytest_collection_modifyitems(config, items):
     # all cells of one notebook share one kernel: keep them on one xdist worker, in order
     for item in items:
         if IPyNbFile is not None and isinstance(item.parent, IPyNbFile) and Path(str(item.fspath)).parent == HERE:
-            item.add_marker(pytest.mark.xdist_group(name=f"golden-{Path(str(item.fspath)).stem}"))
+            group = f"golden-{Path(str(item.fspath)).stem}"
+            item.add_marker(pytest.mark.xdist_group(name=group))
+            # xdist 3.8 (--dist loadgroup) tags the group as a nodeid suffix by setting ``item._nodeid``, which
+            # pytest 9 no longer reads (the id lives in ``item._id``): add the suffix the pytest 9 way
+            if getattr(config.option, "loadgroup", False) and "@" not in item.nodeid:
+                from _pytest.nodeid import coerce_node_id
+
+                item._id = coerce_node_id(f"{item.nodeid}@{group}")
+
