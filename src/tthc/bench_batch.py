@@ -39,6 +39,14 @@ def machine() -> dict:
     return info
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of every descendant already reaped (subprocesses, workers, kernels)."""
+    import resource
+
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
 def _bin(name: str) -> str:
     p = Path(sys.executable).with_name(name)
     return str(p) if p.exists() else name
@@ -49,6 +57,7 @@ def naive_batch(units: list[str], period: str, window: str, lang: str, out_dir: 
     nb = config.notebooks_dir() / "unit_report.ipynb"
     env = dict(os.environ)
     per = []
+    c0 = cpu_seconds()
     t0 = time.perf_counter()
     for u in units:
         d = out_dir / u
@@ -69,16 +78,20 @@ def naive_batch(units: list[str], period: str, window: str, lang: str, out_dir: 
         per.append(dict(unit=u, seconds=round(time.perf_counter() - t, 3), papermill=times[0], nbconvert_html=times[1],
                         nbconvert_pdf=times[2]))
     wall = time.perf_counter() - t0
+    cpu = cpu_seconds() - c0
     return dict(units=units, reports=len(units), seconds=round(wall, 3), seconds_per_report=round(wall / len(units), 3),
+                cpu_seconds=round(cpu, 2), cpu_seconds_per_report=round(cpu / len(units), 3),
                 reports_per_min=round(len(units) / wall * 60, 2), per_unit=per)
 
 
 def project_batch(period: str, window: str, lang: str, out_root: Path, jobs: int) -> dict:
     from .batch.runner import run_batch
 
+    c0 = cpu_seconds()
     t0 = time.perf_counter()
     res = run_batch(period, window, lang, jobs=jobs, force=True, out_root=out_root, progress=False, echo=None)
     wall = time.perf_counter() - t0
+    cpu = cpu_seconds() - c0
     reports = 0
     for r in res.done:
         files = r.get("files") or []
@@ -88,6 +101,7 @@ def project_batch(period: str, window: str, lang: str, out_root: Path, jobs: int
                 seconds=round(wall, 3), seconds_run_phase=res.timing.get("run"),
                 seconds_per_report=round(wall / max(reports, 1), 3),
                 reports_per_min=round(reports / wall * 60, 2), jobs=jobs,
+                cpu_seconds=round(cpu, 2), cpu_seconds_per_report=round(cpu / max(reports, 1), 3),
                 plan_seconds={k: v for k, v in res.timing.items() if k.startswith("plan_")},
                 index_seconds=res.timing.get("index"), cube_rebuilt=res.cube_rebuilt,
                 mean_worker_seconds={k: round(sum(t.get(k, 0) for t in worker_t) / max(len(worker_t), 1), 3)
@@ -142,7 +156,15 @@ def run(period: str = "2025-Q1", window: str = "calendar", lang: str = "vi", nai
          f"{result['project']['seconds_per_report']:.2f} s per report, {result['project']['reports_per_min']:.1f}/min")
     result["speedup_per_report"] = round(result["naive"]["seconds_per_report"]
                                          / max(result["project"]["seconds_per_report"], 1e-9), 2)
-    echo(f"  speed-up per report vs naive: ×{result['speedup_per_report']}")
+    result["cpu_ratio_per_report"] = round(result["naive"]["cpu_seconds_per_report"]
+                                           / max(result["project"]["cpu_seconds_per_report"], 1e-9), 2)
+    cores = result["machine"].get("usable_cores") or result["machine"].get("cores") or 2
+    # what an idle machine would do: all cores busy, CPU per report as measured (contention-independent)
+    result["project"]["reports_per_min_cpu_bound_estimate"] = round(
+        60 * cores / max(result["project"]["cpu_seconds_per_report"], 1e-9), 1)
+    echo(f"  speed-up per report vs naive: ×{result['speedup_per_report']} wall, "
+         f"×{result['cpu_ratio_per_report']} CPU ({result['naive']['cpu_seconds_per_report']:.2f} vs "
+         f"{result['project']['cpu_seconds_per_report']:.2f} CPU-s per report)")
     result["noop"] = noop_batch(period, window, lang, bench_dir / "project", jobs)
     echo(f"bench batch: no-op re-run {result['noop']['seconds']:.2f} s ({result['noop']['summary']})")
     result["machine"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]

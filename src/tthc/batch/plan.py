@@ -155,6 +155,9 @@ def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root
     hashes = slice_hashes(subtree, p.code, window)
     nb_dir = config.notebooks_dir()
     env = dict(env_for_workers(), TTHC_BATCH_PERIOD=p.code, TTHC_BATCH_WINDOW=window)
+    if ensure:
+        # the cube was checked for this batch: a report may skip its own check (see docs/batch.md)
+        env["TTHC_CUBE_READY"] = warehouse_hash or "1"
     for u in units:
         overview = tthc_run.has_children(u, p.code, window, reg)
         notebooks = [nb_dir / tthc_run.NOTEBOOKS["unit"]] + ([nb_dir / tthc_run.NOTEBOOKS["overview"]]

@@ -60,7 +60,16 @@ class LocalPool:
         pending = list(specs)
         pending.reverse()
         active = 0
+        start_failures = 0
         while pending or active:
+            if start_failures > 2 * len(self.slots) + 1 and not active:
+                # workers die before they are ready (broken environment): fail what is left, clearly
+                for t in reversed(pending):
+                    on_result(dict(id=t["id"], unit=t["unit"], period=t["period"], kind=t.get("kind"),
+                                   out_dir=t["out_dir"], stamp=t.get("stamp"), status="failed",
+                                   error="batch worker processes exit during start-up (see the errors above); "
+                                         "try `tthc report` on one unit to see why", timing={}))
+                return
             for s in self.slots:
                 if s.ready and s.task is None and pending:
                     s.task = pending.pop()
@@ -87,10 +96,12 @@ class LocalPool:
                         died = True
                 if died or (s.proc.sentinel in ready and not s.proc.is_alive()):
                     s.proc.join(timeout=1)
+                    if not s.ready:
+                        start_failures += 1
                     if s.task is not None:
                         t = s.task
                         active -= 1
-                        on_result(dict(id=t["id"], unit=t["unit"], period=t["period"], kind=t["kind"],
+                        on_result(dict(id=t["id"], unit=t["unit"], period=t["period"], kind=t.get("kind"),
                                        out_dir=t["out_dir"], stamp=t.get("stamp"), status="failed",
                                        error=f"worker process died (exit code {s.proc.exitcode}) while running it",
                                        timing={"total": time.perf_counter() - s.t_started}))

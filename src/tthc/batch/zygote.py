@@ -39,12 +39,22 @@ def _kernel_main(argv: list[str], cwd: str, env: dict[str, str], log_path: str |
     IPKernelApp.launch_instance(argv=argv)
 
 
+def _reap(_signum, _frame) -> None:
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def main() -> None:
     # No PDEATHSIG here: the zygote may be started from a short-lived thread. When the worker dies, stdin closes
     # and the loop below ends.
     import tthc.batch._preload  # noqa: F401
 
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically: no zombies
+    signal.signal(signal.SIGCHLD, _reap)  # reap kernels as they exit: no zombies, and their CPU time is accounted
     out = sys.stdout.buffer
     out.write(b"ready\n")
     out.flush()
