@@ -10,7 +10,6 @@ Writes are atomic (:mod:`tthc.batch.atomic`); ``run.json`` is written last and o
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sys
@@ -95,9 +94,7 @@ class Runner:
 
     # -- one run ---------------------------------------------------------------------------------------------
     def run(self, spec: dict) -> dict:
-        if spec.get("pipeline") == "tthc":
-            return self.run_report(spec)
-        return self.run_notebook(spec)
+        return self.run_report(spec)
 
     def _kernel(self, log):
         t = time.perf_counter()
@@ -231,73 +228,6 @@ class Runner:
             self._git = R.git_commit()
         return self._git
 
-    def run_notebook(self, spec: dict) -> dict:
-        """A plain parameterised notebook (tests, benchmarks): execute, export, run.json — no tthc.run steps."""
-        from nbclient.exceptions import CellExecutionError, DeadKernelError
-
-        from . import steps
-
-        t0 = time.perf_counter()
-        out_dir = Path(spec["out_dir"])
-        out_dir.mkdir(parents=True, exist_ok=True)
-        log = RunLog(out_dir / RUN_LOG)
-        timing: dict[str, float] = {}
-        result = dict(id=spec["id"], unit=spec["unit"], period=spec["period"], kind=spec["kind"],
-                      out_dir=str(out_dir), stamp=spec.get("stamp"), host=socket.gethostname(), pid=os.getpid())
-        log(f"run {spec['id']} ({spec['kind']}) unit={spec['unit']} period={spec['period']} "
-            f"window={spec.get('window')} lang={spec.get('lang')} stamp={spec.get('stamp')}")
-        log(f"worker pid {os.getpid()} on {socket.gethostname()}; fork kernels: {self.fork}")
-        try:
-            attempts = 0
-            while True:
-                attempts += 1
-                nb = steps.prepare_notebook(spec)
-                t = time.perf_counter()
-                try:
-                    km = self.kernels.get()
-                except Exception as e:  # noqa: BLE001 - a broken kernel start fails this run, visibly
-                    raise RuntimeError(f"could not start a kernel: {type(e).__name__}: {e}") from e
-                timing["kernel_wait"] = time.perf_counter() - t
-                t = time.perf_counter()
-                try:
-                    from .kernels import execute_notebook
-
-                    execute_notebook(nb, km, timeout=spec.get("cell_timeout", 600))
-                except DeadKernelError as e:
-                    if attempts < 2:
-                        log(f"kernel died ({e}); retrying once with a fresh kernel")
-                        continue
-                    raise
-                timing["execute"] = time.perf_counter() - t
-                break
-            log(f"executed in {timing['execute']:.2f} s (kernel ready after {timing['kernel_wait']:.2f} s)")
-            files = steps.export(spec, nb, timing, log)
-            record = steps.run_record(spec, nb, files, timing)
-            steps.commit(spec, files, record)
-            timing["total"] = time.perf_counter() - t0
-            log(f"ok in {timing['total']:.2f} s: " + ", ".join(sorted(files)))
-            result.update(status="ok", files={k: str(v) for k, v in files.items()}, timing=timing,
-                          attempts=attempts)
-        except CellExecutionError as e:
-            err = _short_error(e)
-            log(f"FAILED: cell error: {err}\n{e}")
-            errfile = steps.write_error(spec, locals().get("nb"), err)
-            result.update(status="failed", error=err, error_notebook=str(errfile) if errfile else None,
-                          timing=timing)
-        except BaseException as e:  # noqa: BLE001 - isolation: report it, never take the batch down
-            if isinstance(e, KeyboardInterrupt):
-                raise
-            err = f"{type(e).__name__}: {e}"
-            log(f"FAILED: {err}\n{traceback.format_exc()}")
-            errfile = steps.write_error(spec, locals().get("nb"), err)
-            result.update(status="failed", error=err, error_notebook=str(errfile) if errfile else None,
-                          timing=timing)
-        finally:
-            timing.setdefault("total", time.perf_counter() - t0)
-            log.close()
-        self.reports_done += 1
-        return result
-
 
 def _shutdown(km) -> None:
     import asyncio
@@ -319,14 +249,6 @@ def _mtime(path) -> int:
         return os.stat(path).st_mtime_ns
     except OSError:
         return 0
-
-
-def _short_error(e: BaseException) -> str:
-    ename = getattr(e, "ename", None) or type(e).__name__
-    evalue = getattr(e, "evalue", None) or str(e).strip().splitlines()[-1:] or [""]
-    if isinstance(evalue, list):
-        evalue = evalue[0]
-    return f"{ename}: {evalue}"[:500]
 
 
 def get_runner(env: dict | None = None, cwd: str | None = None) -> Runner:
@@ -393,10 +315,3 @@ def shutdown() -> None:
         if _runner is not None:
             _runner.close()
             _runner = None
-
-
-def read_json(path: Path) -> dict | None:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
