@@ -122,12 +122,16 @@ def output_files(result) -> list[Path]:
 
 
 def links_html(files: Iterable[Path | str], start: Path | str | None = None) -> str:
-    """An HTML list of anchors to ``files`` relative to the notebook folder (JupyterLab opens them in a tab)."""
+    """An HTML list of anchors to ``files`` relative to the notebook folder (JupyterLab opens them in a tab); the
+    text is the path from the project root (``outputs/2025-Q1/X001/report.pdf``) so the reader sees where it is."""
+    root = config.project_root().resolve()
     items = []
     for f in files:
+        f = Path(f).resolve()
         rel = relative_link(f, start)
+        text = f.relative_to(root).as_posix() if f.is_relative_to(root) else f.name
         items.append(f'<li><a href="{html.escape(rel, quote=True)}" target="_blank" '
-                     f'data-export="{html.escape(Path(f).suffix.lstrip("."))}">{html.escape(Path(f).name)}</a></li>')
+                     f'data-export="{html.escape(f.suffix.lstrip("."))}">{html.escape(text)}</a></li>')
     return "<ul class='tthc-export-links'>" + "".join(items) + "</ul>"
 
 

@@ -161,6 +161,22 @@ def test_unit_report_run_all_matches_cli(page, lab_server, indicators_csv):
     page.keyboard.press("Escape")
 
 
+def league_value(page, unit: str, column: int = 2) -> str:
+    """First line of cell ``column`` (0-based; 2 = D1) of ``unit``'s row in the overview's league table."""
+    row = page.locator("table.league:visible tbody tr").filter(
+        has=page.locator("td:first-child", has_text=re.compile(rf"^\s*{unit}\s*$"))).first
+    row.scroll_into_view_if_needed()
+    return row.locator("td").nth(column).inner_text().strip().splitlines()[0].strip()
+
+
+def test_overview_run_all_matches_cli(page, lab_server, indicators_csv):
+    open_notebook(page, lab_server, "notebooks/overview.ipynb")
+    run_all(page, lab_server, "overview")
+    assert league_value(page, "H001") == expected_d1(indicators_csv, "H001")
+    assert league_value(page, "X002") == expected_d1(indicators_csv, "X002")
+    shot(page, "overview")
+
+
 def test_explorer_follows_the_unit_dropdown(page, lab_server, indicators_csv):
     assert expected_d1(indicators_csv, "X001") != expected_d1(indicators_csv, "X002")
     open_notebook(page, lab_server, "notebooks/explore.ipynb")
@@ -177,7 +193,26 @@ def test_explorer_follows_the_unit_dropdown(page, lab_server, indicators_csv):
                    if (c.length && /^\\s*D1(\\.|\\s|$)/.test(c[0].textContent))
                      return r.querySelector('td.num').innerText.split('\\n')[0].trim() === want; }
                  return false; }""", arg=want, timeout=UI_TIMEOUT_MS, polling=250)
+        page.wait_for_function(_DONE_JS, timeout=UI_TIMEOUT_MS, polling=250)  # trends and Biểu 06 drawn too
     finally:
         shot(page, "explore")
     assert scorecard_value(page, "D1") == want
     assert page.evaluate(_ERRORS_JS) == []
+
+    # "Xuất báo cáo (HTML/PDF)" renders the selection through run_report (same path as make report)
+    page.locator("button.tthc-explore-export").click()
+    links = page.locator("ul.tthc-export-links a")
+    try:
+        links.first.wait_for(timeout=RUN_ALL_TIMEOUT * 1000)
+    finally:
+        page.locator(".tthc-explore-unit").scroll_into_view_if_needed()
+        shot(page, "explore_export")
+    texts = links.all_inner_texts()
+    assert texts == [f"outputs/{PERIOD}/X002/report.html", f"outputs/{PERIOD}/X002/report.pdf",
+                     f"outputs/{PERIOD}/X002/bieu06.xlsx"], texts
+    out = lab_server.root / "outputs" / PERIOD / "X002"
+    assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    assert want in (out / "report.html").read_text(encoding="utf-8")
+    # JupyterLab resolved the notebook-relative links to the server's file URLs
+    hrefs = links.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert all(f"/files/outputs/{PERIOD}/X002/" in h for h in hrefs), hrefs

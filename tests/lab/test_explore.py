@@ -79,7 +79,10 @@ def test_pick_keeps_a_valid_choice_else_first():
 
 
 # --- links to rendered files ---------------------------------------------------------------------------------
-def test_links_are_relative_to_the_notebook_folder(tmp_path):
+def test_links_are_relative_to_the_notebook_folder(tmp_path, monkeypatch):
+    from tthc import config
+
+    monkeypatch.setattr(config, "project_root", lambda: tmp_path)
     nbdir, out = tmp_path / "notebooks", tmp_path / "outputs" / "2025-Q1" / "X001"
     nbdir.mkdir()
     out.mkdir(parents=True)
@@ -89,7 +92,8 @@ def test_links_are_relative_to_the_notebook_folder(tmp_path):
     assert files == [out / "report.ipynb", out / "report.html", out / "report.pdf", out / "bieu06.xlsx"]
     assert relative_link(out / "report.pdf", nbdir) == "../outputs/2025-Q1/X001/report.pdf"
     h = links_html(files[1:3], nbdir)
-    assert '<a href="../outputs/2025-Q1/X001/report.html" target="_blank" data-export="html">report.html</a>' in h
+    assert ('<a href="../outputs/2025-Q1/X001/report.html" target="_blank" data-export="html">'
+            'outputs/2025-Q1/X001/report.html</a>') in h
     assert 'href="../outputs/2025-Q1/X001/report.pdf"' in h
 
 
