@@ -23,7 +23,10 @@ from .validate import REASONS, validate_chunk
 CHUNK_ROWS = 20_000  # text rows are Python objects until validated: keep chunks small (bounded memory)
 PARQUET_CHUNK_ROWS = 100_000  # typed Arrow columns are compact
 FAST_PARQUET = True  # natively typed canonical Parquet is validated inside DuckDB (see fastpath.py)
-INGEST_MEMORY = "512MB"  # DuckDB's share; staging spills to disk beyond it (env TTHC_DUCKDB_MEMORY overrides)
+INGEST_MEMORY_MB = 512  # DuckDB's share while staging; spills to disk beyond it (env TTHC_DUCKDB_MEMORY overrides)
+# The primary-key index of `dossiers` must fit in memory while rows are merged (DuckDB cannot spill it), so the
+# merge step raises the cap to about this many bytes per dossier (warehouse + file), within half the machine's RAM.
+INDEX_BYTES_PER_ROW = 160
 PROGRESS_MIN_ROWS = 200_000  # a progress bar appears on a TTY once a file passes this many rows
 QUARANTINE_COLUMNS = ("file", "row", "column", "reason_code", "reason", "value")
 
@@ -172,6 +175,7 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: set[str], sha: str, inges
             dup_rows = pd.DataFrame({"dong_nguon": [d[0] for d in dups]})  # noqa: F841
             con.execute("DELETE FROM stg WHERE dong_nguon IN (SELECT dong_nguon FROM dup_rows)")
         res.rows_quarantined = bad_rows
+        _merge_memory(con)
         same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM d.{c}" for c in DOSSIER_COLUMNS)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE cls AS
             SELECT s.ma_ho_so, CASE WHEN d.ma_ho_so IS NULL THEN 'new' WHEN {same} THEN 'unchanged'
@@ -194,15 +198,31 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: set[str], sha: str, inges
         con.execute("DROP TABLE stg")
         con.execute("DROP TABLE cls")
         con.execute("COMMIT")
-    except BaseException:
+    except BaseException as e:
         con.execute("ROLLBACK")
         q.discard()
+        import duckdb
+
+        if isinstance(e, duckdb.OutOfMemoryException):
+            raise TthcError(f"{path}: DuckDB ran out of memory while storing ({e}); nothing of this file was "
+                            f"stored. Set TTHC_DUCKDB_MEMORY (e.g. 4GB) and run the ingest again") from None
         raise
     finally:
         if bar is not None:
             bar.close()
     res.quarantine_path = q.commit()
     return res
+
+
+def _merge_memory(con) -> None:
+    if os.environ.get("TTHC_DUCKDB_MEMORY"):
+        return
+    import psutil
+
+    n = con.execute("SELECT (SELECT count(*) FROM dossiers) + (SELECT count(*) FROM stg)").fetchone()[0]
+    want = max(INGEST_MEMORY_MB << 20, n * INDEX_BYTES_PER_ROW)
+    cap = max(INGEST_MEMORY_MB << 20, psutil.virtual_memory().total // 2)
+    con.execute(f"SET memory_limit = '{min(want, cap) >> 20}MB'")
 
 
 _STARTED: dict[int, datetime] = {}
@@ -236,7 +256,7 @@ def ingest_files(paths, source: str | None = None, warehouse=None, units=None, p
         if not p.is_file():
             raise InputError(f"{p}: file not found")
     with wh.write_lock(wpath, lock_timeout):
-        con = wh.connect(wpath, memory_limit=INGEST_MEMORY)
+        con = wh.connect(wpath, memory_limit=f"{INGEST_MEMORY_MB}MB")
         try:
             for p in paths:
                 sha = file_sha256(p)
