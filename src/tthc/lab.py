@@ -182,6 +182,10 @@ def launch(port: int | None = None, open_browser: bool | None = None, root_dir: 
     print(f"tthc lab: JupyterLab at {cmd.url}", file=out)
     print("tthc lab: Ctrl-C to stop", file=out, flush=True)
     env = dict(os.environ, TTHC_ROOT=str(config.project_root()))
+    if os.name == "posix":
+        # become JupyterLab: Ctrl-C and SIGTERM reach the server itself, no orphan left behind a killed wrapper
+        out.flush()
+        os.execve(cmd.argv[0], cmd.argv, env)
     try:
         return subprocess.call(cmd.argv, env=env)
     except KeyboardInterrupt:
