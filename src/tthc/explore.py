@@ -295,6 +295,9 @@ class Explorer:
                 rep = self.load()
                 self.last_report = rep
                 self.last_error = None
+                banner = synthetic_banner(rep, self.lang)
+                if banner:
+                    display(_html(banner))
                 for item in self.items(rep):
                     display(item)
             except Exception as e:  # a bad selection must not kill the widget; show the one-line reason
@@ -347,6 +350,17 @@ class Explorer:
 
     def _ipython_display_(self):
         self.show()
+
+
+def synthetic_banner(rep, lang: str = "vi") -> str:
+    """The "sample data" banner (spec §10) when the report's data is the bundled synthetic sample, else ''."""
+    meta = getattr(rep, "meta", None) or {}
+    if not meta.get("synthetic"):
+        return ""
+    from .report.i18n import t
+
+    return (f"<p class='tthc-synthetic' style='color:#b00020;font-weight:bold;margin:0.5em 0'>"
+            f"{html.escape(t('synthetic', lang))}</p>")
 
 
 def _html(s: str):

@@ -125,6 +125,7 @@ def test_explorer_shows_the_selected_units_scorecard(in_lab_root, ipython_captur
     assert ex.last_error is None
     assert scorecard_value(html_outputs(cap), "D1") == fmt_pct(d1["X001"], 2, "vi")
     assert "Biểu" in html_outputs(cap) or "bieu06" in html_outputs(cap)
+    assert "DỮ LIỆU MẪU – mô phỏng" in html_outputs(cap)  # the warehouse holds the synthetic sample
     n = ex.renders
     with ipython_capture() as cap:
         ex.w_unit.value = "X002"  # what the drop-down does
