@@ -41,8 +41,16 @@ def warehouse_has_data(path: Path | None = None) -> bool:
 
 
 def ensure_data(verbose: bool = True) -> dict:
-    """Sample data if nothing was ingested, then the cube if missing or stale. Returns what was done."""
+    """Sample data if nothing was ingested, then the cube if missing or stale. Returns what was done.
+
+    A batch that already checked the cube for all its reports sets ``TTHC_CUBE_READY`` (the warehouse hash), and
+    each report then skips the check."""
+    import os
+
     done = {"sample": False, "cube_rebuilt": False}
+    if os.environ.get("TTHC_CUBE_READY"):
+        done["cube_meta"] = {"warehouse_hash": os.environ["TTHC_CUBE_READY"], "rebuilt": False}
+        return done
     wh = config.default_warehouse()
     if not warehouse_has_data(wh):
         if verbose:

@@ -1,0 +1,138 @@
+"""Charts are package functions returning Figures: check the data they draw, titles with diacritics, fonts and
+deterministic PNG bytes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PathCollection
+from matplotlib.patches import Rectangle
+
+from tthc.report import plots as P
+
+
+def bars(ax):
+    return [p for p in ax.patches if isinstance(p, Rectangle)]
+
+
+def test_scorecard_chart_data(scorecard_frame):
+    fig = P.fig_scorecard(scorecard_frame, "vi", "Quý I năm 2025")
+    ax = fig.axes[0]
+    # rate indicators top-down: D1, D2, D3, D4, D6, D7 (D5 is a count, shown in the table)
+    widths = [round(b.get_width(), 2) for b in sorted(bars(ax), key=lambda b: -b.get_y())]
+    assert widths == [32.97, 60.0, 100.0, 0.0, 81.0, 50.0]
+    colors = {round(b.get_width(), 2): b.get_facecolor()[:3] for b in bars(ax)}
+    assert np.allclose(colors[32.97], (198 / 255, 40 / 255, 40 / 255))  # Chưa đạt: red
+    assert np.allclose(colors[60.0], (46 / 255, 125 / 255, 50 / 255))   # Đạt: green
+    targets = [c for c in ax.collections if isinstance(c, PathCollection)][0].get_offsets()
+    assert sorted(np.asarray(targets)[:, 0].tolist(), reverse=True) == [100.0, 100.0, 100.0, 60.0, 60.0, 50.0]
+    assert ax.get_title() == "Kết quả so với chỉ tiêu, Quý I năm 2025"
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "D1 Trực tuyến" and "D6 Đánh giá hài lòng" in labels
+    texts = [t.get_text() for t in ax.texts]
+    assert "33,0%" in texts and "Không có dữ liệu" in texts  # 1 decimal in charts
+
+
+def test_scorecard_chart_english(scorecard_frame):
+    fig = P.fig_scorecard(scorecard_frame, "en", "Q1 2025")
+    ax = fig.axes[0]
+    assert ax.get_title() == "Results against targets, Q1 2025"
+    assert "33.0%" in [t.get_text() for t in ax.texts]
+
+
+def trend_frame():
+    months = [f"2024-{m:02d}" for m in range(4, 13)] + ["2025-01", "2025-02", "2025-03"]
+    rows = []
+    for i, m in enumerate(months):
+        for code, target in (("D1", 60.0), ("D2", 60.0), ("D3", 100.0), ("D4", 100.0), ("D5", 0.0), ("D6", 100.0),
+                             ("D7", 50.0), ("ON_TIME", np.nan)):
+            v = np.nan if (code == "D2" and i == 5) else float(i * 5 if code != "D5" else 12 - i)
+            rows.append(dict(month=m, indicator=code, value=v, target=target))
+    return pd.DataFrame(rows), months
+
+
+def test_trend_chart_lines_and_targets():
+    df, months = trend_frame()
+    fig = P.fig_trends(df, "vi")
+    panels = {ax.get_title(): ax for ax in fig.axes if ax.get_title()}
+    assert set(panels) == {"D1 Trực tuyến", "D2 Thanh toán TT", "D3 Số hóa hồ sơ", "D4 Kết quả điện tử",
+                           "Số hồ sơ quá hạn", "D6 Đánh giá hài lòng", "D7 Tái sử dụng"}
+    d1 = panels["D1 Trực tuyến"].get_lines()
+    assert d1[0].get_ydata().tolist() == [i * 5.0 for i in range(12)]
+    assert d1[1].get_ydata().tolist() == [60.0] * 12 and d1[1].get_linestyle() == "--"
+    d2 = panels["D2 Thanh toán TT"].get_lines()[0].get_ydata()
+    assert np.isnan(d2[5]) and d2[6] == 30.0          # a month without data is a gap
+    d5 = panels["Số hồ sơ quá hạn"]
+    assert d5.get_lines()[0].get_ydata().tolist() == [12.0 - i for i in range(12)]
+    assert d5.get_lines()[1].get_ydata().tolist() == [0.0] * 12
+    assert d5.get_ylabel() == "Số hồ sơ"
+    ticks = [t.get_text() for t in panels["D1 Trực tuyến"].get_xticklabels()]
+    assert ticks[0] == "04/24" and ticks[-1] == "03/25"
+    assert fig._suptitle.get_text() == "Diễn biến 12 tháng gần nhất"
+
+
+def test_heatmap_attainment_matrix_and_chart():
+    league = pd.DataFrame([
+        dict(unit="X001", unit_name="UBND xã Thanh An", indicator="D1", value=30.0, target=60.0),
+        dict(unit="X001", unit_name="UBND xã Thanh An", indicator="D5", value=3.0, target=0.0),
+        dict(unit="X002", unit_name="UBND xã Thanh Lang", indicator="D1", value=90.0, target=60.0),
+        dict(unit="X002", unit_name="UBND xã Thanh Lang", indicator="D5", value=0.0, target=0.0),
+        dict(unit="X002", unit_name="UBND xã Thanh Lang", indicator="D2", value=np.nan, target=60.0),
+    ])
+    att, val = P.heatmap_matrix(league)
+    assert att.loc["X001", "D1"] == 50.0 and att.loc["X002", "D1"] == 100.0   # capped at 100
+    assert att.loc["X001", "D5"] == 0.0 and att.loc["X002", "D5"] == 100.0
+    assert np.isnan(att.loc["X002", "D2"]) and np.isnan(att.loc["X001", "D7"])
+    fig = P.fig_heatmap(league, "vi", "Quý I năm 2025")
+    ax = fig.axes[0]
+    assert ax.get_title() == "Mức độ đạt chỉ tiêu theo đơn vị, Quý I năm 2025"
+    mesh = ax.collections[0]
+    arr = np.ma.filled(mesh.get_array().astype(float), np.nan).reshape(2, 7)
+    assert arr[0, 0] == 50.0 and arr[1, 4] == 100.0
+    texts = {t.get_text() for t in ax.texts}
+    assert {"30,0", "90,0", "3", "0"} <= texts
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["X001 UBND xã Thanh An", "X002 UBND xã Thanh Lang"]
+
+
+def test_766_group_bars():
+    items = pd.DataFrame([
+        dict(item="1.1-1.3", group="1", group_name="Công khai, minh bạch", points_max=12.0, score=np.nan,
+             computable=False, points_computable=0.0),
+        dict(item="1.4", group="1", group_name="Công khai, minh bạch", points_max=6.0, score=5.5, computable=True,
+             points_computable=6.0),
+        dict(item="2.1", group="2", group_name="Tiến độ giải quyết", points_max=20.0, score=18.0, computable=True,
+             points_computable=20.0),
+        dict(item="TT", group="TT", group_name="Thanh toán trực tuyến", points_max=10.0, score=3.0, computable=True,
+             points_computable=6.0),
+    ])
+    g = P.groups766(items)
+    assert g[["points_max", "computable", "score"]].values.tolist() == [[18, 6, 5.5], [20, 20, 18], [10, 6, 3]]
+    fig = P.fig_766(items, "vi")
+    ax = fig.axes[0]
+    heights = sorted(round(b.get_width(), 2) for b in bars(ax))
+    assert heights == sorted([18, 20, 10, 6, 20, 6, 5.5, 18, 3])
+    assert ax.get_title() == "Bộ chỉ số 766: điểm đạt so với điểm tối đa theo nhóm"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Công khai, minh bạch", "Tiến độ giải quyết",
+                                                             "Thanh toán trực tuyến"]
+
+
+def test_fonts_are_proportional_with_vietnamese_coverage(scorecard_frame):
+    from matplotlib import font_manager
+
+    fig = P.fig_scorecard(scorecard_frame, "vi", "Quý I năm 2025")
+    title = fig.axes[0].title
+    path = font_manager.findfont(title.get_fontproperties(), fallback_to_default=False)
+    assert "Mono" not in path and ("DejaVuSans" in path or "LiberationSans" in path)
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(path)
+    cmap = font.get_charmap()
+    assert all(ord(ch) in cmap for ch in "ếảởđĐưƯơỹ")
+
+
+def test_png_is_deterministic_and_has_no_timestamp(scorecard_frame):
+    a = P.to_png(P.fig_scorecard(scorecard_frame, "vi", "Quý I năm 2025"))
+    b = P.to_png(P.fig_scorecard(scorecard_frame, "vi", "Quý I năm 2025"))
+    assert a == b and a[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"Software" not in a and b"matplotlib" not in a.lower()
