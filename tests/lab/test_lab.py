@@ -151,3 +151,23 @@ def test_api_kernelspecs_default_is_tthc(lab_server):
     assert tthc["argv"][0] == sys.executable
     assert tthc["env"]["TTHC_ROOT"] == str(lab_server.root)
     assert "python3" in specs["kernelspecs"]  # notebooks saved with python3 still open
+
+
+def test_launch_becomes_jupyterlab_with_the_project_root(tmp_path, monkeypatch, capsys):
+    calls = []
+
+    def fake_execve(path, argv, env):  # the real one would replace the test process
+        calls.append((path, argv, env))
+        raise SystemExit(0)
+
+    monkeypatch.setattr(lab.sys, "prefix", str(tmp_path))
+    monkeypatch.setattr(lab.os, "execve", fake_execve)
+    monkeypatch.setattr(lab.os, "name", "posix")
+    with pytest.raises(SystemExit):
+        lab.launch(port=18767, open_browser=False)
+    path, argv, env = calls[0]
+    assert path == sys.executable and argv[:3] == [sys.executable, "-m", "jupyterlab"]
+    assert "--ServerApp.port=18767" in argv and "--ServerApp.ip=127.0.0.1" in argv
+    assert env["TTHC_ROOT"] == str(lab.config.project_root())
+    out = capsys.readouterr().out
+    assert "JupyterLab at http://127.0.0.1:18767/lab/tree/notebooks?token=" in out
