@@ -154,15 +154,27 @@ def _registry_frames(registry: Registry) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pairs, units
 
 
+def fine_reference_sql(rules, catalogue: bool, where: str = "") -> str:
+    """Counters per (pkey, attributed unit, field, field name) over the dossier × period join (reference)."""
+    aggs = ",\n      ".join(f"{e} AS {k}" for k, e in COUNTERS.items())
+    return sql.classified_sql(rules, catalogue=catalogue, where=where) + f"""
+        SELECT pkey, ma_don_vi AS unit, coalesce(nullif(trim(ma_linh_vuc), ''), '{UNKNOWN_FIELD}') AS ma_linh_vuc,
+               ten_linh_vuc, {aggs}
+        FROM tthc_cls GROUP BY ALL"""
+
+
 def build_cube(con_or_path=None, registry: Registry | None = None, periods=None, windows=("calendar", "report"),
                out_dir=None, calendar: WorkCalendar | None = None, rules=None, targets: Targets | None = None,
-               write: bool = True, stamp: str | None = None) -> dict[str, pd.DataFrame]:
+               write: bool = True, stamp: str | None = None, method: str = "events") -> dict[str, pd.DataFrame]:
     """Compute the whole cube in one pass; write Parquet to ``out_dir`` (default processed/cube) when ``write``.
 
     ``periods``: codes or Period objects (each gets its previous period and trailing 12 months added); default:
     every period overlapping the data. Returns dict with ``counts``, ``indicators``, ``bieu06``, ``index766``,
-    ``index766_total`` and ``timing`` (seconds per step).
+    ``index766_total`` and ``timing`` (seconds per step). ``method``: "events" (prefix sums, see
+    :mod:`tthc.engine.events`) or "reference" (the dossier × period join; same results, slower, kept for tests).
     """
+    if method not in ("events", "reference"):
+        raise ValueError(f"method must be 'events' or 'reference', not {method!r}")
     t0 = time.perf_counter()
     timing: dict[str, float] = {}
     registry = registry or load_registry()
@@ -188,13 +200,22 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
         chash = catalogue_hash(con)
         timing["setup"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        aggs = ",\n      ".join(f"{e} AS {k}" for k, e in COUNTERS.items())
-        fine_sql = sql.classified_sql(rules, catalogue=catalogue) + f"""
-        SELECT pkey, ma_don_vi AS unit, coalesce(nullif(trim(ma_linh_vuc), ''), '{UNKNOWN_FIELD}') AS ma_linh_vuc,
-               max(ten_linh_vuc) AS ten_linh_vuc,
-               {aggs}
-        FROM tthc_cls GROUP BY ALL"""
-        con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS {fine_sql}")
+        if method == "reference":
+            con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS {fine_reference_sql(rules, catalogue)}")
+        else:
+            from . import events
+
+            ev = events.count_events(con, prow, cal, rules, catalogue, timing) if prow else None
+            timing["events"] = time.perf_counter() - t1
+            special = fine_reference_sql(rules, catalogue, where=events.special_where(rules))
+            if ev is None or not len(ev):
+                con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS {special}")
+            else:
+                con.register("tthc_fine_ev", ev)
+                cols = ", ".join(["pkey", "unit", "ma_linh_vuc", "ten_linh_vuc", *COUNTERS])
+                con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS SELECT {cols} FROM tthc_fine_ev "
+                            f"UNION ALL SELECT {cols} FROM ({special})")
+                con.unregister("tthc_fine_ev")
         timing["classify_aggregate"] = time.perf_counter() - t1
         t1 = time.perf_counter()
         pairs, units = _registry_frames(registry)
@@ -246,6 +267,14 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
     out["meta"] = meta
     out["timing"] = timing
     return out
+
+
+def build_counts_reference(con_or_path=None, registry: Registry | None = None, periods=None,
+                           windows=("calendar", "report"), calendar: WorkCalendar | None = None, rules=None
+                           ) -> pd.DataFrame:
+    """The ``counts`` frame from the dossier × period join (the original algorithm), for tests and audits."""
+    return build_cube(con_or_path, registry, periods, windows, calendar=calendar, rules=rules, write=False,
+                      stamp="reference", method="reference")["counts"]
 
 
 def write_cube(frames: dict, meta: dict, out_dir=None) -> Path:
