@@ -37,6 +37,6 @@ def run(args) -> int:
     except ReportExecutionError as e:
         print(f"tthc report: error: {e}")
         return 1
-    for name in rec["outputs"]:
+    for name in [*rec["outputs"], "run.json"]:
         print(os.path.join(rec["out_dir"], name))
     return 0
