@@ -35,6 +35,11 @@ def ind_rows(rows: list[tuple], unit="X001", unit_name="UBND xã Thanh An", leve
 
 
 @pytest.fixture
+def make_ind():
+    return ind_rows
+
+
+@pytest.fixture
 def scorecard_frame() -> pd.DataFrame:
     # D1: 30/91 = 32.967..% → 32,97%; gap ceil(0.6·91 − 30) = ceil(24.6) = 25
     return ind_rows([

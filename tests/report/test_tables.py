@@ -8,7 +8,6 @@ import pandas as pd
 
 from tthc.report import tables as T
 from tthc.report.context import bieu06_by_level, canonical_text, furthest_behind, targets_met_table
-from conftest import ind_rows
 
 
 def cells(html: str, row_label: str) -> list[str]:
@@ -41,13 +40,13 @@ def test_scorecard_english(scorecard_frame):
     assert "1,234/1,234" in html
 
 
-def test_escaping_makes_script_inert():
+def test_escaping_makes_script_inert(make_ind):
     evil = "<script>alert('x')</script>"
     b = pd.DataFrame([dict(unit="X001", ma_linh_vuc="F1", ten_linh_vuc=evil, **{c: 1 for c in T.BIEU06_COLS}),
                       dict(unit="X001", ma_linh_vuc="TONG", ten_linh_vuc=None, **{c: 1 for c in T.BIEU06_COLS})])
     dossiers = pd.DataFrame([dict(ma_ho_so='H"1', ma_tthc="1.0001", ten_tthc=evil, ngay_hen_tra="2025-03-14",
                                   so_ngay_tre=2, co_phieu_xin_loi=True)])
-    league = ind_rows([("D1", 1, 2, 50.0, 60.0, "Chưa đạt", 1, 0, 1, 1)], unit_name=evil)
+    league = make_ind([("D1", 1, 2, 50.0, 60.0, "Chưa đạt", 1, 0, 1, 1)], unit_name=evil)
     for html in (T.bieu06_html(b, "vi"), T.dossiers_html(dossiers, "overdue", "vi"), T.league_html(league, "vi"),
                  T.section(evil, T.note(evil)), T.quality_html({"x": evil, "quarantine_files": [f"/a/{evil}"]})):
         assert "<script>" not in html
@@ -108,10 +107,10 @@ def test_bieu06_by_level_counts_own_figures_once(registry):
     assert cells(html, "Cấp xã")[:3] == ["III", "Cấp xã", "8"]
 
 
-def test_league_targets_met_and_behind():
-    a = ind_rows([("D1", 70, 100, 70.0, 60.0, "Đạt", 0, 0, 1, 2), ("D5", 0, 50, 0.0, 0.0, "Đạt", 0, 0, 1, 2),
+def test_league_targets_met_and_behind(make_ind):
+    a = make_ind([("D1", 70, 100, 70.0, 60.0, "Đạt", 0, 0, 1, 2), ("D5", 0, 50, 0.0, 0.0, "Đạt", 0, 0, 1, 2),
                   ("D6", 10, 20, 50.0, 100.0, "Chưa đạt", 10, 0, 2, 2)], unit="X001", unit_name="Xã A")
-    b = ind_rows([("D1", 30, 100, 30.0, 60.0, "Chưa đạt", 30, 0, 2, 2), ("D5", 4, 50, 4.0, 0.0, "Chưa đạt", 4, 0, 2, 2),
+    b = make_ind([("D1", 30, 100, 30.0, 60.0, "Chưa đạt", 30, 0, 2, 2), ("D5", 4, 50, 4.0, 0.0, "Chưa đạt", 4, 0, 2, 2),
                   ("D6", 0, 0, float("nan"), 100.0, "Không có dữ liệu", float("nan"), 0, None, 2)],
                  unit="X002", unit_name="Xã B")
     league = pd.concat([a, b], ignore_index=True)
