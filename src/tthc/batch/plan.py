@@ -23,6 +23,7 @@ from .. import config
 from ..errors import ParameterError
 
 CUBE_TABLES = ("counts", "indicators", "bieu06", "index766", "index766_total")
+SLICE_CACHE = ".slice-hashes.json"  # per period folder: data-slice hashes keyed by the cube files' identity
 
 
 @dataclass
@@ -67,6 +68,47 @@ def slice_hashes(unit_sets: dict[str, list[str]], period: str, window: str, dire
             h.update(name.encode())
             h.update(sub.to_csv(index=False, lineterminator="\n").encode("utf-8"))
         out[key] = h.hexdigest()
+    return out
+
+
+def cube_signature(directory: Path | None = None) -> list:
+    """Identity of the cube files (name, size, mtime): the cube is rewritten atomically whenever it is rebuilt."""
+    from ..report.data import cube_dir
+
+    directory = Path(directory) if directory else cube_dir()
+    sig = []
+    for name in CUBE_TABLES:
+        try:
+            st = (directory / f"{name}.parquet").stat()
+            sig.append([name, st.st_size, st.st_mtime_ns])
+        except OSError:
+            sig.append([name, None, None])
+    return sig
+
+
+def cached_slice_hashes(unit_sets: dict[str, list[str]], period: str, window: str, cache_file: Path,
+                        directory: Path | None = None) -> dict[str, str]:
+    """:func:`slice_hashes`, remembered in ``cache_file`` for as long as the cube files are the same ones: a re-run
+    with nothing changed reads no Parquet at all."""
+    sig = cube_signature(directory)
+    key = f"{period}|{window}"
+    cache = read_json(cache_file) or {}
+    entry = cache.get(key) or {}
+    known = entry.get("hashes", {}) if entry.get("cube") == sig else {}
+    want = {u: ",".join(s) for u, s in unit_sets.items()}
+    out = {u: known[u]["hash"] for u in want if u in known and known[u].get("units") == want[u]}
+    missing = {u: unit_sets[u] for u in want if u not in out}
+    if missing:
+        out.update(slice_hashes(missing, period, window, directory))
+        hashes = dict(known)
+        hashes.update({u: {"hash": out[u], "units": want[u]} for u in missing})
+        cache[key] = {"cube": sig, "hashes": hashes}
+        try:
+            from . import atomic
+
+            atomic.write_text(cache_file, json.dumps(cache), fsync=False)
+        except OSError:
+            pass
     return out
 
 
@@ -152,7 +194,7 @@ def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root
     params = {u: tthc_run.prepare_params(u, p.code, window, lang, reg) if hasattr(tthc_run, "prepare_params")
               else _validate(u, p.code, window, lang, reg) for u in units}
     subtree = {u: [u, *reg.descendants(u)] for u in units}
-    hashes = slice_hashes(subtree, p.code, window)
+    hashes = cached_slice_hashes(subtree, p.code, window, out_root / p.code / SLICE_CACHE)
     nb_dir = config.notebooks_dir()
     env = dict(env_for_workers(), TTHC_BATCH_PERIOD=p.code, TTHC_BATCH_WINDOW=window)
     if ensure:
