@@ -123,6 +123,15 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, ok & out.isna()
 
 
+def _as_code(x) -> tuple:
+    """(int, False) when ``x`` fits a code column, else (None, True): e.g. 9.4e18 or 1e400 in a status cell."""
+    try:
+        i = int(x)
+    except (OverflowError, ValueError):
+        return None, True
+    return (i, False) if -2**62 < i < 2**62 else (None, True)
+
+
 def _lookup_factory(table: dict | None, blank_is_empty: bool, words: dict | None = None):
     def lookup(v):
         """→ (value, bad)"""
@@ -133,9 +142,9 @@ def _lookup_factory(table: dict | None, blank_is_empty: bool, words: dict | None
         if isinstance(v, (bool, np.bool_)):
             return (bool(v), False) if words is not None else (None, True)
         if isinstance(v, (int, np.integer)):
-            return int(v), False
+            return _as_code(v)
         if isinstance(v, (float, np.floating)):
-            return (int(v), False) if float(v).is_integer() else (None, True)
+            return _as_code(v) if float(v).is_integer() else (None, True)
         k = norm_key(v)
         if table is not None and k in table:
             return table[k], False
@@ -144,7 +153,7 @@ def _lookup_factory(table: dict | None, blank_is_empty: bool, words: dict | None
         if k == "" :
             return (table[""], False) if (blank_is_empty and table and "" in table) else (None, False)
         if re.fullmatch(r"[+-]?\d+(?:\.0+)?", k):
-            return int(float(k)), False
+            return _as_code(float(k))
         return None, True
     return lookup
 
