@@ -155,3 +155,15 @@ def test_index766_table_uses_partly_computable_points():
     assert "giả định" not in html  # Yếu is a published band
     summary.update(band="Khá", band_assumed=True)
     assert "ngưỡng xếp loại giả định" in T.index766_html(items, summary, "vi")
+
+
+def test_index766_english_translates_configured_names():
+    items = pd.DataFrame([
+        dict(item="1.1-1.3", group="1", group_name="Công khai, minh bạch", points_max=12.0, score=float("nan"),
+             computable=False, note="cần dữ liệu công khai TTHC: không đủ dữ liệu", points_computable=0.0),
+        dict(item="1.4", group="1", group_name="Công khai, minh bạch", points_max=6.0, score=6.0, computable=True,
+             note="", points_computable=6.0)])
+    html = T.index766_html(items, dict(score=6.0, computable_max=6.0, band="Khá", band_assumed=True), "en")
+    assert cells(html, "Publicity") == ["Publicity and transparency", "6.00", "6", "18"]
+    assert "Band: <strong>Fair</strong>" in html and "assumed band thresholds" in html
+    assert "insufficient data" in html and "cần dữ liệu" not in html

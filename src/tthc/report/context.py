@@ -15,7 +15,7 @@ import pandas as pd
 
 from .. import __version__, config
 from .fmt import fmt_date, fmt_datetime, fmt_int, fmt_num, fmt_pct, is_missing
-from .i18n import indicator_name, level_name, period_label, status_key, t
+from .i18n import band_label, indicator_name, level_name, period_label, status_key, t
 from .params import ReportParams, validate
 from . import tables as T
 
@@ -262,7 +262,7 @@ def ranking766_table(children766: pd.DataFrame, lang: str) -> pd.DataFrame:
     d["rank"] = d["score_pct"].round(6).rank(method="min", ascending=False)
     band = []
     for b, a in zip(d["band"], d["band_assumed"]):
-        s = "" if b is None or is_missing(b) else str(b)
+        s = "" if b is None or is_missing(b) else band_label(b, lang)
         band.append(s + (" *" if s and not is_missing(a) and bool(a) else ""))
     return pd.DataFrame({
         "rank": [fmt_int(v, lang) for v in d["rank"]], "unit": d["unit"], "unit_name": d["unit_name"],

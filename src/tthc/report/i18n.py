@@ -259,6 +259,26 @@ def month_label(p, lang: str = "vi") -> str:
     return f"{p.first_month:02d}/{p.year}"
 
 
+BANDS_EN = {"Xuất sắc": "Excellent", "Tốt": "Good", "Khá": "Fair", "Trung bình": "Average", "Yếu": "Weak"}
+
+
+GROUPS_EN = {"Công khai, minh bạch": "Publicity and transparency", "Tiến độ giải quyết": "Timeliness",
+             "Dịch vụ công trực tuyến": "Online public services", "Thanh toán trực tuyến": "Online payment",
+             "Số hóa hồ sơ": "Digitisation", "Mức độ hài lòng": "Satisfaction"}
+
+
+def group_label(name, lang: str = "vi") -> str:
+    """766 group name as configured (Vietnamese), translated for English reports."""
+    n = "" if name is None else str(name)
+    return GROUPS_EN.get(n, n) if lang == "en" else n
+
+
+def band_label(band, lang: str = "vi") -> str:
+    """766 rating band as configured (Vietnamese), translated for English reports."""
+    b = "" if band is None else str(band)
+    return BANDS_EN.get(b, b) if lang == "en" else b
+
+
 def level_name(level: str, lang: str = "vi") -> str:
     from ..units import LEVEL_NAMES_EN, LEVEL_NAMES_VI
 

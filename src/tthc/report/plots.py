@@ -20,7 +20,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from .fmt import fmt_num, fmt_pct, is_missing  # noqa: E402
-from .i18n import indicator_name, month_label, short_name, status_key, t  # noqa: E402
+from .i18n import group_label, indicator_name, short_name, status_key, t  # noqa: E402
 
 DPI = 110
 FONTS = ["DejaVu Sans", "Liberation Sans"]
@@ -211,7 +211,7 @@ def fig_766(items: pd.DataFrame, lang: str = "vi") -> Figure:
         for yy, s, c, m in zip(y, g["score"], g["computable"], g["points_max"]):
             ax.text(m + 0.4, yy, f"{fmt_num(s, 1, lang)} / {fmt_num(c, 0, lang)} / {fmt_num(m, 0, lang)}",
                     va="center", fontsize=7)
-        ax.set_yticks(y, [str(n) for n in g["group_name"]])
+        ax.set_yticks(y, [group_label(n, lang) for n in g["group_name"]])
         ax.set_xlim(0, float(g["points_max"].max()) * 1.35 if len(g) else 1)
         ax.set_xlabel(t("points", lang))
         ax.set_title(t("bars766_title", lang))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .fmt import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_signed, is_missing
-from .i18n import indicator_name, level_name, status_key, t
+from .i18n import band_label, group_label, indicator_name, level_name, status_key, t
 
 TARGET_INDICATORS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
 EXTRA_INDICATORS = ("ON_TIME", "AVG_DAYS", "DUE_SOON", "OVERDUE_APOLOGY", "OVERDUE_NO_APOLOGY")
@@ -202,7 +202,7 @@ def index766_html(items: pd.DataFrame, summary: dict, lang: str = "vi") -> str:
             + "</tr>")
     body = []
     for _, r in g.iterrows():
-        body.append("<tr>" + td(r["group_name"]) + td(fmt_num(r["score"], 2, lang), "num")
+        body.append("<tr>" + td(group_label(r["group_name"], lang)) + td(fmt_num(r["score"], 2, lang), "num")
                     + td(fmt_num(r["computable"], 0, lang), "num") + td(fmt_num(r["points_max"], 0, lang), "num")
                     + "</tr>")
     tot_s, tot_c, tot_m = g["score"].sum(), g["computable"].sum(), g["points_max"].sum()
@@ -214,7 +214,7 @@ def index766_html(items: pd.DataFrame, summary: dict, lang: str = "vi") -> str:
     out += f'<p class="score766"><strong>{esc(t("score_over", lang, score=fmt_num(score, 1, lang), max=fmt_num(cmax, 0, lang)))}</strong>'
     band = summary.get("band")
     if band and not is_missing(band):
-        out += f' — {esc(t("band", lang))}: <strong>{esc(band)}</strong>'
+        out += f' — {esc(t("band", lang))}: <strong>{esc(band_label(band, lang))}</strong>'
         if summary.get("band_assumed"):
             out += f' <em>{esc(t("band_assumed", lang))}</em>'
     out += "</p>"
@@ -224,8 +224,11 @@ def index766_html(items: pd.DataFrame, summary: dict, lang: str = "vi") -> str:
     # items not computable, listed once
     nc = items[~items["computable"].fillna(False).astype(bool)]
     if len(nc):
-        rows = ["<tr>" + td(r["item"]) + td(r["group_name"]) + td(fmt_num(r["points_max"], 0, lang), "num")
-                + td(r["note"] if not is_missing(r.get("note")) and str(r.get("note")) else t("not_computable", lang))
+        # the engine's notes are Vietnamese: English reports say "insufficient data"
+        rows = ["<tr>" + td(r["item"]) + td(group_label(r["group_name"], lang))
+                + td(fmt_num(r["points_max"], 0, lang), "num")
+                + td(r["note"] if lang == "vi" and not is_missing(r.get("note")) and str(r.get("note"))
+                     else t("not_computable", lang))
                 + "</tr>" for _, r in nc.iterrows()]
         h = ("<tr>" + "".join(f"<th>{esc(t(k, lang))}</th>" for k in ("item", "group", "max_points", "note"))
              + "</tr>")
