@@ -9,9 +9,12 @@ UNIT ?= X001
 PERIOD ?= 2025-Q1
 WINDOW ?= calendar
 JOBS ?= 2
+# Values reach the shell single-quoted from their literal text ($(value …): no make expansion of "$(id)"), with
+# embedded single quotes escaped, so UNIT="x'; rm -rf /" stays one inert argument that tthc then rejects.
+q = '$(subst ','\'',$(1))'
 # LANG is also the locale variable of the environment: only a value given on the command line counts.
-REPORT_LANG := $(if $(filter command line,$(origin LANG)),$(LANG),vi)
-UNITS_ARG := $(if $(UNITS),--units-list $(UNITS),)
+REPORT_LANG := $(if $(filter command line,$(origin LANG)),$(value LANG),vi)
+UNITS_ARG := $(if $(value UNITS),--units-list $(call q,$(value UNITS)),)
 
 .PHONY: lock help install report reports sample ingest test test-fast bench lab clean check
 
@@ -30,10 +33,12 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 report: $(STAMP)
-	$(TTHC) report --unit '$(UNIT)' --period '$(PERIOD)' --window '$(WINDOW)' --lang '$(REPORT_LANG)'
+	$(TTHC) report --unit $(call q,$(value UNIT)) --period $(call q,$(value PERIOD)) \
+		--window $(call q,$(value WINDOW)) --lang $(call q,$(REPORT_LANG))
 
 reports: $(STAMP)
-	$(TTHC) batch --period '$(PERIOD)' --window '$(WINDOW)' --lang '$(REPORT_LANG)' --jobs '$(JOBS)' $(UNITS_ARG)
+	$(TTHC) batch --period $(call q,$(value PERIOD)) --window $(call q,$(value WINDOW)) \
+		--lang $(call q,$(REPORT_LANG)) --jobs $(call q,$(value JOBS)) $(UNITS_ARG)
 
 sample: $(STAMP)
 	$(TTHC) sample
