@@ -15,6 +15,11 @@ q = '$(subst ','\'',$(1))'
 # LANG is also the locale variable of the environment: only a value given on the command line counts.
 REPORT_LANG := $(if $(filter command line,$(origin LANG)),$(value LANG),vi)
 UNITS_ARG := $(if $(value UNITS),--units-list $(call q,$(value UNITS)),)
+# not exported either: exporting a command-line variable expands it, so UNIT='$(shell …)' would run
+unexport UNIT PERIOD WINDOW JOBS UNITS
+ifeq ($(origin LANG),command line)
+unexport LANG
+endif
 
 .PHONY: lock help install report reports sample ingest test test-fast bench lab clean check
 
