@@ -168,6 +168,12 @@ def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root
     out_root = Path(out_root) if out_root else config.outputs_dir()
     plan = Plan(period=p.code, window=window, lang=lang, out_root=out_root)
     warehouse_hash = None
+    if units_list:  # unknown codes are rejected before anything runs (sample generation, cube)
+        unknown = [u.strip() for u in (units_list.split(",") if isinstance(units_list, str) else units_list)
+                   if u and u.strip() and u.strip() not in reg]
+        if unknown:
+            raise ParameterError(f"--units-list: unknown unit code(s) {', '.join(unknown)}; codes are as in "
+                                 f"{reg.path or 'the unit registry'} (e.g. X001, P005, H001)")
     if ensure:
         from ..report.data import ensure_data
 
