@@ -161,12 +161,21 @@ def test_unit_report_run_all_matches_cli(page, lab_server, indicators_csv):
     page.keyboard.press("Escape")
 
 
-def league_value(page, unit: str, column: int = 2) -> str:
-    """First line of cell ``column`` (0-based; 2 = D1) of ``unit``'s row in the overview's league table."""
-    row = page.locator("table.league:visible tbody tr").filter(
-        has=page.locator("td:first-child", has_text=re.compile(rf"^\s*{unit}\s*$"))).first
-    row.scroll_into_view_if_needed()
-    return row.locator("td").nth(column).inner_text().strip().splitlines()[0].strip()
+def league_value(page, unit: str, code: str = "D1") -> str:
+    """First line of the ``code`` column (found by its header, "D1 …") in ``unit``'s row of the league table."""
+    page.locator("table.league:visible").first.scroll_into_view_if_needed()
+    value = page.evaluate("""([unit, code]) => {
+        const t = document.querySelector('table.league'); if (!t) return null;
+        const heads = Array.from(t.querySelectorAll('thead th')).map(h => h.textContent.trim());
+        const col = heads.findIndex(h => h === code || h.startsWith(code + ' ') || h.startsWith(code + '.'));
+        if (col < 0) return null;
+        for (const r of t.querySelectorAll('tbody tr')) {
+            const c = r.querySelectorAll('td');
+            if (c.length > col && c[0].textContent.trim() === unit) return c[col].innerText.split('\\n')[0].trim();
+        }
+        return null; }""", [unit, code])
+    assert value is not None, f"no {code} column or no {unit} row in the league table"
+    return value
 
 
 def test_overview_run_all_matches_cli(page, lab_server, indicators_csv):
