@@ -52,7 +52,9 @@ def ensure_kernelspec(name: str = KERNEL_NAME) -> str:
     """Install (once) a kernelspec ``tthc`` into this environment's share/jupyter that runs *this* python, so
     reports never execute on another interpreter. Falls back to ``python3`` if the prefix is read-only."""
     d = Path(sys.prefix) / "share" / "jupyter" / "kernels" / name
-    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+    # log level ERROR: ipykernel 7 warns on every start that local TCP is unencrypted, which is noise in CLI output
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                     "--IPKernelApp.log_level=ERROR"],
             "display_name": "Python (tthc reports)", "language": "python",
             "env": {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
             "metadata": {"debugger": True}}

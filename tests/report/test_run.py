@@ -102,3 +102,43 @@ def test_end_to_end_commune_and_district(tmp_path, sample_root):
     assert ov.metadata["tthc"]["kind"] == "overview" and ov.metadata["tthc"]["lang"] == "en"
     text = subprocess.run(["pdftotext", str(d / "overview.pdf"), "-"], capture_output=True, text=True).stdout
     assert "League table" in text and "UBND xã Thanh An" in text
+
+
+def test_stamp_changes_with_each_input(tmp_path):
+    from tthc.report.params import ReportParams
+    from tthc.run import compute_stamp
+
+    nb = tmp_path / "a.ipynb"
+    nb.write_text('{"cells": []}')
+    p = ReportParams(unit="X001", period="2025-Q1", window="calendar", lang="vi")
+    base = compute_stamp(p, [nb], "d" * 64)
+    assert base == compute_stamp(p, [nb], "d" * 64)                      # deterministic
+    assert set(base["parts"]) == {"parameters", "notebooks", "package", "config", "data", "environment"}
+    en = compute_stamp(ReportParams(unit="X001", period="2025-Q1", window="calendar", lang="en"), [nb], "d" * 64)
+    assert en["stamp"] != base["stamp"] and en["parts"]["notebooks"] == base["parts"]["notebooks"]
+    assert compute_stamp(p, [nb], "e" * 64)["stamp"] != base["stamp"]
+    nb.write_text('{"cells": [1]}')
+    changed = compute_stamp(p, [nb], "d" * 64)
+    assert changed["stamp"] != base["stamp"] and changed["parts"]["notebooks"] != base["parts"]["notebooks"]
+
+
+def test_slice_hash_reads_only_the_units_slice(sample_root, monkeypatch):
+    from tthc.report.data import slice_hash
+
+    cube = sample_root / "data" / "processed" / "cube"
+    a = slice_hash(["X001"], "2025-Q1", "calendar", cube)
+    assert a == slice_hash(["X001"], "2025-Q1", "calendar", cube)
+    assert a != slice_hash(["X002"], "2025-Q1", "calendar", cube)
+    assert a != slice_hash(["X001"], "2025-Q1", "report", cube)
+    assert slice_hash(["H001", "X001"], "2025-Q1", "calendar", cube) != a
+
+
+def test_report_kernel_runs_this_python():
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from tthc.run import KERNEL_NAME, ensure_kernelspec
+
+    assert ensure_kernelspec() == KERNEL_NAME
+    spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    assert spec.argv[0] == sys.executable and spec.argv[1:3] == ["-m", "ipykernel_launcher"]
+    assert "TTHC_ROOT" not in (spec.env or {})   # the kernel inherits the caller's TTHC_ROOT / TTHC_WAREHOUSE

@@ -99,7 +99,8 @@ def slice_hash(units: list[str], period: str, window: str, directory: Path | Non
             continue
         t = pq.read_table(f, filters=[("unit", "in", units), ("period", "in", periods), ("window", "=", window)])
         df = t.to_pandas()
-        df = df.sort_values(list(df.columns)[: min(6, len(df.columns))], kind="stable").reset_index(drop=True)
+        df = df[sorted(df.columns)]
+        df = df.sort_values(list(df.columns), kind="stable").reset_index(drop=True)  # independent of file order
         h.update(name.encode())
         h.update(df.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     return h.hexdigest()
