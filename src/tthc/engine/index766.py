@@ -81,6 +81,18 @@ def _load_cached(path: str, _mtime: int) -> Index766Config:
     for key in ("groups", "items", "bands"):
         if not isinstance(doc.get(key), list) or not doc[key]:
             raise ConfigError(f"{path}: '{key}' must be a non-empty list")
+    for key in ("groups", "items", "bands"):  # malformed entries: a ConfigError naming the key, not a traceback
+        num = {"groups": ("max",), "items": ("points",), "bands": ("min",)}[key]
+        for i, x in enumerate(doc[key]):
+            if not isinstance(x, dict):
+                raise ConfigError(f"{path}: {key}[{i}] must be a mapping {{...}}, not {x!r}")
+            for k in num:
+                try:
+                    if float(x[k]) < 0:
+                        raise ValueError
+                except (KeyError, TypeError, ValueError):
+                    raise ConfigError(f"{path}: {key}[{i}] ({x.get('item', x.get('id', x.get('name_vi')))}): "
+                                      f"'{k}' must be a number ≥ 0, got {x.get(k)!r}") from None
     gids = {g.get("id") for g in doc["groups"]}
     for i, it in enumerate(doc["items"]):
         if it.get("group") not in gids:

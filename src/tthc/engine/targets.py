@@ -80,6 +80,9 @@ def _load_cached(path: str, _mtime: int) -> Targets:
     if not isinstance(doc, dict) or not isinstance(doc.get("indicators"), dict):
         raise ConfigError(f"{path}: expected a mapping with 'sources', 'indicators' and 'rules'")
     sources = doc.get("sources") or {}
+    extra = sorted(set(map(str, doc["indicators"])) - set(INDICATORS))
+    if extra:
+        raise ConfigError(f"{path}: indicators: unknown indicator id(s) {extra}; use {', '.join(INDICATORS)}")
     out = {}
     for ind in INDICATORS:
         item = doc["indicators"].get(ind)
@@ -108,6 +111,8 @@ def _load_cached(path: str, _mtime: int) -> Targets:
         for v in (t, *by_level.values()):
             if kind == "rate" and not 0 <= v <= 100:
                 raise ConfigError(f"{path}: indicators.{ind}: target {v} is not a percentage in [0, 100]")
+            if kind == "count" and not (v >= 0 and v == v):
+                raise ConfigError(f"{path}: indicators.{ind}: target {v} must be a count ≥ 0")
         out[ind] = Target(ind, str(item.get("name_vi", ind)), str(item.get("name_en", ind)), kind,
                           str(item.get("better", "lower" if kind == "count" else "higher")), t, by_level, citation,
                           item.get("decision"))
