@@ -153,6 +153,12 @@ def test_batch_slice_hashes_equal_report_slice_hash(batch_root, monkeypatch):
             "b = {u: slice_hash(s, '2025-Q1', 'calendar') for u, s in sets.items()}\n"
             "assert a == b, (a, b)\n"
             "assert len(set(a.values())) == 4\n"
+            "# if the report's formula changes, the batch follows it instead of writing wrong stamps\n"
+            "import tempfile, pathlib, tthc.report.data as rd\n"
+            "rd.slice_hash = lambda units, period, window, directory=None: 'new-' + ','.join(units)\n"
+            "from tthc.batch.plan import cached_slice_hashes\n"
+            "c = cached_slice_hashes(sets, '2025-Q1', 'calendar', pathlib.Path(tempfile.mkdtemp()) / 'c.json')\n"
+            "assert c == {u: 'new-' + ','.join(s) for u, s in sets.items()}, c\n"
             "print('ok')\n")
     r = subprocess.run([sys.executable, "-c", code], env=root_env(batch_root), capture_output=True, text=True,
                        timeout=120)

@@ -90,12 +90,13 @@ def _mtime(p: Path) -> float:
         return 0.0
 
 
-def _current_stamps(entries: list[dict], known: dict | None = None) -> dict[tuple[str, str], str]:
+def _current_stamps(entries: list[dict], known: dict | None = None, out_root: Path | None = None
+                    ) -> dict[tuple[str, str], str]:
     """The stamp each successful run would get now, computed the batch's cheap way (one cube read per period);
     ``known`` stamps (the batch just computed them) are reused."""
     from .. import run as R
     from ..units import load_registry
-    from .plan import _validate, slice_hashes
+    from .plan import SLICE_CACHE, _validate, cached_slice_hashes, slice_hashes
 
     out: dict[tuple[str, str], str] = dict(known or {})
     entries = [e for e in entries if (e["period"], e["unit"]) not in out]
@@ -117,7 +118,9 @@ def _current_stamps(entries: list[dict], known: dict | None = None) -> dict[tupl
     for (period, window), es in groups.items():
         try:
             units = [e["unit"] for e in es if e["unit"] in reg]
-            hashes = slice_hashes({u: [u, *reg.descendants(u)] for u in units}, period, window)
+            sets = {u: [u, *reg.descendants(u)] for u in units}
+            hashes = (cached_slice_hashes(sets, period, window, out_root / period / SLICE_CACHE) if out_root
+                      else slice_hashes(sets, period, window))
             for e in es:
                 u = e["unit"]
                 if u not in hashes:
@@ -193,7 +196,7 @@ def render_index(out_root: Path, current: dict | None = None, registry=None, sta
     """The page. ``current``: stamps already known {(period, unit): stamp}; the others are computed unless
     ``stamps`` is False (then runs are only ok/failed/incomplete)."""
     entries = scan(out_root)
-    current = _current_stamps(entries, current) if stamps else dict(current or {})
+    current = _current_stamps(entries, current, out_root) if stamps else dict(current or {})
     cube_headline = _headline_from_cube(entries)
     rows = []
     counts: dict[str, int] = {}
