@@ -98,3 +98,20 @@ def test_overview_sections_english(on_sample, shown):
     body = league.split("<tbody>")[1]
     assert body.count("<tr") == len(units)
     assert body.count('class="num ') == 7 * len(units)
+
+
+def test_unit_without_dossiers_says_so(on_sample, shown):
+    import datetime
+
+    import tthc.report
+    from tthc.engine import query as q
+    from tthc.units import load_registry
+
+    have = set(q.indicators("2025-Q1", "calendar")["unit"])
+    a, b = datetime.date(2025, 1, 1), datetime.date(2025, 3, 31)
+    empty = [u.code for u in load_registry() if u.overlaps(a, b) and u.code not in have]
+    assert empty, "the seeded 4 000-dossier sample leaves some offices without dossiers in 2025-Q1"
+    r = tthc.report.load(empty[0], "2025-Q1")
+    for name in ("header", "scorecard", "trends", "bieu06", "index766", "dossiers", "quality"):
+        getattr(r, name)()
+    assert "Đơn vị không có hồ sơ nào được tính trong kỳ báo cáo." in shown[1]["text/html"]

@@ -125,6 +125,9 @@ class Report:
         from .plots import fig_scorecard
 
         own = self.own()
+        if own.empty:
+            self._section("sec_scorecard", T.note(self.t("no_data_unit")))
+            return
         body = T.scorecard_html(own, self.lang) + T.note(self.t("legend_status")) + T.extras_html(own, self.lang)
         self._section("sec_scorecard", body)
         show_figure(fig_scorecard(own, self.lang, self.meta["period_label"]))

@@ -112,6 +112,7 @@ STRINGS = {
         "d5_rate": "tỷ lệ quá hạn {rate}",
         "heat_note": "Ô ghi kết quả; màu theo mức đạt so với chỉ tiêu (D5: 100% khi không có hồ sơ quá hạn).",
         "canonical": "Giá trị chỉ tiêu (dạng văn bản, dùng để kiểm tra)",
+        "no_data_unit": "Đơn vị không có hồ sơ nào được tính trong kỳ báo cáo.",
     },
     "en": {
         "title_unit": "REPORT",
@@ -181,6 +182,7 @@ STRINGS = {
         "d5_rate": "overdue rate {rate}",
         "heat_note": "Cells show the value; colour is attainment relative to the target (D5: 100% when none overdue).",
         "canonical": "Indicator values (plain text, for checking)",
+        "no_data_unit": "The unit has no dossier counted in the period.",
     },
 }
 
