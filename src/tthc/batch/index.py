@@ -34,7 +34,7 @@ th.sorted-desc::after{content:" ▼"}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .st-ok{background:#d8f0d8}.st-stale{background:#fff2c0}.st-failed{background:#f8d0d0}.st-incomplete{background:#eee}
 .dat{background:#d8f0d8}.chua{background:#f8d8d0}.nodata{background:#eee;color:#777}
-td a{margin-right:.5em;white-space:nowrap}
+td a{margin-right:.5em;white-space:nowrap} td:nth-child(1),td:nth-child(2),td:last-child{white-space:nowrap}
 """
 
 JS = """
@@ -64,6 +64,14 @@ def esc(v) -> str:
 
 def _fmt_pct(v) -> str:
     return f"{v:,.2f}%".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def _fmt_time(iso: str) -> str:
+    """dd/mm/yyyy HH:MM (spec §11 dates); anything unparsable is shown as it is."""
+    try:
+        return datetime.fromisoformat(str(iso)).strftime("%d/%m/%Y %H:%M")
+    except ValueError:
+        return str(iso or "")
 
 
 def scan(out_root: Path) -> list[dict]:
@@ -221,7 +229,7 @@ def render_index(out_root: Path, current: dict | None = None, registry=None, sta
                  f'<td>{esc(level or "")}</td>',
                  f'<td class="st-{st}" title="{esc(err or "")}">{esc(STATUS_LABEL[st])}</td>',
                  *(_cell_indicator(i, ind.get(i)) for i in HEADLINE),
-                 f"<td>{links}</td>", f"<td>{esc(gen)}</td>"]
+                 f"<td>{links}</td>", f'<td data-sort="{esc(gen)}">{esc(_fmt_time(gen))}</td>']
         rows.append("<tr>" + "".join(cells) + "</tr>")
     head = ["Kỳ", "Mã", "Đơn vị", "Cấp", "Trạng thái", *HEADLINE, "Tệp", "Thời điểm"]
     summary = ", ".join(f"{esc(k)}: {v}" for k, v in sorted(counts.items()))
