@@ -46,7 +46,13 @@ def run(args) -> int:
     scheduler = args.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     out_root = os.path.abspath(args.out_root) if args.out_root else None
     formats = ("ipynb", "html") if args.no_pdf else ("ipynb", "html", "pdf")
-    res = run_batch(args.period, args.window, args.lang, units_list=args.units_list, jobs=jobs, force=args.force,
-                    scheduler=scheduler, out_root=out_root, progress=not args.no_progress, formats=formats)
+    try:
+        res = run_batch(args.period, args.window, args.lang, units_list=args.units_list, jobs=jobs, force=args.force,
+                        scheduler=scheduler, out_root=out_root, progress=not args.no_progress, formats=formats)
+    except OSError as e:  # unwritable or full output root: one line, not a traceback
+        from ..errors import TthcError
+
+        raise TthcError(f"cannot write the outputs: {e.filename or ''}: {e.strerror or e}; give a writable --out-root "
+                        f"folder with free space") from None
     print(res.summary())
     return res.exit_code

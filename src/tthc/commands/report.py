@@ -37,6 +37,11 @@ def run(args) -> int:
     except ReportExecutionError as e:
         print(f"tthc report: error: {e}")
         return 1
+    except OSError as e:  # unwritable or full output root: one line, not a traceback
+        from ..errors import TthcError
+
+        raise TthcError(f"cannot write the outputs: {e.filename or ''}: {e.strerror or e}; give a writable --out-root "
+                        f"folder with free space") from None
     for name in [*rec["outputs"], "run.json"]:
         print(os.path.join(rec["out_dir"], name))
     return 0
