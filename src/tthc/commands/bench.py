@@ -10,7 +10,8 @@ def run_cube(args) -> int:
     from ..bench_cube import run as bench
 
     bench(n=args.dossiers or 10_000_000, period=args.bench_period or "2025-Q1", seed=args.seed,
-          naive_units=args.naive_units, out=Path(args.out) if args.out else None)
+          naive_units=args.naive_units, out=Path(args.out) if args.out else None,
+          reference=getattr(args, "reference", False))
     return 0
 
 
@@ -35,6 +36,8 @@ def register(sub):
     p.add_argument("--seed", type=int, default=20250331)
     p.add_argument("--naive-units", dest="naive_units", type=int, default=None,
                    help="units the naive loop really runs (the rest is extrapolated); default: adaptive")
+    p.add_argument("--reference", action="store_true",
+                   help="cube: also time the reference dossier × period join")
     p.add_argument("--out", default=None, help="result JSON (default outputs/bench/<part>.json)")
     p.add_argument("--jobs", type=int, default=None, help="batch part: worker processes (default: CPU cores)")
     return p

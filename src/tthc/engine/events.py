@@ -50,6 +50,12 @@ NEW_FLAGS = {
 }
 
 
+# 0/1 flags summed by the stage query: name → condition on its row
+STAGE_FLAGS = {**NEW_FLAGS, "dong_bo": "dong_bo", "khong_hai_long": "khong_hai_long", "inconsistent": "inconsistent",
+               "recomputed": "recomputed", "no_due": "due IS NULL", "xl": "xin_loi", "kq": "kq_dien_tu",
+               "dg": "co_danh_gia", "nwd": "rk_r IS NOT NULL AND rk_e IS NOT NULL"}
+
+
 def special_sql(rules: Rules) -> str:
     """SQL condition (on ``tthc_base`` columns) of the dossiers whose due date depends on the period."""
     if not rules.supplement_pause or rules.pause_without_completion != "open":
@@ -87,10 +93,13 @@ def stage_sql(rules: Rules, catalogue: bool, nq: int, q0: int, qlast: int, table
     th = "coalesce(d.thoi_han_gq, cat.th_cat)" if catalogue else "d.thoi_han_gq"
     giay = "coalesce(cat.giay, false)" if catalogue else "false"
     end0 = "CAST(coalesce(d.ngay_ket_thuc_xu_ly, CASE WHEN d.trang_thai = 10 THEN d.ngay_tra END) AS DATE)"
-    flags = {**NEW_FLAGS, "dong_bo": "dong_bo", "khong_hai_long": "khong_hai_long", "inconsistent": "inconsistent",
-             "recomputed": "recomputed", "no_due": "due IS NULL", "xl": "xin_loi", "kq": "kq_dien_tu",
-             "dg": "co_danh_gia", "nwd": "rk_r IS NOT NULL AND rk_e IS NOT NULL"}
-    sums = ", ".join(f"sum(CAST({c} AS UTINYINT))::BIGINT AS {k}" for k, c in flags.items())
+    flags = STAGE_FLAGS
+    # two 0/1 flags per BIGINT sum (32-bit lanes: a group never holds 2^32 dossiers): half the aggregate updates
+    items = list(flags.items())
+    sums = ", ".join(
+        f"sum(CAST(coalesce({c1}, false) AS BIGINT)"
+        + (f" | (CAST(coalesce({c2}, false) AS BIGINT) << 32)" if c2 else "") + f")::BIGINT AS p_{i}"
+        for i, ((k1, c1), (k2, c2)) in enumerate(zip(items[0::2], items[1::2] + [(None, None)])))
 
     def bucket(col, m):
         return f"coalesce({m}.b, CASE WHEN {col} <= {q0} THEN 0 ELSE {nq} END)"
@@ -245,8 +254,13 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
     has_od = bod < nq
     bslo = _int_or(g["bslo"], nq)
     bshi = _int_or(g["bshi"], nq)
-    f = {k: g[k].astype("int64") for k in (*NEW_FLAGS, "dong_bo", "khong_hai_long", "inconsistent", "recomputed",
-                                           "no_due", "xl", "kq", "dg", "nwd", "wd")}
+    f = {"wd": g["wd"].astype("int64")}
+    names = list(STAGE_FLAGS)
+    for i, (k1, k2) in enumerate(zip(names[0::2], names[1::2] + [None])):
+        v = g[f"p_{i}"].astype("int64")
+        f[k1] = v & 0xFFFFFFFF
+        if k2:
+            f[k2] = v >> 32
 
     def cum(bucket, weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Prefix sums at the query days: out[c][k, j] = Σ weights over rows with bucket ≤ j (bucket nq = never)."""

@@ -205,13 +205,13 @@ def score_units(counts: pd.DataFrame, cfg: Index766Config, proc: pd.DataFrame | 
 
 def totals(items: pd.DataFrame, cfg: Index766Config) -> pd.DataFrame:
     """One row per period × window × unit: score, computable_max, score_pct, band, band_assumed."""
-    g = items.groupby(["period", "window", "unit", "group"], sort=False).agg(
-        score=("score", lambda s: s.sum(min_count=1)), pc=("points_computable", "sum")).reset_index()
+    gb = items.groupby(["period", "window", "unit", "group"], sort=False)
+    g = pd.DataFrame({"score": gb["score"].sum(min_count=1), "pc": gb["points_computable"].sum()}).reset_index()
     gmax = {x["id"]: float(x["max"]) for x in cfg.groups}
     g["score"] = np.minimum(g["score"], g["group"].map(gmax))
     g["pc"] = np.minimum(g["pc"], g["group"].map(gmax))
-    t = g.groupby(["period", "window", "unit"], sort=False).agg(
-        score=("score", lambda s: s.sum(min_count=1)), computable_max=("pc", "sum")).reset_index()
+    tb = g.groupby(["period", "window", "unit"], sort=False)
+    t = pd.DataFrame({"score": tb["score"].sum(min_count=1), "computable_max": tb["pc"].sum()}).reset_index()
     t["score"] = t["score"].fillna(0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         t["score_pct"] = np.where(t["computable_max"] > 0, 100.0 * t["score"] / t["computable_max"].where(
