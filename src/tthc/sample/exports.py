@@ -86,7 +86,8 @@ def _json_objects(df: pd.DataFrame, pers: pd.DataFrame) -> list[dict]:
             "DonViXuLy": cols["don_vi_xu_ly"][i], "NoiNopHoSo": cols["don_vi_tiep_nhan"][i],
             "KenhThucHien": int(cols["kenh"][i]),
             "ChuHoSo": pc["chu_ho_so"][i], "SoGiayToChuHoSo": pc["so_giay_to"][i],
-            "SoDienThoaiChuHoSo": pc["so_dien_thoai"][i], "EmailChuHoSo": pc["email"][i],
+            "SoDienThoaiChuHoSo": pc["so_dien_thoai"][i],
+            "EmailChuHoSo": pc["email"][i] if isinstance(pc["email"][i], str) else None,  # NaN is not JSON
             "DiaChiChuHoSo": pc["dia_chi"][i],
             "NgayNopHoSo": d["ngay_nop"][i], "NgayTiepNhan": d["ngay_tiep_nhan"][i],
             "NgayHenTra": d["ngay_hen_tra"][i], "NgayKetThucXuLy": d["ngay_ket_thuc_xu_ly"][i],
