@@ -384,3 +384,13 @@ def test_absurd_numbers_in_code_columns(harness):
     res = harness.ingest("absurd.json", json.dumps(recs).encode())
     assert res is not None and (res.rows_stored, res.rows_quarantined) == (1, 4)
     assert {r["reason_code"] for r in _qrows(res)} == {"unknown_status", "unknown_channel"}
+
+
+def test_sample_json_export_is_strict_json(sample_files):
+    """Found while fuzzing: applicants without e-mail were written as ``"EmailChuHoSo":NaN``, which is not JSON
+    (RFC 8259); strict readers (other offices' tools, jq, browsers) reject the whole export."""
+    def refuse(name):
+        raise ValueError(f"non-JSON constant {name}")
+
+    recs = json.loads(sample_files["json"], parse_constant=refuse)
+    assert any(r["EmailChuHoSo"] is None for r in recs) and any(isinstance(r["EmailChuHoSo"], str) for r in recs)
