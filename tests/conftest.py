@@ -29,3 +29,22 @@ def registry():
     from tthc.units import load_registry
 
     return load_registry(ROOT / "params" / "units.yaml")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Make ``@pytest.mark.xdist_group`` work under ``--dist loadgroup`` with pytest 9.
+
+    xdist 3.8 tags the group as a node-id suffix by setting ``item._nodeid``, which pytest 9 no longer reads (the id
+    lives in ``item._id``); without this the browser, end-to-end and golden groups would be spread over workers.
+    """
+    if not getattr(config.option, "loadgroup", False):  # set on the xdist workers under --dist loadgroup
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        mark = item.get_closest_marker("xdist_group")
+        if mark is None or "@" in item.nodeid:
+            continue
+        group = mark.kwargs.get("name") or (mark.args[0] if mark.args else "default")
+        item._id = coerce_node_id(f"{item.nodeid}@{group}")
