@@ -174,8 +174,9 @@ def fig_heatmap(league: pd.DataFrame, lang: str = "vi", period_label: str = "") 
                     linewidths=0.5, linecolor="white", cbar_kws={"label": t("heatmap_cbar", lang)})
         ax.set_xticks(np.arange(len(att.columns)) + 0.5, [short_name(c, lang) for c in att.columns], rotation=30,
                       ha="right", fontsize=7)
-        ax.set_yticks(np.arange(len(att)) + 0.5, [f"{c} {n}" for c, n in zip(att.index, names)], rotation=0,
-                      fontsize=7)
+        # "$" would start matplotlib mathtext: a unit name like "$\\x$" would render as math or crash the report
+        ax.set_yticks(np.arange(len(att)) + 0.5, [f"{c} {n}".replace("$", r"\$") for c, n in zip(att.index, names)],
+                      rotation=0, fontsize=7)
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.set_title(t("heatmap_title", lang, period_label=period_label))
