@@ -111,16 +111,23 @@ def write_lock(path=None, timeout: float = 30.0):
         os.close(fd)  # closing releases the flock
 
 
+def dossiers_signature(con) -> str:
+    """Content hash of ``dossiers`` on an open connection (canonical columns, order-independent, provenance
+    excluded): DuckDB's row hash over the canonical columns, summed and xor-ed over all rows. About 20× cheaper than
+    MD5 of each row's text (≈ 1 CPU-s for 10 M rows). DuckDB's hash function may change between DuckDB versions, so
+    an upgrade can change the signature once (the cube is then rebuilt)."""
+    cols = ", ".join(DOSSIER_COLUMNS)
+    n, s, x = con.execute(f"SELECT count(*), coalesce(sum(h), 0), coalesce(bit_xor(h), 0) "
+                          f"FROM (SELECT hash({cols}) AS h FROM dossiers)").fetchone()
+    return hashlib.sha256(f"dossiers-v2|{n}|{s}|{x}".encode()).hexdigest()
+
+
 def content_hash(path=None) -> str:
     """A stable hash of the ``dossiers`` content (canonical columns, order-independent; provenance excluded), for
     run.json: two warehouses holding the same dossiers give the same hash whatever the ingest order.
-
-    Computed inside DuckDB from the MD5 of each row's text, so it is cheap on 10 million rows."""
+    Same formula as the cube stamp (:func:`dossiers_signature`)."""
     con = connect(path, read_only=True)
     try:
-        row = "concat_ws('|', " + ", ".join(f"coalesce(CAST({c} AS VARCHAR), '\\N')" for c in DOSSIER_COLUMNS) + ")"
-        n, hi, lo = con.execute(f"SELECT count(*), coalesce(sum(md5_number_upper({row})), 0), "
-                                f"coalesce(sum(md5_number_lower({row})), 0) FROM dossiers").fetchone()
+        return dossiers_signature(con)
     finally:
         con.close()
-    return hashlib.sha256(f"dossiers|{n}|{hi}|{lo}".encode()).hexdigest()

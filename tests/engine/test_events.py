@@ -157,3 +157,24 @@ def test_sample_frame_30k(tmp_path, calendar):
     assert len(ev["counts"]) > 100
     assert_same_cube(ev, ref)
     con.close()
+
+
+def test_cube_stamp_is_the_warehouse_hash(tmp_path):
+    """The cube's warehouse stamp and run records use one formula (tthc.warehouse.dossiers_signature)."""
+    import duckdb
+
+    from tthc import warehouse
+    from tthc.engine.cube import content_hash
+    from engine_fixtures import ROWS
+
+    path = tmp_path / "w.duckdb"
+    make_con(ROWS, path).close()
+    with duckdb.connect(str(path), read_only=True) as con:
+        h = content_hash(con)
+    assert h == warehouse.content_hash(path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE dossiers SET kenh = 3 WHERE ma_ho_so = 'HS0003'")
+    assert warehouse.content_hash(path) != h
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE dossiers SET kenh = NULL WHERE ma_ho_so = 'HS0003'")
+    assert warehouse.content_hash(path) == h  # HS0003 had kenh NULL

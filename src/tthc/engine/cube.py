@@ -118,14 +118,11 @@ def default_periods(con) -> list[Period]:
 
 
 def content_hash(con) -> str:
-    """Fingerprint of the ``dossiers`` content; the same formula as ``tthc.warehouse.content_hash`` (canonical
-    columns, order-independent) so cube meta and run records agree, but computed on the open connection."""
-    from ..schema import DOSSIER_COLUMNS
+    """Fingerprint of the ``dossiers`` content: ``tthc.warehouse.dossiers_signature`` (the formula of
+    ``tthc.warehouse.content_hash``, so cube meta and run records agree), computed on the open connection."""
+    from ..warehouse import dossiers_signature
 
-    row = "concat_ws('|', " + ", ".join(f"coalesce(CAST({c} AS VARCHAR), '\\N')" for c in DOSSIER_COLUMNS) + ")"
-    n, hi, lo = con.execute(f"SELECT count(*), coalesce(sum(md5_number_upper({row})), 0), "
-                            f"coalesce(sum(md5_number_lower({row})), 0) FROM dossiers").fetchall()[0]
-    return hashlib.sha256(f"dossiers|{n}|{hi}|{lo}".encode()).hexdigest()
+    return dossiers_signature(con)
 
 
 def catalogue_hash(con) -> str:
