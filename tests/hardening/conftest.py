@@ -35,9 +35,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not f.is_file():
         return
     sums: dict[str, int] = {}
+    detail: dict[tuple[str, str], int] = {}
     for line in f.read_text(encoding="utf-8").splitlines():
         d = json.loads(line)
         sums[d["kind"]] = sums.get(d["kind"], 0) + d["n"]
+        what = d["what"].split(":")[0] if d["kind"] == "config errors" else d["what"]
+        detail[(d["kind"], what)] = detail.get((d["kind"], what), 0) + d["n"]
     terminalreporter.section("hardening tally")
     for k, v in sorted(sums.items()):
         terminalreporter.write_line(f"{k}: {v}")
+        for (kk, what), n in sorted(detail.items()):
+            if kk == k:
+                terminalreporter.write_line(f"    {n:6d}  {what}")
