@@ -205,5 +205,16 @@ def test_tthc_check_reports_each_file(tmp_path, tally):
         lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
         assert len(lines) == 1 and lines[0].startswith("tthc check: error: ") and str(p) in lines[0], r.stderr
     assert not marker.exists()
+    # the commands that load them say the same: report (registry), ingest (source maps)
+    for name, args in (("units.yaml", ["report", "--unit", "X001", "--period", "2025-Q1"]),
+                       ("sources/motcua_hd.yaml", ["ingest", str(root / "pyproject.toml")])):
+        p = root / "params" / name
+        good = p.read_text(encoding="utf-8")
+        p.write_text(broken[name], encoding="utf-8")
+        r = hh.run_cli(args, root, timeout=60)
+        p.write_text(good, encoding="utf-8")
+        assert r.returncode == 2, (name, r.stderr)
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert len(lines) == 1 and lines[0].startswith(f"tthc {args[0]}: error: ") and str(p) in lines[0], r.stderr
     shutil.rmtree(root)
-    tally("config errors", len(broken), "tthc check subprocess")
+    tally("config errors", len(broken) + 2, "tthc check / report / ingest subprocess")

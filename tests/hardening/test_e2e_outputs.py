@@ -169,6 +169,7 @@ def test_html_inert(e2e, tally):
             assert not (where == "script" and "alert(" in data), (page, data[:200])
         text = _squash("".join(d for w, d in p.text if w not in ("script", "style")))
         assert "<strong>Thanh</strong>" not in src and "<em>nghiêng</em>" not in src
+        assert "<strong>Thủ tục</strong>" not in src and "<h1>h1</h1>" not in src
         for code, name in HOSTILE_UNITS.items():
             if _squash(name) in text:
                 seen[code] += 1
@@ -187,6 +188,8 @@ def test_pdf_literal(e2e, tally):
         for code, name in HOSTILE_UNITS.items():
             found[code] += _squash(name) in t
     assert found["X001"] and found["H001"] and found["P001"], found
+    texts = [_squash(subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout) for p in pdfs]
+    assert any(_squash(SOFT_PROC) in t for t in texts)  # Markdown/LaTeX procedure names print as typed
     tally("outputs scanned", len(pdfs), "injection: PDF text")
 
 
