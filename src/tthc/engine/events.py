@@ -104,6 +104,10 @@ def stage_sql(rules: Rules, catalogue: bool, nq: int, q0: int, qlast: int, table
     def bucket(col, m):
         return f"coalesce({m}.b, CASE WHEN {col} <= {q0} THEN 0 ELSE {nq} END)"
 
+    m = nq + 1
+    if m ** 5 * 4 >= 2 ** 63:
+        raise ValueError(f"{nq} query days: too many periods for one cube pass")
+
     return f"""WITH raw AS (
       SELECT d.ma_don_vi AS unit, d.ma_linh_vuc AS field, d.ten_linh_vuc AS name, d.kenh,
              CAST(d.ngay_tiep_nhan AS DATE) AS d_recv, {end0} AS d_end0, CAST(d.ngay_hen_tra AS DATE) AS d_hen,
@@ -145,8 +149,10 @@ def stage_sql(rules: Rules, catalogue: bool, nq: int, q0: int, qlast: int, table
              CASE WHEN NOT lf AND due IS NOT NULL AND bsoon IS NOT NULL THEN greatest(br, bsoon) END AS bslo
       FROM z
     )
-    SELECT unit, field, name, br, be, cls, bod, bslo,
-           CASE WHEN bslo IS NOT NULL THEN greatest(bslo, least(bd1, be)) END AS bshi,
+    -- the five buckets (NULL → {nq}, "never") and the class packed into one BIGINT key: cheaper to hash
+    SELECT unit, field, name,
+           ((((br::BIGINT * {m} + be) * {m} + coalesce(bod, {nq})) * {m} + coalesce(bslo, {nq})) * {m}
+             + coalesce(CASE WHEN bslo IS NOT NULL THEN greatest(bslo, least(bd1, be)) END, {nq})) * 4 + cls AS pk,
            count(*)::BIGINT AS n, {sums},
            coalesce(sum(rk_e - rk_r) FILTER (rk_r IS NOT NULL AND rk_e IS NOT NULL), 0)::BIGINT AS wd
     FROM w GROUP BY ALL"""
@@ -247,13 +253,14 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
     kid = key_of_raw[g["kid"].astype("int64")]
     nk = len(uniq)
     n = g["n"].astype("int64")
-    br = g["br"].astype("int64")
-    be = g["be"].astype("int64")
-    cls = g["cls"].astype("int64")
-    bod = _int_or(g["bod"], nq)
+    pk = g["pk"].astype("int64")
+    m = nq + 1
+    cls, pk = pk % 4, pk // 4
+    bshi, pk = pk % m, pk // m
+    bslo, pk = pk % m, pk // m
+    bod, pk = pk % m, pk // m
+    be, br = pk % m, pk // m
     has_od = bod < nq
-    bslo = _int_or(g["bslo"], nq)
-    bshi = _int_or(g["bshi"], nq)
     f = {"wd": g["wd"].astype("int64")}
     names = list(STAGE_FLAGS)
     for i, (k1, k2) in enumerate(zip(names[0::2], names[1::2] + [None])):
