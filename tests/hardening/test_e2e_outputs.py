@@ -148,6 +148,13 @@ def _outputs(root, exts):
     return sorted(p for p in (root / "outputs" / PERIOD).rglob("*") if p.suffix in exts and p.is_file())
 
 
+def _rendered(root) -> list[str]:
+    """The hostile-named units whose own report was rendered (a full batch skips units without dossiers)."""
+    got = [c for c in ("X001", "H001", "P001") if (root / "outputs" / PERIOD / c / "report.html").exists()]
+    assert "X001" in got and "H001" in got, got
+    return got
+
+
 def _squash(s: str) -> str:
     return re.sub(r"\s+", "", s)
 
@@ -174,7 +181,7 @@ def test_html_inert(e2e, tally):
             if _squash(name) in text:
                 seen[code] += 1
     # the header names each rendered unit (children's names appear in the overview's heatmap image only)
-    assert all(seen[c] for c in ("X001", "H001", "P001")), seen
+    assert all(seen[c] for c in _rendered(e2e["root"])), seen
     assert any(_squash(SOFT_PROC) in _squash(html.unescape(pg.read_text(encoding="utf-8"))) for pg in pages)
     tally("outputs scanned", len(pages), "injection: HTML pages parsed")
 
@@ -187,7 +194,7 @@ def test_pdf_literal(e2e, tally):
         t = _squash(r.stdout)
         for code, name in HOSTILE_UNITS.items():
             found[code] += _squash(name) in t
-    assert found["X001"] and found["H001"] and found["P001"], found
+    assert all(found[c] for c in _rendered(e2e["root"])), found
     texts = [_squash(subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout) for p in pdfs]
     assert any(_squash(SOFT_PROC) in t for t in texts)  # Markdown/LaTeX procedure names print as typed
     tally("outputs scanned", len(pdfs), "injection: PDF text")
