@@ -367,7 +367,9 @@ def test_nasty_inputs_through_cli(tmp_path, tally):
     # giant cells are read and quarantined as text_too_long, the sibling row stored
     assert results["giant_cell.json"] == (0, results["giant_cell.json"][1])
     assert "stored 1" in results["giant_cell.json"][1] and "quarantined 1" in results["giant_cell.json"][1]
-    assert "quarantined 1" in results["giant_cell.csv"][1]
+    # a CSV field beyond Python's csv limit (128 KiB) rejects the file with its line number (clean, exit 2)
+    assert results["giant_cell.csv"][0] == 2 and "line 2" in results["giant_cell.csv"][1] \
+        and "field larger than field limit" in results["giant_cell.csv"][1], results["giant_cell.csv"]
     assert "read 40000, stored 0" in results["junk_rows.csv"][1] and "quarantined 40000" in results["junk_rows.csv"][1]
     assert "read 0" in results["wide_header.csv"][1]
     assert "read 1, stored 0" in results["unclosed_quote.csv"][1]  # the open quote runs to the end: one bad row
