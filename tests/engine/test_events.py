@@ -178,3 +178,25 @@ def test_cube_stamp_is_the_warehouse_hash(tmp_path):
     with duckdb.connect(str(path)) as con:
         con.execute("UPDATE dossiers SET kenh = NULL WHERE ma_ho_so = 'HS0003'")
     assert warehouse.content_hash(path) == h  # HS0003 had kenh NULL
+
+
+def test_events_equal_reference_with_catalogue(calendar):
+    """With a catalogue: statutory limits from it (due dates recomputed) and the paper-result rule of 3.3."""
+    from engine_fixtures import ROWS
+
+    reg = parse_registry(SMALL_UNITS, "u.yaml")
+    extra = [dict(ma_don_vi="X001", ngay_tiep_nhan="2025-03-27", ma_tthc="T2", kenh=2, ket_qua_dien_tu=False),
+             dict(ma_don_vi="X003", ngay_tiep_nhan="2025-03-24", ma_tthc="T2", kenh=2, ket_qua_dien_tu=True,
+                  ngay_ket_thuc_xu_ly="2025-03-28", trang_thai=10),
+             dict(ma_don_vi="X001", ngay_tiep_nhan="2025-02-26", ma_tthc="T3", thoi_han_gq=1)]
+    con = make_con(ROWS + extra)
+    con.execute("CREATE TABLE catalogue (ma_tthc VARCHAR, ten_tthc VARCHAR, ma_linh_vuc VARCHAR, cap_thuc_hien VARCHAR, "
+                "muc_do_dvc VARCHAR, co_phi BOOLEAN, yeu_cau_ket_qua_giay BOOLEAN, thoi_han_gq SMALLINT)")
+    con.execute("INSERT INTO catalogue VALUES ('T2', 'Thủ tục 2', 'LV1', 'xa', 'toan_trinh', true, true, 2), "
+                "('T3', 'Thủ tục 3', 'LV1', NULL, 'none', false, false, 9)")
+    ev, ref = both(con, reg, calendar, Rules(), ("2025-03",))
+    assert_same_cube(ev, ref)
+    c = ev["counts"].set_index(["period", "window", "unit"]).loc[("2025-03", "calendar", "X001")]
+    # T2 from 27/03 (Thu) + 2 working days = 31/03 (recomputed, pending, in time); T3 uses its own limit
+    assert c["n_han_tinh_lai"] == 2 and c["n_moi_truc_tuyen_kq"] == 3  # the T2 dossier lacks the e-result
+    con.close()

@@ -13,9 +13,10 @@ name):
 * due soon at b (pending, in time, b ≤ due ≤ b + 2 working days): b ∈ [max(R, s(due)), min(due, E − 1)] with
   s(due) the earliest queried b whose horizon reaches due (the horizon is monotone in b).
 
-Counters over all counted dossiers (n_tong and per-dossier flags) = open(a − 1) + new[a..b]. DuckDB does the
-grouping by (key, day) in parallel; the small results become cumulative arrays over the queried days (every a − 1
-and b) and are evaluated for every (period, window) at once by fancy indexing.
+Counters over all counted dossiers (n_tong and per-dossier flags) = open(a − 1) + new[a..b]. One DuckDB pass
+(:func:`stage_sql`, parallel) maps every event day to its bucket among the queried days Q (every a − 1 and b) and
+groups by key and buckets; numpy turns the small result into cumulative arrays over Q and evaluates every
+(period, window) at once by fancy indexing.
 
 The one period-dependent case — exactly one supplement with the rule ``pause_without_completion: open``, neither
 completion nor end date, so the pause runs to b — is left out here: :func:`special_where` selects those dossiers,
@@ -29,15 +30,11 @@ import time
 import numpy as np
 import pandas as pd
 
-from . import sql
 from .targets import Rules
 
 UNKNOWN_FIELD = ""
 EPOCH = np.datetime64("1970-01-01", "D")
 
-# per-dossier flags counted over all counted dossiers (carried over + new)
-ALL_FLAGS = {"n_dong_bo": "dong_bo", "n_khong_hai_long": "khong_hai_long", "n_han_tinh_lai": "recomputed",
-             "n_khong_co_han": "due_base IS NULL", "n_ngay_bat_thuong": "inconsistent"}
 # counters of new dossiers: counter → condition on the dossier
 NEW_FLAGS = {
     "n_moi_truc_tuyen": "kenh = 2",
@@ -56,15 +53,10 @@ STAGE_FLAGS = {**NEW_FLAGS, "dong_bo": "dong_bo", "khong_hai_long": "khong_hai_l
                "dg": "co_danh_gia", "nwd": "rk_r IS NOT NULL AND rk_e IS NOT NULL"}
 
 
-def special_sql(rules: Rules) -> str:
-    """SQL condition (on ``tthc_base`` columns) of the dossiers whose due date depends on the period."""
-    if not rules.supplement_pause or rules.pause_without_completion != "open":
-        return "FALSE"
-    return "(n_bs = 1 AND d_req IS NOT NULL AND d_comp IS NULL AND d_end IS NULL)"
-
-
 def special_where(rules: Rules) -> str:
-    """The same condition as a ``WHERE`` addition on the ``dossiers`` table (alias d) for ``sql.base_sql``."""
+    """``WHERE`` addition (``dossiers`` alias d, as in ``sql.base_sql``) selecting the dossiers whose due date depends
+    on the period: exactly one supplement, a request date, no completion date, not ended, rule
+    ``pause_without_completion: open`` (the pause runs to the period end)."""
     if not rules.supplement_pause or rules.pause_without_completion != "open":
         return "AND FALSE"
     end0 = "coalesce(d.ngay_ket_thuc_xu_ly, CASE WHEN d.trang_thai = 10 THEN d.ngay_tra END)"
@@ -76,7 +68,7 @@ def _day(expr: str) -> str:
     return f"CAST(({expr}) - DATE '1970-01-01' AS INTEGER)"
 
 
-def stage_sql(rules: Rules, catalogue: bool, nq: int, q0: int, qlast: int, table: str = "dossiers") -> str:
+def stage_sql(rules: Rules, catalogue: bool, nq: int, q0: int, table: str = "dossiers") -> str:
     """The only pass over the dossiers: per counted, period-independent dossier, its receipt/end/due days, the
     class of its resolution and its interval end points as *buckets* of the query days (bucket(x) = number of query
     days < x, from ``tthc_ev_days``), grouped by key (unit, raw field, field name) and those buckets, summing the
@@ -172,9 +164,6 @@ def query_days(prow: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return q, np.searchsorted(q, a1), np.searchsorted(q, b)
 
 
-NONE = np.iinfo(np.int64).max // 4  # "no day" (open end, no due date): later than every query day
-
-
 class _Calendar:
     """Working-day ranks as a lookup table over the calendar's years (the same tables as ``sql.calendar_frames``:
     a day outside them has no rank)."""
@@ -233,7 +222,7 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
     q, ia, ib = query_days(prow)
     nq = len(q)
     _register_days(con, q, cal, prow, rules)
-    con.execute("CREATE OR REPLACE TEMP TABLE tthc_ev AS " + stage_sql(rules, catalogue, nq, int(q[0]), int(q[-1])))
+    con.execute("CREATE OR REPLACE TEMP TABLE tthc_ev AS " + stage_sql(rules, catalogue, nq, int(q[0])))
     timing["events_scan"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     con.execute("CREATE OR REPLACE TEMP TABLE tthc_ev_keys AS SELECT unit, field, name, "
@@ -332,13 +321,6 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
         out[k] = c[k][pi, ki]
     timing["events_prefix_sums"] = time.perf_counter() - t0
     return out
-
-
-def _int_or(a, fill: int) -> np.ndarray:
-    """A numpy column from DuckDB (masked where NULL) as int64 with NULL → ``fill``."""
-    if isinstance(a, np.ma.MaskedArray):
-        return np.ma.filled(a.astype("int64"), fill)
-    return np.asarray(a, dtype="int64")
 
 
 def _factorize(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
