@@ -113,7 +113,7 @@ def test_make_quotes_variables(root, tmp_path, tally):
             f'x";touch {marker};"', f"x\ntouch {marker}", "../../etc"]
     before = hh.tree(root)
     for v in vals:
-        r = subprocess.run(["make", "-s", "-C", str(hh.REPO), "report", f"UNIT={v}"], env=env, capture_output=True,
+        r = subprocess.run(["make", "-s", "-o", ".venv/.installed-stamp", "-C", str(hh.REPO), "report", f"UNIT={v}"], env=env, capture_output=True,
                            text=True, timeout=120)
         assert not marker.exists(), f"UNIT={v!r} executed a command"
         if "\n" in v:  # make splits the recipe at the newline: a shell syntax error, nothing runs
@@ -123,11 +123,11 @@ def test_make_quotes_variables(root, tmp_path, tally):
         assert "tthc report: error: invalid unit" in r.stderr, r.stderr
     for var, v in (("PERIOD", f"$(shell touch {marker})"), ("LANG", f"vi';touch {marker};'"),
                    ("WINDOW", f"`touch {marker}`")):
-        r = subprocess.run(["make", "-s", "-C", str(hh.REPO), "report", f"{var}={v}"], env=env, capture_output=True,
+        r = subprocess.run(["make", "-s", "-o", ".venv/.installed-stamp", "-C", str(hh.REPO), "report", f"{var}={v}"], env=env, capture_output=True,
                            text=True, timeout=120)
         assert r.returncode == 2 and "tthc report: error: " in r.stderr and "invalid" in r.stderr, (var, r.stderr)
         assert not marker.exists(), f"{var}={v!r} executed a command"
-    r = subprocess.run(["make", "-s", "-C", str(hh.REPO), "reports", f"UNITS=X001;touch {marker}"], env=env,
+    r = subprocess.run(["make", "-s", "-o", ".venv/.installed-stamp", "-C", str(hh.REPO), "reports", f"UNITS=X001;touch {marker}"], env=env,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and not marker.exists(), r.stderr
     after = hh.tree(root)
