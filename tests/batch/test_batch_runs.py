@@ -218,3 +218,18 @@ def test_dask_localcluster_matches_local_pool(batch_root, tmp_path):
     pids = {json.loads((out_dask / "2025-Q1" / u / "run.log").read_text().split("worker pid ")[1].split()[0])
             for u in b}
     assert pids <= hosts
+
+
+def test_tthc_report_and_batch_agree_on_the_stamp(batch_root, tmp_path):
+    """A unit reported with `tthc report` is up to date for `tthc batch` (same stamp formula, same slice)."""
+    from batch_helpers import run_tthc
+
+    out = tmp_path / "out"
+    r = run_tthc(batch_root, "report", "--unit", "X001", "--period", "2025-Q1", "--out-root", out)
+    assert r.returncode == 0, r.stdout + r.stderr
+    single = records(out)["X001"]
+    r = batch(batch_root, out, units="X001,X002")
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = last_batch(out)
+    assert _events(lines, "skip") == {"X001"} and _events(lines, "done") == {"X002"}
+    assert records(out)["X001"] == single

@@ -182,3 +182,58 @@ def test_pool_survives_a_dying_worker(tmp_path, monkeypatch):
     assert set(by) == {"A1", "CRASH", "A2", "A3"}
     assert by["CRASH"]["status"] == "failed" and "worker process died" in by["CRASH"]["error"]
     assert all(by[u]["status"] == "ok" for u in ("A1", "A2", "A3"))
+
+
+def test_kernel_start_retries_a_port_race(monkeypatch, tmp_path):
+    """`ZMQError: Address already in use` while starting a kernel is retried; the kernel then works."""
+    import asyncio
+    import errno
+
+    import zmq
+    from jupyter_client.manager import AsyncKernelManager
+
+    from tthc.batch import kernels
+
+    calls = {"n": 0}
+    real = AsyncKernelManager.start_kernel
+
+    async def flaky(self, **kw):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise zmq.error.ZMQError(errno.EADDRINUSE)
+        return await real(self, **kw)
+
+    monkeypatch.setattr(AsyncKernelManager, "start_kernel", flaky)
+
+    async def go():
+        km = await kernels.start_kernel(tmp_path, fork=False, warmup="x = 6 * 7")
+        kc = km.client()
+        kc.start_channels()
+        try:
+            reply = await kc.execute_interactive("assert x == 42", timeout=60)
+            return reply["content"]["status"]
+        finally:
+            kc.stop_channels()
+            await kernels.shutdown_kernel(km)
+
+    assert asyncio.run(go()) == "ok"
+    assert calls["n"] == 2
+
+
+def test_other_kernel_start_errors_are_not_retried(monkeypatch, tmp_path):
+    import asyncio
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    from tthc.batch import kernels
+
+    calls = {"n": 0}
+
+    async def broken(self, **kw):
+        calls["n"] += 1
+        raise RuntimeError("no such kernel")
+
+    monkeypatch.setattr(AsyncKernelManager, "start_kernel", broken)
+    with pytest.raises(RuntimeError, match="no such kernel"):
+        asyncio.run(kernels.start_kernel(tmp_path, fork=False))
+    assert calls["n"] == 1
