@@ -223,7 +223,7 @@ def validate_chunk(raw: pd.DataFrame, sm: SourceMap, unit_codes: set[str]) -> tu
             out[c] = pd.array([pd.NA] * len(idx), dtype="Int16")
             continue
         s = raw[c]
-        if pd.api.types.is_integer_dtype(s.dtype):
+        if pd.api.types.is_signed_integer_dtype(s.dtype):  # uint64 may not fit Int64: per-value lookup below
             val, bad = s.astype("Int64"), pd.Series(False, index=idx)
         else:
             val, bad = _map_unique(s, _lookup_factory(sm.values.get(c), tabular))
