@@ -396,3 +396,20 @@ def test_sample_json_export_is_strict_json(sample_files):
 
     recs = json.loads(sample_files["json"], parse_constant=refuse)
     assert any(r["EmailChuHoSo"] is None for r in recs) and any(isinstance(r["EmailChuHoSo"], str) for r in recs)
+
+
+def test_parquet_unsigned_and_huge_integers(harness):
+    """Found by probing Parquet types: a uint64 status of 2^63+5 crashed the DuckDB fast path (ConversionException)
+    and the general path (Int64 cast). It is quarantined like any unknown code."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = pa.table({"ma_ho_so": ["Q1", "Q2", "Q3"], "ma_tthc": ["1.1"] * 3, "ma_linh_vuc": ["HT"] * 3,
+                  "don_vi_xu_ly": ["X001"] * 3, "ngay_tiep_nhan": [datetime(2025, 3, 3)] * 3,
+                  "trang_thai": pa.array([2**63 + 5, 2, 2**64 - 1], type=pa.uint64()),
+                  "kenh": pa.array([1, 2, 3], type=pa.uint64())})
+    buf = io.BytesIO()
+    pq.write_table(t, buf)
+    res = harness.ingest("u64.parquet", buf.getvalue())
+    assert res is not None and (res.rows_stored, res.rows_quarantined) == (1, 2)
+    assert res.reasons == {"unknown_status": 2}
