@@ -200,3 +200,27 @@ def test_events_equal_reference_with_catalogue(calendar):
     # T2 from 27/03 (Thu) + 2 working days = 31/03 (recomputed, pending, in time); T3 uses its own limit
     assert c["n_han_tinh_lai"] == 2 and c["n_moi_truc_tuyen_kq"] == 3  # the T2 dossier lacks the e-result
     con.close()
+
+
+def test_string_key_fallback_equals_hash_key(calendar):
+    """The stage groups by a 64-bit hash of (unit, field, name) and falls back to the strings on a collision."""
+    from engine_fixtures import ROWS
+
+    from tthc.engine import events
+    from tthc.periods import parse_period
+
+    rows = ROWS + [dict(ma_don_vi="X001", ngay_tiep_nhan="2025-03-04", ma_linh_vuc="LV1", ten_linh_vuc=None),
+                   dict(ma_don_vi="X001", ngay_tiep_nhan="2025-02-04", ma_linh_vuc=" LV1 ", ten_linh_vuc="Khác")]
+    con = make_con(rows)
+    prow = []
+    for w in ("calendar", "report"):
+        for code in ("2025-02", "2025-03", "2025-Q1"):
+            a, b = parse_period(code).bounds(w)
+            prow.append(dict(pkey=len(prow), period=code, window=w, a=a, b=b))
+    key = ["pkey", "unit", "ma_linh_vuc", "ten_linh_vuc"]
+    h = events.count_events(con, prow, calendar, Rules(), False, key="hash").sort_values(key).reset_index(drop=True)
+    s = events.count_events(con, prow, calendar, Rules(), False, key="strings").sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(h, s)
+    x1 = h[(h["pkey"] == 1) & (h["unit"] == "X001") & (h["ma_linh_vuc"] == "LV1")]
+    assert sorted(x1["ten_linh_vuc"].fillna("-")) == ["-", "Khác", "Lĩnh vực 1"]  # three names, one field
+    con.close()

@@ -68,7 +68,7 @@ def _day(expr: str) -> str:
     return f"CAST(({expr}) - DATE '1970-01-01' AS INTEGER)"
 
 
-def stage_sql(rules: Rules, catalogue: bool, nq: int, q0: int, table: str = "dossiers") -> str:
+def stage_sql(rules: Rules, catalogue: bool, nq: int, q0: int, table: str = "dossiers", key: str = "hash") -> str:
     """The only pass over the dossiers: per counted, period-independent dossier, its receipt/end/due days, the
     class of its resolution and its interval end points as *buckets* of the query days (bucket(x) = number of query
     days < x, from ``tthc_ev_days``), grouped by key (unit, raw field, field name) and those buckets, summing the
@@ -96,6 +96,13 @@ def stage_sql(rules: Rules, catalogue: bool, nq: int, q0: int, table: str = "dos
     def bucket(col, m):
         return f"coalesce({m}.b, CASE WHEN {col} <= {q0} THEN 0 ELSE {nq} END)"
 
+    if key == "hash":  # group by a 64-bit hash of the key; a second hash per group detects a collision
+        key_cols = ("hash(unit, field, name) AS h, min(hash(name, field, unit, 7)) AS h2lo, "
+                    "max(hash(name, field, unit, 7)) AS h2hi, any_value(unit) AS unit, any_value(field) AS field, "
+                    "any_value(name) AS name,")
+        group_by = "h, pk"
+    else:
+        key_cols, group_by = "unit, field, name,", "unit, field, name, pk"
     m = nq + 1
     if m ** 5 * 4 >= 2 ** 63:
         raise ValueError(f"{nq} query days: too many periods for one cube pass")
@@ -142,12 +149,12 @@ def stage_sql(rules: Rules, catalogue: bool, nq: int, q0: int, table: str = "dos
       FROM z
     )
     -- the five buckets (NULL → {nq}, "never") and the class packed into one BIGINT key: cheaper to hash
-    SELECT unit, field, name,
+    SELECT {key_cols}
            ((((br::BIGINT * {m} + be) * {m} + coalesce(bod, {nq})) * {m} + coalesce(bslo, {nq})) * {m}
              + coalesce(CASE WHEN bslo IS NOT NULL THEN greatest(bslo, least(bd1, be)) END, {nq})) * 4 + cls AS pk,
            count(*)::BIGINT AS n, {sums},
            coalesce(sum(rk_e - rk_r) FILTER (rk_r IS NOT NULL AND rk_e IS NOT NULL), 0)::BIGINT AS wd
-    FROM w GROUP BY ALL"""
+    FROM w GROUP BY {group_by}"""
 
 
 def special_sql_raw(rules: Rules) -> str:
@@ -211,7 +218,8 @@ def _register_days(con, q: np.ndarray, cal, prow: list[dict], rules: Rules) -> N
         con.unregister(f"{name}_df")
 
 
-def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timing: dict | None = None) -> pd.DataFrame:
+def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timing: dict | None = None,
+                 key: str = "hash") -> pd.DataFrame:
     """Per (pkey, unit, field, field name) with something counted: every counter of ``cube.COUNTERS`` over the
     period-independent dossiers (all but :func:`special_sql`). Columns: pkey, unit, ma_linh_vuc, ten_linh_vuc,
     counters."""
@@ -222,13 +230,19 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
     q, ia, ib = query_days(prow)
     nq = len(q)
     _register_days(con, q, cal, prow, rules)
-    con.execute("CREATE OR REPLACE TEMP TABLE tthc_ev AS " + stage_sql(rules, catalogue, nq, int(q[0])))
+    con.execute("CREATE OR REPLACE TEMP TABLE tthc_ev AS " + stage_sql(rules, catalogue, nq, int(q[0]), key=key))
+    if key == "hash" and con.execute("SELECT count(*) FROM tthc_ev WHERE h2lo <> h2hi").fetchall()[0][0]:
+        # two different keys with one hash in a group (never seen in practice): group by the strings instead
+        con.execute("CREATE OR REPLACE TEMP TABLE tthc_ev AS "
+                    + stage_sql(rules, catalogue, nq, int(q[0]), key="strings"))
+        key = "strings"
     timing["events_scan"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     con.execute("CREATE OR REPLACE TEMP TABLE tthc_ev_keys AS SELECT unit, field, name, "
                 "(row_number() OVER () - 1)::INTEGER AS kid FROM (SELECT DISTINCT unit, field, name FROM tthc_ev)")
     raw_keys = con.execute("SELECT unit, field, name FROM tthc_ev_keys ORDER BY kid").df()
-    g = con.execute("SELECT k.kid, v.* EXCLUDE (unit, field, name) FROM tthc_ev v JOIN tthc_ev_keys k "
+    drop = "unit, field, name, h, h2lo, h2hi" if key == "hash" else "unit, field, name"
+    g = con.execute(f"SELECT k.kid, v.* EXCLUDE ({drop}) FROM tthc_ev v JOIN tthc_ev_keys k "
                     "ON k.unit IS NOT DISTINCT FROM v.unit AND k.field IS NOT DISTINCT FROM v.field "
                     "AND k.name IS NOT DISTINCT FROM v.name").fetchnumpy()
     for t in ("tthc_ev", "tthc_ev_keys", "tthc_ev_days", "tthc_ev_work"):
