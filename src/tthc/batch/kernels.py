@@ -62,12 +62,15 @@ class Zygote:
         return int(line)
 
     def close(self) -> None:
+        # Its kernels are disposable and die with it (PR_SET_PDEATHSIG): no need for a slow, orderly exit.
         if self.proc.poll() is None:
-            self.proc.stdin.close()
+            self.proc.kill()
+        self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout):
             try:
-                self.proc.wait(timeout=5)
-            except Exception:  # noqa: BLE001
-                self.proc.kill()
+                f.close()
+            except OSError:
+                pass
 
 
 _zygote_lock = threading.Lock()
@@ -281,10 +284,13 @@ class KernelPool:
             raise item
         return item
 
-    def close(self) -> None:
+    def close(self, wait: bool = False) -> None:
+        """Shut the ready kernels down; a kernel still starting is left to die with the zygote (or, for ordinary
+        kernels, with this process) unless ``wait``."""
         self._closed = True
-        for t in self._threads:
-            t.join(timeout=60)
+        if wait:
+            for t in self._threads:
+                t.join(timeout=60)
         while True:
             try:
                 status, item = self._ready.get_nowait()

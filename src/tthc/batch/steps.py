@@ -42,13 +42,7 @@ def warm_up() -> None:
         wb.save(io.BytesIO())
     except Exception:  # noqa: BLE001
         pass
-    try:  # the registry and the report's data helpers, parsed once per worker
-        from .. import run as R
 
-        R.package_hash()
-        R.environment_hash()
-    except Exception:  # noqa: BLE001
-        pass
 
 
 def headline(spec: dict) -> dict:

@@ -10,6 +10,7 @@ Writes are atomic (:mod:`tthc.batch.atomic`); ``run.json`` is written last and o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -121,6 +122,8 @@ class Runner:
             f"lang={spec['lang']} overview={spec.get('overview')} stamp={spec.get('stamp')}")
         log(f"worker pid {os.getpid()} on {socket.gethostname()}; fork kernels: {self.fork}")
         timings: dict = {}
+        quiet = contextlib.redirect_stderr(log.f)  # step messages and warnings go to run.log, not over the progress bar
+        quiet.__enter__()
         try:
             reg = self.registry()
             nb, job = R.prepare(spec["unit"], spec["period"], spec["window"], spec["lang"], "unit",
@@ -172,6 +175,7 @@ class Runner:
             steps.write_error_record(out_dir, spec, err, errnb)
             result.update(status="failed", error=err[:1000], error_notebook=errnb, timing=timings)
         finally:
+            quiet.__exit__(None, None, None)
             timings.setdefault("total", round(time.perf_counter() - t0, 3))
             log.close()
         self.reports_done += 1
