@@ -28,8 +28,13 @@ def run(args) -> int:
     from ..units import load_registry
 
     code = parse_period(args.period).code
+    reg = load_registry(args.units)
+    if args.unit is not None and args.unit not in reg:
+        from ..errors import ParameterError
+
+        raise ParameterError(f"unknown unit {args.unit!r}; see {reg.path}")
     d = args.cube or default_cube_dir()
-    ensure_cube(args.warehouse, load_registry(args.units), periods=[code], out_dir=d)
+    ensure_cube(args.warehouse, reg, periods=[code], out_dir=d)
     df = query.bieu06(code, args.window, unit=args.unit, cube_dir=d)
     df = df.sort_values(["unit"], kind="stable")
     cols = [f"col{i}" for i in range(3, 14)]

@@ -33,6 +33,11 @@ def run(args) -> int:
     d = Path(args.cube) if args.cube else default_cube_dir()
     ensure_cube(args.warehouse, reg, periods=[code], out_dir=d)
     out = Path(args.out) if args.out else config.outputs_dir() / args.unit / code / "bieu06.xlsx"
-    write_bieu06_workbook(out, args.unit, code, args.window, cube_dir=d, registry=reg)
+    try:
+        write_bieu06_workbook(out, args.unit, code, args.window, cube_dir=d, registry=reg)
+    except OSError as e:  # unwritable --out: one line, not a traceback
+        from ..errors import TthcError
+
+        raise TthcError(f"cannot write {out}: {e.strerror or e}; give a writable --out path") from None
     print(out)
     return 0
