@@ -248,8 +248,12 @@ def test_unwritable_output_roots(e2e, tmp_path, tally):
                    root, timeout=300)
     assert r.returncode == 2, r.stderr[-2000:]
     _one_line(r, "batch")
+    r = hh.run_cli(["export", "--period", PERIOD, "--unit", "X001", "--out", str(afile / "b.xlsx")], root,
+                   timeout=300)
+    assert r.returncode == 2, r.stderr[-2000:]
+    _one_line(r, "export")
     assert afile.read_text() == "x"
-    tally("faults injected", n + 1, "output root: a file, /proc paths (report, batch)")
+    tally("faults injected", n + 2, "output root: a file, /proc paths (report, batch, export)")
 
 
 def test_full_disk(e2e, tmp_path, tally):

@@ -103,6 +103,20 @@ def test_batch_rejects_hostile_values_before_running(root, tally):
     tally("hostile parameters", len(cases), "tthc batch subprocess")
 
 
+def test_other_commands_reject_hostile_units(root, tally):
+    """``tthc bieu06`` / ``tthc export`` / ``tthc indicators`` with hostile values: exit 2, one line, nothing
+    written (found: bieu06 printed an empty table and exited 0 for an unknown unit)."""
+    before = hh.tree(root)
+    cases = [["bieu06", "--period", "2025-Q1", "--unit=../../etc"], ["bieu06", "--period", "2025-Q1", "--unit=Х001"],
+             ["export", "--period", "2025-Q1", "--unit=X001;id"], ["indicators", "--period", "../../etc"]]
+    for c in cases:
+        r = hh.run_cli(c, root, timeout=60)
+        assert r.returncode == 2, (c, r.stderr)
+        _one_line_error(r.stderr, c[0])
+    assert hh.tree(root) == before
+    tally("hostile parameters", len(cases), "tthc bieu06/export/indicators subprocess")
+
+
 @pytest.mark.slow
 def test_make_quotes_variables(root, tmp_path, tally):
     """``make report UNIT=…``: quotes, $(shell …), backticks and $(…) reach tthc as one literal argument, are
