@@ -29,8 +29,11 @@ def test_scorecard_values_and_status(scorecard_frame):
     assert cells(html, "D4")[2:5] == ["Không có dữ liệu  0/0", "100%", "Không có dữ liệu"]  # empty denominator
     d5 = cells(html, "D5")
     assert d5[2].startswith("3") and "tỷ lệ quá hạn 3,00%" in d5[2] and d5[3] == "0" and d5[6] == "−2"
-    assert '<td class="dat">Đạt</td>' in html and '<td class="chua-dat">Chưa đạt</td>' in html
-    assert '<td class="nodata">Không có dữ liệu</td>' in html
+    assert re.search(r'<td class="dat" style="[^"]*color:#0a5c1f[^"]*">Đạt</td>', html)
+    assert re.search(r'<td class="chua-dat" style="[^"]*color:#b00020[^"]*">Chưa đạt</td>', html)
+    assert re.search(r'<td class="nodata" style="[^"]*">Không có dữ liệu</td>', html)
+    # JupyterLab has no export stylesheet: text cells carry their own alignment, D1 row is addressable
+    assert '<tr data-indicator="D1"><td style="text-align:left">D1</td>' in html
 
 
 def test_scorecard_english(scorecard_frame):
@@ -116,8 +119,9 @@ def test_league_targets_met_and_behind(make_ind):
     league = pd.concat([a, b], ignore_index=True)
     html = T.league_html(league, "vi")
     assert cells(html, "Xã A")[:3] == ["X001", "Xã A", "70,00%"]
-    assert '<td class="num chua-dat">30,00%</td>' in html and '<td class="num dat">0</td>' in html
-    assert '<td class="num nodata">–</td>' in html
+    assert re.search(r'<td class="num chua-dat" style="[^"]*background:#fbe5e7[^"]*">30,00%</td>', html)
+    assert re.search(r'<td class="num dat" style="[^"]*background:#e4f3e8[^"]*">0</td>', html)
+    assert re.search(r'<td class="num nodata" style="[^"]*">–</td>', html)
     met = targets_met_table(league, "vi").set_index("indicator")
     assert met.loc["D1. Tỷ lệ hồ sơ tiếp nhận trực tuyến"].tolist() == ["1", "2", "50,00%"]
     assert met.loc["D6. Tỷ lệ hồ sơ có phiếu đánh giá mức độ hài lòng"].tolist() == ["0", "1", "0,00%"]

@@ -23,14 +23,23 @@ def esc(x) -> str:
     return "" if is_missing(x) else html.escape(str(x), quote=True)
 
 
+# Inline styles as well as classes: JupyterLab does not load the export stylesheet (tthc.css), and right-aligns
+# every cell by default; the exported HTML/PDF use the same colours from the stylesheet.
+_ALIGN = {True: "text-align:right", False: "text-align:left"}
+STATUS_STYLE = {"dat": "color:#0a5c1f;font-weight:bold", "chua-dat": "color:#b00020;font-weight:bold",
+                "nodata": "color:#666;font-style:italic"}
+LEAGUE_BG = {"dat": "background:#e4f3e8", "chua-dat": "background:#fbe5e7", "nodata": "background:#f2f2f2"}
+
+
 def td(text: str, cls: str | None = None, raw: bool = False, attrs: str = "") -> str:
     c = f' class="{cls}"' if cls else ""
-    return f"<td{c}{attrs}>{text if raw else esc(text)}</td>"
+    style = "" if "style=" in attrs else f' style="{_ALIGN["num" in (cls or "").split()]}"'
+    return f"<td{c}{style}{attrs}>{text if raw else esc(text)}</td>"
 
 
 def status_cell(status, lang: str) -> str:
-    k = status_key(status)
-    return f'<td class="{k.replace("_", "-")}">{esc(t(k, lang))}</td>'
+    k = status_key(status).replace("_", "-")
+    return f'<td class="{k}" style="text-align:center;{STATUS_STYLE.get(k, "")}">{esc(t(status_key(status), lang))}</td>'
 
 
 def table(head: str, rows: list[str], cls: str = "", caption: str | None = None) -> str:
@@ -105,8 +114,8 @@ def scorecard_html(ind: pd.DataFrame, lang: str = "vi") -> str:
         val_html = esc(val) + (f'<br><span class="frac">{esc(frac)}</span>' if frac else "")
         gap = r["gap"]
         change = r.get("change")
-        body.append("<tr>" + td(code) + td(indicator_name(code, lang))
-                    + td(val_html, "num", raw=True)
+        body.append(f'<tr data-indicator="{esc(code)}">' + td(code) + td(indicator_name(code, lang))
+                    + td(val_html, "num", raw=True, attrs=' style="text-align:right" data-value="value"')
                     + td(fmt_target(code, r["target"], lang), "num")
                     + status_cell(r["status"], lang)
                     + td("–" if is_missing(gap) else fmt_int(gap, lang), "num")
@@ -313,13 +322,13 @@ def league_html(league: pd.DataFrame, lang: str = "vi") -> str:
         cells = [td(unit), td(g["unit_name"].iloc[0])]
         for code in TARGET_INDICATORS:
             if code not in rows.index:
-                cells.append('<td class="nodata">–</td>')
+                cells.append(f'<td class="nodata" style="text-align:center;{LEAGUE_BG["nodata"]}">–</td>')
                 continue
             r = rows.loc[code]
             k = status_key(r["status"]).replace("_", "-")
             v = "–" if is_missing(r["value"]) else (fmt_int(r["value"], lang) if code == "D5"
                                                     else fmt_pct(r["value"], 2, lang))
-            cells.append(f'<td class="num {k}">{esc(v)}</td>')
+            cells.append(f'<td class="num {k}" style="text-align:right;{LEAGUE_BG.get(k, "")}">{esc(v)}</td>')
         cls = ' class="total"' if g.get("is_parent", pd.Series([False])).iloc[0] else ""
         body.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
     return table(head, body, "wide league")
