@@ -15,3 +15,14 @@ def add_period(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--period", required=required, help="2025-03, 2025-Q1, 2025-H1, 2025-9M or 2025")
     p.add_argument("--window", default="calendar", choices=("calendar", "report"),
                    help="calendar months (default) or the 15th–14th statutory reporting window")
+
+
+def export_common_env(args) -> None:
+    """Hand ``--units``/``--warehouse`` to child processes (kernels, workers) through the environment that
+    ``tthc.config`` reads."""
+    import os
+
+    if getattr(args, "units", None):
+        os.environ["TTHC_UNITS"] = os.path.abspath(args.units)
+    if getattr(args, "warehouse", None):
+        os.environ["TTHC_WAREHOUSE"] = os.path.abspath(args.warehouse)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from . import add_common, add_period
+from . import add_common, add_period, export_common_env
 
 
 def register(sub):
@@ -34,10 +34,7 @@ def register(sub):
 def run(args) -> int:
     from ..batch.runner import run_batch
 
-    if args.units:
-        os.environ["TTHC_UNITS"] = os.path.abspath(args.units)
-    if args.warehouse:
-        os.environ["TTHC_WAREHOUSE"] = os.path.abspath(args.warehouse)
+    export_common_env(args)
     jobs = args.jobs or os.cpu_count() or 2
     if jobs < 1:
         from ..errors import ParameterError

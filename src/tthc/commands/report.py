@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import add_common, add_period
+from . import add_common, add_period, export_common_env
 
 
 def register(sub):
@@ -26,11 +26,7 @@ def run(args) -> int:
 
     from ..run import ReportExecutionError, run_report
 
-    # --units/--warehouse reach the kernel through the environment (config reads them there)
-    if args.units:
-        os.environ["TTHC_UNITS"] = os.path.abspath(args.units)
-    if args.warehouse:
-        os.environ["TTHC_WAREHOUSE"] = os.path.abspath(args.warehouse)
+    export_common_env(args)
     formats = ("ipynb", "html") if args.no_pdf else ("ipynb", "html", "pdf")
     try:
         rec = run_report(args.unit, args.period, args.window, args.lang, out_root=args.out_root, formats=formats)
