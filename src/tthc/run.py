@@ -203,16 +203,20 @@ def export(nb, job: Job, formats=("ipynb", "html", "pdf")) -> list[Path]:
             nbformat.write(nb, str(p))
             staged.append((p, out / f"{stem}.ipynb"))
             job.timings[f"ipynb_{stem}"] = round(time.perf_counter() - t0, 3)
-        if "html" in formats:
+        html = None
+        if "html" in formats or "pdf" in formats:
+            # rendered once: the PDF is laid out from the same HTML (stylesheet inlined), not re-exported
             t0 = time.perf_counter()
-            p = out / f".{stem}.html.staged"
-            render.write_html(nb, p)
-            staged.append((p, out / f"{stem}.html"))
+            html = render.render_html(nb)
+            if "html" in formats:
+                p = out / f".{stem}.html.staged"
+                p.write_text(html, encoding="utf-8")
+                staged.append((p, out / f"{stem}.html"))
             job.timings[f"html_{stem}"] = round(time.perf_counter() - t0, 3)
         if "pdf" in formats:
             t0 = time.perf_counter()
             p = out / f".{stem}.pdf.staged"
-            render.write_pdf(nb, p)
+            render.write_pdf(html, p)
             staged.append((p, out / f"{stem}.pdf"))
             job.timings[f"pdf_{stem}"] = round(time.perf_counter() - t0, 3)
     except BaseException:

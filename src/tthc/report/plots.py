@@ -53,7 +53,7 @@ def to_png(fig: Figure) -> bytes:
     """PNG bytes with no timestamp or software tag, so the same figure always gives the same bytes."""
     with mpl.rc_context(STYLE):
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, bbox_inches="tight")
+        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     return buf.getvalue()
 
 
