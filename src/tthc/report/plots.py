@@ -57,6 +57,14 @@ def to_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+def _tight_layout(fig: Figure) -> None:
+    """``fig.tight_layout()`` without leaving a layout engine on the figure: with one attached, savefig runs an
+    extra full draw before the real one; the subplot positions are the same either way."""
+    from matplotlib.layout_engine import TightLayoutEngine
+
+    TightLayoutEngine().execute(fig)
+
+
 def _pct_axis(ax, lang):
     ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: fmt_num(v, 0, lang) + "%"))
 
@@ -88,7 +96,7 @@ def fig_scorecard(ind: pd.DataFrame, lang: str = "vi", period_label: str = "") -
         ax.set_xlabel(t("rate_axis", lang))
         ax.set_title(t("scorecard_chart_title", lang, period_label=period_label))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7, frameon=False)
-        fig.tight_layout()
+        _tight_layout(fig)
     return fig
 
 
@@ -126,7 +134,7 @@ def fig_trends(trend: pd.DataFrame, lang: str = "vi") -> Figure:
         h, lab = axes[0].get_legend_handles_labels()
         axes[-1].legend(h, lab, loc="center", frameon=False)
         fig.suptitle(t("sec_trends", lang))
-        fig.tight_layout()
+        _tight_layout(fig)
     return fig
 
 
@@ -180,7 +188,7 @@ def fig_heatmap(league: pd.DataFrame, lang: str = "vi", period_label: str = "") 
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.set_title(t("heatmap_title", lang, period_label=period_label))
-        fig.tight_layout()
+        _tight_layout(fig)
     return fig
 
 
@@ -217,5 +225,5 @@ def fig_766(items: pd.DataFrame, lang: str = "vi") -> Figure:
         ax.set_xlabel(t("points", lang))
         ax.set_title(t("bars766_title", lang))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7, frameon=False)
-        fig.tight_layout()
+        _tight_layout(fig)
     return fig
