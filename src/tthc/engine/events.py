@@ -30,6 +30,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from . import sql
 from .targets import Rules
 
 UNKNOWN_FIELD = ""
@@ -111,13 +112,7 @@ def stage_sql(rules: Rules, catalogue: bool, nq: int, q0: int, table: str = "dos
       SELECT d.ma_don_vi AS unit, d.ma_linh_vuc AS field, d.ten_linh_vuc AS name, d.kenh,
              CAST(d.ngay_tiep_nhan AS DATE) AS d_recv, {end0} AS d_end0, CAST(d.ngay_hen_tra AS DATE) AS d_hen,
              {th} AS th, coalesce(d.so_lan_bo_sung, 0) AS n_bs,
-             CAST(d.ngay_yeu_cau_bo_sung AS DATE) AS d_req, CAST(d.ngay_hoan_thanh_bo_sung AS DATE) AS d_comp,
-             coalesce(d.co_phieu_xin_loi, false) AS xin_loi, coalesce(d.co_phi, false) AS co_phi,
-             coalesce(d.thanh_toan_truc_tuyen, 0) IN (1, 2) AS tt_truc_tuyen,
-             coalesce(d.so_hoa_ho_so, false) AS so_hoa, coalesce(d.ket_qua_dien_tu, false) AS kq_dien_tu,
-             coalesce(d.tai_su_dung, false) AS tai_su_dung, coalesce(d.tu_kho_du_lieu, false) AS tu_kho,
-             coalesce(d.dong_bo_dvcqg, false) AS dong_bo, coalesce(d.co_danh_gia, false) AS co_danh_gia,
-             coalesce(d.muc_hai_long = 1, false) AS khong_hai_long, {giay} AS yeu_cau_giay
+             {sql.dossier_flag_columns(giay)}
       FROM {table} d {cat_join}
       WHERE d.trang_thai NOT IN (1, 3) AND d.ngay_tiep_nhan IS NOT NULL AND NOT ({special_sql_raw(rules)})
     ),

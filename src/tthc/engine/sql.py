@@ -67,6 +67,18 @@ def has_catalogue(con) -> bool:
         return False
 
 
+def dossier_flag_columns(giay: str) -> str:
+    """The supplement dates and 0/1 flags of a dossier (alias ``d``), nulls read as "no": shared by the reference
+    join (``base_sql``) and the event counting (``events.stage_sql``) so that both count the same thing."""
+    return """CAST(d.ngay_yeu_cau_bo_sung AS DATE) AS d_req, CAST(d.ngay_hoan_thanh_bo_sung AS DATE) AS d_comp,
+             coalesce(d.co_phieu_xin_loi, false) AS xin_loi, coalesce(d.co_phi, false) AS co_phi,
+             coalesce(d.thanh_toan_truc_tuyen, 0) IN (1, 2) AS tt_truc_tuyen,
+             coalesce(d.so_hoa_ho_so, false) AS so_hoa, coalesce(d.ket_qua_dien_tu, false) AS kq_dien_tu,
+             coalesce(d.tai_su_dung, false) AS tai_su_dung, coalesce(d.tu_kho_du_lieu, false) AS tu_kho,
+             coalesce(d.dong_bo_dvcqg, false) AS dong_bo, coalesce(d.co_danh_gia, false) AS co_danh_gia,
+             coalesce(d.muc_hai_long = 1, false) AS khong_hai_long, """ + f"{giay} AS yeu_cau_giay"
+
+
 def base_sql(table: str = "dossiers", catalogue: bool = False, where: str = "") -> str:
     """One row per received dossier (status ∉ {1, 3}) with its dates, due date and flags."""
     cat_join = ("LEFT JOIN (SELECT ma_tthc, max(thoi_han_gq) AS th_cat, bool_or(yeu_cau_ket_qua_giay) AS giay "
@@ -80,13 +92,7 @@ def base_sql(table: str = "dossiers", catalogue: bool = False, where: str = "") 
              CAST(coalesce(d.ngay_ket_thuc_xu_ly, CASE WHEN d.trang_thai = 10 THEN d.ngay_tra END) AS DATE) AS d_end0,
              CAST(d.ngay_hen_tra AS DATE) AS d_hen, {th} AS th,
              coalesce(d.so_lan_bo_sung, 0) AS n_bs,
-             CAST(d.ngay_yeu_cau_bo_sung AS DATE) AS d_req, CAST(d.ngay_hoan_thanh_bo_sung AS DATE) AS d_comp,
-             coalesce(d.co_phieu_xin_loi, false) AS xin_loi, coalesce(d.co_phi, false) AS co_phi,
-             coalesce(d.thanh_toan_truc_tuyen, 0) IN (1, 2) AS tt_truc_tuyen,
-             coalesce(d.so_hoa_ho_so, false) AS so_hoa, coalesce(d.ket_qua_dien_tu, false) AS kq_dien_tu,
-             coalesce(d.tai_su_dung, false) AS tai_su_dung, coalesce(d.tu_kho_du_lieu, false) AS tu_kho,
-             coalesce(d.dong_bo_dvcqg, false) AS dong_bo, coalesce(d.co_danh_gia, false) AS co_danh_gia,
-             coalesce(d.muc_hai_long = 1, false) AS khong_hai_long, {giay} AS yeu_cau_giay
+             {dossier_flag_columns(giay)}
       FROM {table} d {cat_join}
       WHERE d.trang_thai NOT IN (1, 3) AND d.ngay_tiep_nhan IS NOT NULL {where}
     ),
