@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import os
 import subprocess
+import sys
 from contextlib import redirect_stdout
 
 import pytest
@@ -123,3 +125,23 @@ def test_libreoffice_round_trip(wh, tmp_path):
     total = [r for r in rows if len(r) > 1 and r[1] == "TỔNG SỐ"][0]
     assert [int(v) for v in total[2:13]] == [9, 5, 3, 1, 2, 1, 0, 1, 7, 6, 1]
     assert any(r[1] == "'=HYPERLINK(\"http://x\")" for r in rows)  # shown as typed, never evaluated
+
+
+def test_export_default_path_beside_the_reports(wh, tmp_path, monkeypatch):
+    # outputs/<PERIOD>/<UNIT>/bieu06.xlsx: the same folder `tthc report` writes to
+    monkeypatch.setattr("tthc.config.outputs_dir", lambda: tmp_path / "outputs")
+    out = _run(["export", "--period", "2025-03", "--unit", "X001", "--warehouse", str(wh["path"]),
+                "--units", str(wh["units"]), "--cube", str(wh["cube"])])
+    assert out.strip() == str(tmp_path / "outputs" / "2025-03" / "X001" / "bieu06.xlsx")
+    assert (tmp_path / "outputs" / "2025-03" / "X001" / "bieu06.xlsx").stat().st_size > 0
+
+
+def test_broken_pipe_is_quiet(wh, monkeypatch):
+    # `tthc indicators ... | head -1`: the reader has gone; exit quietly (141, as Unix tools do), no traceback
+    r, w = os.pipe()
+    os.close(r)
+    stream = os.fdopen(w, "w", buffering=1)
+    monkeypatch.setattr(sys, "stdout", stream)
+    rc = main(["indicators", "--period", "2025-03", "--warehouse", str(wh["path"]), "--units", str(wh["units"]),
+               "--cube", str(wh["cube"]), "--format", "csv"])
+    assert rc == 141

@@ -10,7 +10,7 @@ def register(sub):
     add_common(p)
     add_period(p)
     p.add_argument("--unit", required=True, help="unit code")
-    p.add_argument("--out", default=None, help="output .xlsx (default outputs/<unit>/<period>/bieu06.xlsx)")
+    p.add_argument("--out", default=None, help="output .xlsx (default outputs/<period>/<unit>/bieu06.xlsx, beside the reports)")
     p.add_argument("--cube", default=None, help="cube folder (default data/processed/cube, built when needed)")
     return p
 
@@ -32,7 +32,7 @@ def run(args) -> int:
     code = parse_period(args.period).code
     d = Path(args.cube) if args.cube else default_cube_dir()
     ensure_cube(args.warehouse, reg, periods=[code], out_dir=d)
-    out = Path(args.out) if args.out else config.outputs_dir() / args.unit / code / "bieu06.xlsx"
+    out = Path(args.out) if args.out else config.outputs_dir() / code / args.unit / "bieu06.xlsx"
     try:
         write_bieu06_workbook(out, args.unit, code, args.window, cube_dir=d, registry=reg)
     except OSError as e:  # unwritable --out: one line, not a traceback
