@@ -9,10 +9,10 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from .. import config
+from .eventlog import EventLog
 
 
 @dataclass
@@ -46,21 +46,6 @@ class BatchResult:
         if self.index:
             lines.append(f"  index: {self.index}")
         return "\n".join(lines)
-
-
-class BatchLog:
-    """``<out_root>/<period>/batch.log`` (appended; one line per event)."""
-
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.f = open(path, "a", encoding="utf-8")
-
-    def __call__(self, msg: str) -> None:
-        self.f.write(f"{datetime.now().isoformat(timespec='milliseconds')} {msg}\n")
-        self.f.flush()
-
-    def close(self) -> None:
-        self.f.close()
 
 
 class Progress:
@@ -127,7 +112,7 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
         res = BatchResult(period=plan.period, out_root=out_root, cube_rebuilt=plan.cube_rebuilt)
         res.timing.update({f"plan_{k}": round(v, 3) for k, v in plan.timing.items()})
         period_dir = out_root / plan.period
-        blog = BatchLog(period_dir / "batch.log")
+        blog = EventLog(period_dir / "batch.log", mode="a")
         try:
             blog(f"batch start: period {plan.period} window {plan.window} lang {plan.lang}, {len(plan.units)} units, "
                  f"{len(plan.runs)} to run, {len(plan.skipped)} up to date, jobs {jobs}"

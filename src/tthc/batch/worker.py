@@ -17,10 +17,10 @@ import sys
 import threading
 import time
 import traceback
-from datetime import datetime
 from pathlib import Path
 
 from . import atomic
+from .eventlog import EventLog
 
 RUN_JSON = "run.json"
 ERROR_JSON = "error.json"
@@ -28,21 +28,6 @@ RUN_LOG = "run.log"
 
 _runner_lock = threading.Lock()
 _runner: "Runner | None" = None
-
-
-class RunLog:
-    """``<out_dir>/run.log``: what happened to this run, with timings (overwritten by the next run)."""
-
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.f = open(path, "w", encoding="utf-8")
-
-    def __call__(self, msg: str) -> None:
-        self.f.write(f"{datetime.now().isoformat(timespec='milliseconds')} {msg}\n")
-        self.f.flush()
-
-    def close(self) -> None:
-        self.f.close()
 
 
 def _env_key(env: dict | None) -> tuple:
@@ -115,7 +100,7 @@ class Runner:
         t0 = time.perf_counter()
         out_dir = Path(spec["out_dir"])
         out_dir.mkdir(parents=True, exist_ok=True)
-        log = RunLog(out_dir / RUN_LOG)
+        log = EventLog(out_dir / RUN_LOG, mode="w")  # overwritten by the next run
         result = dict(id=spec["id"], unit=spec["unit"], period=spec["period"], kind=spec["kind"],
                       out_dir=str(out_dir), stamp=spec.get("stamp"), host=socket.gethostname(), pid=os.getpid())
         log(f"run {spec['id']} unit={spec['unit']} period={spec['period']} window={spec['window']} "
