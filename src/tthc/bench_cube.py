@@ -4,8 +4,10 @@ Generates N synthetic canonical dossiers (``tthc.sample.generate_frame``), loads
 then, each in a fresh child process so that peak RSS is the step's own:
 
 * ``cube``: :func:`tthc.engine.build_cube` for one period + its previous period + the 12 trailing months, all units,
-  one pass (calendar window), Parquet written; optionally (``reference=True``) also the original dossier × period
-  join (``method="reference"``) for comparison;
+  one pass (calendar window), Parquet written — *cold* (no stored dossier-days pre-aggregate: the cube builds it on
+  the fly), then, after the refresh ``tthc ingest`` performs (dossier signature + pre-aggregate, timed as
+  ``prepare``), *warm*; optionally (``reference=True``) also the original dossier × period join
+  (``method="reference"``) for comparison;
 * ``naive``: a pandas loop per unit and period (filter the unit's subtree, classify with pandas, count) — the way
   one would write it without the engine. Parent units are always measured; when the full loop would be too long,
   only an even sample of the leaf units is, and the leaves are extrapolated linearly (the output says so).
@@ -85,7 +87,7 @@ def load_warehouse(df: pd.DataFrame, path: Path) -> None:
 
 
 # -- child processes -----------------------------------------------------------------------------------------------
-def _cube_child(path: str, period: str, out_dir: str, method: str, q) -> None:
+def _cube_child(path: str, period: str, out_dir: str, method: str, signature: str | None, q) -> None:
     import duckdb
 
     from .engine import build_cube
@@ -96,13 +98,34 @@ def _cube_child(path: str, period: str, out_dir: str, method: str, q) -> None:
     c0 = _cpu_seconds()
     t0 = time.perf_counter()
     con = duckdb.connect(path, read_only=True)
-    res = build_cube(con, reg, periods=[period], windows=("calendar",), out_dir=out_dir, stamp="bench", method=method)
+    res = build_cube(con, reg, periods=[period], windows=("calendar",), out_dir=out_dir, stamp=signature or "bench",
+                     method=method)
     con.close()
     dt = time.perf_counter() - t0
     q.put(dict(method=method, seconds=dt, cpu_seconds=_cpu_seconds() - c0, peak_rss_mib=_peak_rss_mib(),
                loadavg_before=load0, loadavg_after=os.getloadavg()[0], steps=res["timing"],
+               pre_aggregate="stored" if "days_stored" in res["timing"] else "temporary",
                periods=len(res["meta"]["periods"]), rows_counts=len(res["counts"]),
                rows_indicators=len(res["indicators"])))
+
+
+def _prepare_child(path: str, q) -> None:
+    """What ``tthc ingest`` does after loading: the dossier signature and the dossier-days pre-aggregate."""
+    import duckdb
+
+    from .engine import days
+    from .warehouse import dossiers_signature
+
+    c0 = _cpu_seconds()
+    t0 = time.perf_counter()
+    con = duckdb.connect(path)
+    sig = dossiers_signature(con)
+    t_sig = time.perf_counter() - t0
+    info = days.refresh(con, sig, force=True)
+    con.close()
+    q.put(dict(seconds=time.perf_counter() - t0, cpu_seconds=_cpu_seconds() - c0, signature_seconds=t_sig,
+               pre_aggregate_seconds=info["seconds"], pre_aggregate_rows=info["rows"], signature=sig,
+               peak_rss_mib=_peak_rss_mib()))
 
 
 def naive_counts(df: pd.DataFrame, units: list[str], subtree: dict, periods: list, cal) -> list[dict]:
@@ -204,12 +227,22 @@ def run(n: int = 10_000_000, period: str = "2025-Q1", seed: int = 20250331, naiv
         del df
         t_load = time.perf_counter() - t0
         echo(f"loaded into DuckDB (+ Parquet for the naive loop) in {t_load:.1f} s")
-        cube = _in_child(_cube_child, str(wpath), period, str(wd / "cube"), "events")
-        echo(f"cube (event counting): {cube['seconds']:.2f} s wall, {cube['cpu_seconds']:.2f} s CPU, "
-             f"peak RSS {cube['peak_rss_mib']:.0f} MiB (load average {cube['loadavg_before']:.1f})")
+        # cold: no stored pre-aggregate yet, the cube builds a temporary one from the dossiers
+        cold = _in_child(_cube_child, str(wpath), period, str(wd / "cube_cold"), "events", None)
+        echo(f"cube, cold (pre-aggregate built on the fly): {cold['seconds']:.2f} s wall, {cold['cpu_seconds']:.2f} s "
+             f"CPU, peak RSS {cold['peak_rss_mib']:.0f} MiB (load average {cold['loadavg_before']:.1f})")
+        prep = _in_child(_prepare_child, str(wpath))
+        echo(f"ingest's refresh: dossier signature {prep['signature_seconds']:.2f} s + dossier-days pre-aggregate "
+             f"{prep['pre_aggregate_seconds']:.2f} s ({prep['pre_aggregate_rows']:,} rows for {n:,} dossiers)")
+        cube = _in_child(_cube_child, str(wpath), period, str(wd / "cube"), "events", prep["signature"])
+        if cube["pre_aggregate"] != "stored":
+            raise AssertionError("the warm cube did not use the stored pre-aggregate")
+        echo(f"cube, warm (stored pre-aggregate, as after `tthc ingest`): {cube['seconds']:.2f} s wall, "
+             f"{cube['cpu_seconds']:.2f} s CPU, peak RSS {cube['peak_rss_mib']:.0f} MiB "
+             f"(load average {cube['loadavg_before']:.1f})")
         ref = None
         if reference:
-            ref = _in_child(_cube_child, str(wpath), period, str(wd / "cube_ref"), "reference")
+            ref = _in_child(_cube_child, str(wpath), period, str(wd / "cube_ref"), "reference", None)
             echo(f"cube (reference join): {ref['seconds']:.2f} s wall, {ref['cpu_seconds']:.2f} s CPU, "
                  f"peak RSS {ref['peak_rss_mib']:.0f} MiB")
         if naive_units is None:  # keep the naive loop to about a minute of measuring
@@ -224,15 +257,24 @@ def run(n: int = 10_000_000, period: str = "2025-Q1", seed: int = 20250331, naiv
         tmp.cleanup()
     ratio = naive["seconds"] / cube["seconds"] if cube["seconds"] else float("nan")
     cpu_ratio = naive["cpu_seconds"] / cube["cpu_seconds"] if cube["cpu_seconds"] else float("nan")
+    cold_ratio = naive["seconds"] / cold["seconds"] if cold["seconds"] else float("nan")
     res = dict(part="cube", dossiers=n, period=period, window="calendar", seed=seed, generate_seconds=t_gen,
                load_seconds=t_load, measured="build_cube from a DuckDB warehouse file already holding the rows, in "
-               "a fresh process (generation and loading excluded, timed separately); peak RSS = VmHWM of that "
-               "process", cube=cube, reference=ref, naive=naive, speedup=ratio, speedup_cpu=cpu_ratio,
+               "a fresh process (generation and loading excluded, timed separately); 'cube' = warm: with the "
+               "dossier-days pre-aggregate that `tthc ingest` stores (its refresh timed as 'prepare'); 'cold' = "
+               "without it (the cube builds it on the fly); peak RSS = VmHWM of that process",
+               cube=cube, cold=cold, prepare={k: v for k, v in prep.items() if k != "signature"}, reference=ref,
+               naive=naive, speedup=ratio, speedup_cpu=cpu_ratio, speedup_cold=cold_ratio,
+               speedup_cold_cpu=naive["cpu_seconds"] / cold["cpu_seconds"] if cold["cpu_seconds"] else float("nan"),
                machine=machine(),
                goals=dict(seconds=5.0, peak_rss_mib=3072, speedup=20.0),
-               met=dict(seconds=cube["seconds"] <= 5.0, memory=cube["peak_rss_mib"] <= 3072, speedup=ratio >= 20))
+               met=dict(seconds=cube["seconds"] <= 5.0 and cold["seconds"] <= 5.0,
+                        memory=max(cube["peak_rss_mib"], cold["peak_rss_mib"]) <= 3072, speedup=ratio >= 20,
+                        speedup_cold=cold_ratio >= 20))
     m = res["machine"]
-    echo(f"speed-up ×{ratio:.1f} wall, ×{cpu_ratio:.1f} CPU; machine: {m['usable_cores']} cores, {m['cpu_model']}, {m['memory_gib']} GiB")
+    echo(f"speed-up warm ×{ratio:.1f} wall (×{cpu_ratio:.1f} CPU); cold ×{cold_ratio:.1f} wall "
+         f"(×{res['speedup_cold_cpu']:.1f} CPU); machine: {m['usable_cores']} cores, {m['cpu_model']}, "
+         f"{m['memory_gib']} GiB")
     out = Path(out) if out else config.outputs_dir() / "bench" / "cube.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=1, ensure_ascii=False, default=float), encoding="utf-8")

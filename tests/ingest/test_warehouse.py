@@ -155,3 +155,17 @@ def test_killed_process_leaves_warehouse_as_before(tmp_path, wh):
     assert query(wh, "SELECT count(*) FROM ingest_log") == [(1,)]
     (r,) = ingest_files([f], warehouse=wh)  # the lock died with the process; the file is ingested normally
     assert (r.rows_new, r.rows_replaced) == (3000, 1)
+
+
+def test_ingest_refreshes_the_pre_aggregate(tmp_path):
+    """``tthc ingest`` leaves a fresh pre-aggregate behind (stamp = dossier signature + catalogue hash)."""
+    import duckdb
+
+    from tthc.engine import days
+
+    wh = tmp_path / "w.duckdb"
+    ingest_files([write_json(tmp_path / "a.json", [dossier("A"), dossier("B", KenhNop=2)])], warehouse=wh)
+    con = duckdb.connect(str(wh), read_only=True)
+    assert days.stored_stamp(con) == days.stamp(con)
+    assert con.execute(f"SELECT sum(n) FROM {days.TABLE}").fetchone()[0] == 2
+    con.close()

@@ -202,7 +202,7 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
         else:
             from . import events
 
-            ev = events.count_events(con, prow, cal, rules, catalogue, timing) if prow else None
+            ev = events.count_events(con, prow, cal, rules, catalogue, timing, signature=whash) if prow else None
             timing["events"] = time.perf_counter() - t1
             special = fine_reference_sql(rules, catalogue, where=events.special_where(rules))
             if ev is None or not len(ev):

@@ -14,7 +14,8 @@ name):
   s(due) the earliest queried b whose horizon reaches due (the horizon is monotone in b).
 
 Counters over all counted dossiers (n_tong and per-dossier flags) = open(a − 1) + new[a..b]. One DuckDB pass
-(:func:`stage_sql`, parallel) maps every event day to its bucket among the queried days Q (every a − 1 and b) and
+(:func:`stage_sql`, parallel) over the dossier-days pre-aggregate (:mod:`tthc.engine.days`: interchangeable dossiers
+grouped, with their counts) maps every event day to its bucket among the queried days Q (every a − 1 and b) and
 groups by key and buckets; numpy turns the small result into cumulative arrays over Q and evaluates every
 (period, window) at once by fancy indexing.
 
@@ -30,28 +31,18 @@ import time
 import numpy as np
 import pandas as pd
 
-from . import sql
+from . import days, sql
 from .targets import Rules
 
 UNKNOWN_FIELD = ""
 EPOCH = np.datetime64("1970-01-01", "D")
 
-# counters of new dossiers: counter → condition on the dossier
-NEW_FLAGS = {
-    "n_moi_truc_tuyen": "kenh = 2",
-    "n_moi_co_phi": "co_phi",
-    "n_moi_co_phi_tt": "co_phi AND tt_truc_tuyen",
-    "n_moi_so_hoa": "so_hoa",
-    "n_moi_tai_su_dung": "tai_su_dung",
-    "n_moi_tu_kho": "tu_kho",
-    "n_moi_truc_tuyen_kq": "kenh = 2 AND (NOT yeu_cau_giay OR kq_dien_tu)",
-}
-
-
-# 0/1 flags summed by the stage query: name → condition on its row
-STAGE_FLAGS = {**NEW_FLAGS, "dong_bo": "dong_bo", "khong_hai_long": "khong_hai_long", "inconsistent": "inconsistent",
-               "recomputed": "recomputed", "no_due": "due IS NULL", "xl": "xin_loi", "kq": "kq_dien_tu",
-               "dg": "co_danh_gia", "nwd": "rk_r IS NOT NULL AND rk_e IS NOT NULL"}
+NEW_FLAGS = days.NEW_FLAGS
+# counts summed by the stage query, as columns f_<name>: the pre-aggregate's flag counts and the counts of flags
+# that are constant within one of its groups (they depend on the rules or the calendar)
+STAGE_FLAGS = [*days.ROW_FLAGS, "inconsistent", "recomputed", "no_due", "nwd"]
+GROUP_FLAGS = {"inconsistent": "inconsistent", "recomputed": "recomputed", "no_due": "due IS NULL",
+               "nwd": "rk_r IS NOT NULL AND rk_e IS NOT NULL"}
 
 
 def special_where(rules: Rules) -> str:
@@ -65,69 +56,46 @@ def special_where(rules: Rules) -> str:
             f"AND d.ngay_hoan_thanh_bo_sung IS NULL AND {end0} IS NULL")
 
 
-def _day(expr: str) -> str:
-    return f"CAST(({expr}) - DATE '1970-01-01' AS INTEGER)"
+def special_days(rules: Rules) -> str:
+    """:func:`special_where` on the columns of the pre-aggregate (:mod:`tthc.engine.days`)."""
+    if not rules.supplement_pause or rules.pause_without_completion != "open":
+        return "FALSE"
+    return "nbs = 1 AND req IS NOT NULL AND comp IS NULL AND e0 IS NULL"
 
 
-def stage_sql(rules: Rules, catalogue: bool, nq: int, q0: int, table: str = "dossiers", key: str = "hash") -> str:
-    """The only pass over the dossiers: per counted, period-independent dossier, its receipt/end/due days, the
-    class of its resolution and its interval end points as *buckets* of the query days (bucket(x) = number of query
-    days < x, from ``tthc_ev_days``), grouped by key (unit, raw field, field name) and those buckets, summing the
-    0/1 flags. Exact day comparisons (end vs due) happen per row before bucketing."""
+def stage_sql(rules: Rules, nq: int, q0: int, source: str = days.TABLE) -> str:
+    """The only pass over the dossiers, read from the pre-aggregate ``source`` (:mod:`tthc.engine.days`): per group
+    of interchangeable, period-independent dossiers, its receipt/end/due days, the class of its resolution and its
+    interval end points as *buckets* of the query days (bucket(x) = number of query days < x, from
+    ``tthc_ev_days``), grouped by key (unit, raw field, field name) and those buckets, summing the dossier and flag
+    counts. Exact day comparisons (end vs due) happen per row before bucketing."""
     many = "TRUE" if rules.multiple_supplements_late else "FALSE"
     if rules.supplement_pause:
-        pause_end = "coalesce(d_comp, d_end)" if rules.pause_without_completion == "open" else "d_comp"
-        pause = (f"CASE WHEN n_bs = 1 AND d_req IS NOT NULL "
-                 f"THEN greatest(0, coalesce(date_diff('day', d_req, {pause_end}), 0)) ELSE 0 END")
+        pause_end = "coalesce(comp, e)" if rules.pause_without_completion == "open" else "comp"
+        pause = f"CASE WHEN nbs = 1 AND req IS NOT NULL THEN greatest(0, coalesce({pause_end} - req, 0)) ELSE 0 END"
     else:
         pause = "0"
-    cat_join = ("LEFT JOIN (SELECT ma_tthc, max(thoi_han_gq) AS th_cat, bool_or(yeu_cau_ket_qua_giay) AS giay "
-                "FROM catalogue GROUP BY ma_tthc) cat ON cat.ma_tthc = d.ma_tthc") if catalogue else ""
-    th = "coalesce(d.thoi_han_gq, cat.th_cat)" if catalogue else "d.thoi_han_gq"
-    giay = "coalesce(cat.giay, false)" if catalogue else "false"
-    end0 = "CAST(coalesce(d.ngay_ket_thuc_xu_ly, CASE WHEN d.trang_thai = 10 THEN d.ngay_tra END) AS DATE)"
-    flags = STAGE_FLAGS
-    # two 0/1 flags per BIGINT sum (32-bit lanes: a group never holds 2^32 dossiers): half the aggregate updates
-    items = list(flags.items())
-    sums = ", ".join(
-        f"sum(CAST(coalesce({c1}, false) AS BIGINT)"
-        + (f" | (CAST(coalesce({c2}, false) AS BIGINT) << 32)" if c2 else "") + f")::BIGINT AS p_{i}"
-        for i, ((k1, c1), (k2, c2)) in enumerate(zip(items[0::2], items[1::2] + [(None, None)])))
+    sums = ", ".join([f"sum(f_{k})::BIGINT AS f_{k}" for k in days.ROW_FLAGS]
+                     + [f"sum(CASE WHEN {c} THEN n ELSE 0 END)::BIGINT AS f_{k}" for k, c in GROUP_FLAGS.items()])
 
     def bucket(col, m):
         return f"coalesce({m}.b, CASE WHEN {col} <= {q0} THEN 0 ELSE {nq} END)"
 
-    if key == "hash":  # group by a 64-bit hash of the key; a second hash per group detects a collision
-        key_cols = ("hash(unit, field, name) AS h, min(hash(name, field, unit, 7)) AS h2lo, "
-                    "max(hash(name, field, unit, 7)) AS h2hi, any_value(unit) AS unit, any_value(field) AS field, "
-                    "any_value(name) AS name,")
-        group_by = "h, pk"
-    else:
-        key_cols, group_by = "unit, field, name,", "unit, field, name, pk"
     m = nq + 1
     if m ** 5 * 4 >= 2 ** 63:
         raise ValueError(f"{nq} query days: too many periods for one cube pass")
 
-    return f"""WITH raw AS (
-      SELECT d.ma_don_vi AS unit, d.ma_linh_vuc AS field, d.ten_linh_vuc AS name, d.kenh,
-             CAST(d.ngay_tiep_nhan AS DATE) AS d_recv, {end0} AS d_end0, CAST(d.ngay_hen_tra AS DATE) AS d_hen,
-             {th} AS th, coalesce(d.so_lan_bo_sung, 0) AS n_bs,
-             {sql.dossier_flag_columns(giay)}
-      FROM {table} d {cat_join}
-      WHERE d.trang_thai NOT IN (1, 3) AND d.ngay_tiep_nhan IS NOT NULL AND NOT ({special_sql_raw(rules)})
-    ),
-    x AS (
-      SELECT *, {_day('d_recv')} AS r, {_day('CASE WHEN d_end0 < d_recv THEN d_recv ELSE d_end0 END')} AS e,
-             CASE WHEN d_end0 < d_recv THEN d_recv ELSE d_end0 END AS d_end,
-             coalesce(d_end0 < d_recv, false) AS inconsistent, ({many} AND n_bs > 1) AS lf
-      FROM raw
+    return f"""WITH x AS (
+      SELECT *, CASE WHEN e0 < r THEN r ELSE e0 END AS e, coalesce(e0 < r, false) AS inconsistent,
+             ({many} AND nbs > 1) AS lf
+      FROM {source} WHERE NOT ({special_days(rules)})
     ),
     y AS (
       SELECT x.*, mr.rk AS rk_r, {bucket('x.r', 'mr')} AS br,
-             CASE WHEN d_hen IS NOT NULL THEN {_day('d_hen')} ELSE cw.day END + {pause} AS due,
-             d_hen IS NULL AND cw.day IS NOT NULL AS recomputed
+             CASE WHEN hen IS NOT NULL THEN hen ELSE cw.day END + {pause} AS due,
+             hen IS NULL AND cw.day IS NOT NULL AS recomputed
       FROM x LEFT JOIN tthc_ev_days mr ON mr.day = x.r
-      LEFT JOIN tthc_ev_work cw ON cw.wrank = CASE WHEN x.d_hen IS NULL THEN mr.rk + x.th END
+      LEFT JOIN tthc_ev_work cw ON cw.wrank = CASE WHEN x.hen IS NULL THEN mr.rk + x.th END
     ),
     z AS (
       SELECT y.*, me.rk AS rk_e, CASE WHEN e IS NULL THEN {nq} ELSE {bucket('y.e', 'me')} END AS be,
@@ -143,19 +111,13 @@ def stage_sql(rules: Rules, catalogue: bool, nq: int, q0: int, table: str = "dos
              CASE WHEN NOT lf AND due IS NOT NULL AND bsoon IS NOT NULL THEN greatest(br, bsoon) END AS bslo
       FROM z
     )
-    -- the five buckets (NULL → {nq}, "never") and the class packed into one BIGINT key: cheaper to hash
-    SELECT {key_cols}
+    -- the five buckets (NULL → {nq}, "never") and the class packed into one BIGINT key
+    SELECT unit, field, name,
            ((((br::BIGINT * {m} + be) * {m} + coalesce(bod, {nq})) * {m} + coalesce(bslo, {nq})) * {m}
              + coalesce(CASE WHEN bslo IS NOT NULL THEN greatest(bslo, least(bd1, be)) END, {nq})) * 4 + cls AS pk,
-           count(*)::BIGINT AS n, {sums},
-           coalesce(sum(rk_e - rk_r) FILTER (rk_r IS NOT NULL AND rk_e IS NOT NULL), 0)::BIGINT AS wd
-    FROM w GROUP BY {group_by}"""
-
-
-def special_sql_raw(rules: Rules) -> str:
-    """:func:`special_sql` on the raw columns of ``dossiers`` (alias d)."""
-    w = special_where(rules)
-    return "FALSE" if w == "AND FALSE" else w[len("AND "):]
+           sum(n)::BIGINT AS n, {sums},
+           coalesce(sum(n * (rk_e - rk_r)) FILTER (rk_r IS NOT NULL AND rk_e IS NOT NULL), 0)::BIGINT AS wd
+    FROM w GROUP BY unit, field, name, pk"""
 
 
 def query_days(prow: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -214,44 +176,36 @@ def _register_days(con, q: np.ndarray, cal, prow: list[dict], rules: Rules) -> N
 
 
 def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timing: dict | None = None,
-                 key: str = "hash") -> pd.DataFrame:
+                 signature: str | None = None) -> pd.DataFrame:
     """Per (pkey, unit, field, field name) with something counted: every counter of ``cube.COUNTERS`` over the
-    period-independent dossiers (all but :func:`special_sql`). Columns: pkey, unit, ma_linh_vuc, ten_linh_vuc,
+    period-independent dossiers (all but :func:`special_where`). ``signature``: the dossier signature, to use the
+    stored pre-aggregate (:func:`tthc.engine.days.ensure`). Columns: pkey, unit, ma_linh_vuc, ten_linh_vuc,
     counters."""
     from .cube import COUNTERS
 
     timing = timing if timing is not None else {}
     t0 = time.perf_counter()
+    source, temporary = days.ensure(con, signature, catalogue)
+    timing["days_temporary" if temporary else "days_stored"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     q, ia, ib = query_days(prow)
     nq = len(q)
     _register_days(con, q, cal, prow, rules)
-    con.execute("CREATE OR REPLACE TEMP TABLE tthc_ev AS " + stage_sql(rules, catalogue, nq, int(q[0]), key=key))
-    if key == "hash" and con.execute("SELECT count(*) FROM tthc_ev WHERE h2lo <> h2hi").fetchall()[0][0]:
-        # two different keys with one hash in a group (never seen in practice): group by the strings instead
-        con.execute("CREATE OR REPLACE TEMP TABLE tthc_ev AS "
-                    + stage_sql(rules, catalogue, nq, int(q[0]), key="strings"))
-        key = "strings"
+    g = con.execute(stage_sql(rules, nq, int(q[0]), source)).df()
+    for t in ("tthc_ev_days", "tthc_ev_work"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    if temporary:
+        con.execute(f"DROP VIEW IF EXISTS {source}")
     timing["events_scan"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    con.execute("CREATE OR REPLACE TEMP TABLE tthc_ev_keys AS SELECT unit, field, name, "
-                "(row_number() OVER () - 1)::INTEGER AS kid FROM (SELECT DISTINCT unit, field, name FROM tthc_ev)")
-    raw_keys = con.execute("SELECT unit, field, name FROM tthc_ev_keys ORDER BY kid").df()
-    drop = "unit, field, name, h, h2lo, h2hi" if key == "hash" else "unit, field, name"
-    g = con.execute(f"SELECT k.kid, v.* EXCLUDE ({drop}) FROM tthc_ev v JOIN tthc_ev_keys k "
-                    "ON k.unit IS NOT DISTINCT FROM v.unit AND k.field IS NOT DISTINCT FROM v.field "
-                    "AND k.name IS NOT DISTINCT FROM v.name").fetchnumpy()
-    for t in ("tthc_ev", "tthc_ev_keys", "tthc_ev_days", "tthc_ev_work"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
-    timing["events_fetch"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    raw_keys = g[["unit", "field", "name"]].astype("object")
     # the key trims the field code (an empty one is the unknown field): several raw keys may share one key
     fld = raw_keys["field"].astype("str").str.strip()
     raw_keys["field"] = fld.where(fld.notna() & (fld != ""), UNKNOWN_FIELD)
-    key_of_raw, uniq = _factorize(raw_keys)
-    kid = key_of_raw[g["kid"].astype("int64")]
+    kid, uniq = _factorize(raw_keys)
     nk = len(uniq)
-    n = g["n"].astype("int64")
-    pk = g["pk"].astype("int64")
+    n = g["n"].to_numpy("int64")
+    pk = g["pk"].to_numpy("int64")
     m = nq + 1
     cls, pk = pk % 4, pk // 4
     bshi, pk = pk % m, pk // m
@@ -259,13 +213,7 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
     bod, pk = pk % m, pk // m
     be, br = pk % m, pk // m
     has_od = bod < nq
-    f = {"wd": g["wd"].astype("int64")}
-    names = list(STAGE_FLAGS)
-    for i, (k1, k2) in enumerate(zip(names[0::2], names[1::2] + [None])):
-        v = g[f"p_{i}"].astype("int64")
-        f[k1] = v & 0xFFFFFFFF
-        if k2:
-            f[k2] = v >> 32
+    f = {"wd": g["wd"].to_numpy("int64"), **{k: g[f"f_{k}"].to_numpy("int64") for k in STAGE_FLAGS}}
 
     def cum(bucket, weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Prefix sums at the query days: out[c][k, j] = Σ weights over rows with bucket ≤ j (bucket nq = never)."""

@@ -101,7 +101,12 @@ def ingest_catalogue(path, warehouse=None, lock_timeout: float = 30.0) -> int:
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
+            con.close()
             raise
+        try:
+            from ..engine import days
+
+            days.refresh(con)  # the pre-aggregate holds catalogue-derived deadlines and flags
         finally:
             con.close()
     return len(recs)

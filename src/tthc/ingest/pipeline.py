@@ -280,5 +280,17 @@ def ingest_files(paths, source: str | None = None, warehouse=None, units=None, p
                 if echo:
                     echo(res.summary())
         finally:
-            con.close()
+            try:
+                if any(not r.already_ingested for r in results):
+                    _refresh_days(con)
+            finally:
+                con.close()
     return results
+
+
+def _refresh_days(con) -> None:
+    """Bring the cube's dossier-days pre-aggregate up to date while the write lock is held (also after a failed
+    file: the files before it are committed)."""
+    from ..engine import days
+
+    days.refresh(con)
