@@ -261,3 +261,4 @@ def test_pre_aggregate_groups_interchangeable_dossiers(calendar):
     r = g.iloc[0]
     assert (r["n"], r["f_n_moi_truc_tuyen"], r["f_xl"], r["f_n_moi_co_phi"]) == (3, 2, 1, 1)
     con.close()
+
