@@ -118,7 +118,7 @@ def dossiers_signature(con) -> str:
     an upgrade can change the signature once (the cube is then rebuilt)."""
     cols = ", ".join(DOSSIER_COLUMNS)
     n, s, x = con.execute(f"SELECT count(*), coalesce(sum(h), 0), coalesce(bit_xor(h), 0) "
-                          f"FROM (SELECT hash({cols}) AS h FROM dossiers)").fetchone()
+                          f"FROM (SELECT hash({cols}) AS h FROM dossiers)").fetchall()[0]
     return hashlib.sha256(f"dossiers-v2|{n}|{s}|{x}".encode()).hexdigest()
 
 

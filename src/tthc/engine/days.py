@@ -101,10 +101,10 @@ def stamp(con, signature: str | None = None) -> str:
 
 def stored_stamp(con) -> str | None:
     try:
-        row = con.execute(f"SELECT stamp FROM {META_TABLE}").fetchone()
+        rows = con.execute(f"SELECT stamp FROM {META_TABLE}").fetchall()
     except Exception:  # noqa: BLE001 - no pre-aggregate yet (older warehouse, or built outside ingest)
         return None
-    return row[0] if row else None
+    return rows[0][0] if rows else None
 
 
 def refresh(con, signature: str | None = None, force: bool = False) -> dict:
@@ -123,7 +123,7 @@ def refresh(con, signature: str | None = None, force: bool = False) -> dict:
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    rows = con.execute(f"SELECT rows FROM {META_TABLE}").fetchone()[0]
+    rows = con.execute(f"SELECT rows FROM {META_TABLE}").fetchall()[0][0]
     return dict(rebuilt=True, rows=rows, seconds=time.perf_counter() - t0)
 
 
