@@ -339,7 +339,9 @@ def _nasty_files(d: Path) -> dict[str, Path]:
     w("deep_lines.jsonl", '{"TaiLieuNop":' + "{\"a\":" * deep + "1" + "}" * deep + "}\n")
     w("deep_object.json", '{"data":[' + "{\"k\":" * deep + "0" + "}" * deep + "]}")
     w("giant_cell.json", json.dumps([dict(rec, TenTTHC="Ạ" * (8 << 20)), dict(rec, MaHoSo="X001-H")]))
-    w("giant_cell.csv", ";".join(HEAD) + "\n" + ";".join(_row(1)[:2] + ["x" * (16 << 20)] + _row(1)[3:]) + "\n")
+    w("giant_cell.csv", ";".join(HEAD) + "\n" + ";".join(_row(1)[:2] + ["x" * (16 << 20)] + _row(1)[3:]) + "\n"
+      + ";".join(_row(2)) + "\n")
+    w("huge_cell.csv", ";".join(HEAD) + "\n" + ";".join(_row(1)[:2] + ["x" * (65 << 20)] + _row(1)[3:]) + "\n")
     w("wide_header.csv", ";".join(HEAD) + ";" + ";".join(f"c{i}" for i in range(200_000)) + "\n")
     w("junk_rows.csv", ";".join(HEAD) + "\n" + "".join(f"junk{i};;;;;;zz;;q;;\n" for i in range(40_000)))
     w("nul_bytes.csv", (";".join(HEAD) + "\n" + ";".join(_row(1)) + "\n").replace("HS-1", "HS\x00-1"))
@@ -367,9 +369,11 @@ def test_nasty_inputs_through_cli(tmp_path, tally):
     # giant cells are read and quarantined as text_too_long, the sibling row stored
     assert results["giant_cell.json"] == (0, results["giant_cell.json"][1])
     assert "stored 1" in results["giant_cell.json"][1] and "quarantined 1" in results["giant_cell.json"][1]
-    # a CSV field beyond Python's csv limit (128 KiB) rejects the file with its line number (clean, exit 2)
-    assert results["giant_cell.csv"][0] == 2 and "line 2" in results["giant_cell.csv"][1] \
-        and "field larger than field limit" in results["giant_cell.csv"][1], results["giant_cell.csv"]
+    assert results["giant_cell.csv"][0] == 0 and "read 2, stored 1" in results["giant_cell.csv"][1] \
+        and "quarantined 1" in results["giant_cell.csv"][1], results["giant_cell.csv"]
+    # a CSV field beyond the reader's limit (64 MiB) rejects the file with its line number (clean, exit 2)
+    assert results["huge_cell.csv"][0] == 2 and "line 2" in results["huge_cell.csv"][1] \
+        and "field larger than field limit" in results["huge_cell.csv"][1], results["huge_cell.csv"]
     assert "read 40000, stored 0" in results["junk_rows.csv"][1] and "quarantined 40000" in results["junk_rows.csv"][1]
     assert "read 0" in results["wide_header.csv"][1]
     assert "read 1, stored 0" in results["unclosed_quote.csv"][1]  # the open quote runs to the end: one bad row

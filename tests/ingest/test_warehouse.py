@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing as mp
+from pathlib import Path
 
 import pytest
 
@@ -146,15 +147,19 @@ def _ingest_and_die(f, wh):
 def test_killed_process_leaves_warehouse_as_before(tmp_path, wh):
     ingest_files([write_json(tmp_path / "a.json", [dossier("A")])], warehouse=wh)
     h = warehouse.content_hash(wh)
-    f = write_json(tmp_path / "b.json", [dossier(f"K{i}") for i in range(3000)] + [dossier("A", TenTTHC="x")])
+    f = write_json(tmp_path / "b.json", [dossier(f"K{i}") for i in range(3000)] + [dossier("A", TenTTHC="x")]
+                   + [dossier("Q1", DonViXuLy="ZZZ9", NoiNopHoSo="ZZZ9")])  # one quarantined row
     p = mp.get_context("fork").Process(target=_ingest_and_die, args=(f, wh))
     p.start()
     p.join(60)
     assert p.exitcode == -9
     assert warehouse.content_hash(wh) == h
     assert query(wh, "SELECT count(*) FROM ingest_log") == [(1,)]
+    qdir = pipeline.quarantine_dir_for(wh)
+    assert [x.name for x in qdir.glob("*.part")] == ["00002-b.csv.part"]  # left by the killed ingest
     (r,) = ingest_files([f], warehouse=wh)  # the lock died with the process; the file is ingested normally
-    assert (r.rows_new, r.rows_replaced) == (3000, 1)
+    assert (r.rows_new, r.rows_replaced, r.rows_quarantined) == (3000, 1, 1)
+    assert list(qdir.glob("*.part")) == [] and r.quarantine_path and Path(r.quarantine_path).exists()
 
 
 def test_ingest_refreshes_the_pre_aggregate(tmp_path):

@@ -256,6 +256,7 @@ def ingest_files(paths, source: str | None = None, warehouse=None, units=None, p
         if not p.is_file():
             raise InputError(f"{p}: file not found")
     with wh.write_lock(wpath, lock_timeout):
+        _drop_stale_parts(qdir)
         con = wh.connect(wpath, memory_limit=f"{INGEST_MEMORY_MB}MB")
         try:
             for p in paths:
@@ -286,6 +287,14 @@ def ingest_files(paths, source: str | None = None, warehouse=None, units=None, p
             finally:
                 con.close()
     return results
+
+
+def _drop_stale_parts(qdir: Path) -> None:
+    """Quarantine files still named ``.part`` belong to an ingest that was killed before its commit (its rows were
+    rolled back): with the write lock held no other ingest is writing one, so they can go."""
+    if qdir.is_dir():
+        for part in qdir.glob("*.csv.part"):
+            part.unlink(missing_ok=True)
 
 
 def _refresh_days(con) -> None:

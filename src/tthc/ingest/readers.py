@@ -126,8 +126,15 @@ def _sniff_delimiter(path: Path) -> str:
     return max(counts, key=counts.get) if any(counts.values()) else ","
 
 
+# Python's csv module stops at 128 KiB per field and the file cannot be read past that point; with a larger limit
+# an oversized cell reaches validation and only its row is quarantined (text_too_long), as in JSON
+CSV_FIELD_LIMIT = 64 << 20
+
+
 def _csv_rows(path: Path):
     delim = _sniff_delimiter(path)
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
 
     def gen():
         with _open_text(path) as f:
