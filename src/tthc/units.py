@@ -7,14 +7,13 @@ null = open) and optional ``successors`` (codes that took over after a merger). 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from . import config
 from .errors import ConfigError
-from .yamlio import load_yaml
+from .yamlio import load_parsed
 
 LEVELS = ("tinh", "so", "huyen", "phong", "xa")
 LEVEL_NAMES_VI = {"tinh": "Cấp tỉnh", "so": "Sở, ban, ngành", "huyen": "Cấp huyện", "phong": "Phòng chuyên môn",
@@ -162,25 +161,7 @@ def parse_registry(doc, path: Path | str = "units.yaml") -> Registry:
 
 
 def load_registry(path: Path | str | None = None) -> Registry:
-    """The registry at ``path`` (default ``config.default_units()``), parsed once per file version: a report asks
-    for it several times, so the same Registry object is returned while the file's bytes are unchanged (keyed by
-    content, not mtime: a file rewritten within the filesystem's timestamp granularity is still re-read). Callers
-    treat it as read-only."""
-    path = Path(path) if path else config.default_units()
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return parse_registry(load_yaml(path), path)  # load_yaml names the missing file
-    key = (str(path.resolve()), str(path), hashlib.sha256(data).hexdigest())
-    hit = _REGISTRY_CACHE.get(key)
-    if hit is None:
-        hit = parse_registry(load_yaml(path), path)
-        if len(_REGISTRY_CACHE) > 16:
-            _REGISTRY_CACHE.clear()
-        _REGISTRY_CACHE[key] = hit
-    return hit
-
-
-#: (resolved path, given path, sha256 of the bytes) → Registry; the given path is in the key so that
-#: ``Registry.path`` stays the path the caller passed
-_REGISTRY_CACHE: dict[tuple, Registry] = {}
+    """The registry at ``path`` (default ``config.default_units()``), parsed once per file version
+    (:func:`tthc.yamlio.load_parsed`: the same Registry object while the file's bytes are unchanged). Callers treat
+    it as read-only."""
+    return load_parsed(Path(path) if path else config.default_units(), parse_registry)

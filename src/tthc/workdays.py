@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 from pathlib import Path
 
 import holidays
@@ -20,7 +19,7 @@ import numpy as np
 
 from . import config
 from .errors import ConfigError
-from .yamlio import load_yaml
+from .yamlio import load_parsed
 
 FIRST_YEAR, LAST_YEAR = 2010, 2035
 
@@ -98,12 +97,11 @@ class WorkCalendar:
 
 def load_calendar(path: Path | str | None = None) -> WorkCalendar:
     path = Path(path) if path else config.calendar_file()
-    return _load_calendar_cached(str(path), path.stat().st_mtime_ns if path.exists() else 0)
+    return load_parsed(path, _parse_calendar)
 
 
-@lru_cache(maxsize=8)
-def _load_calendar_cached(path: str, _mtime: int) -> WorkCalendar:
-    doc = load_yaml(path) or {}
+def _parse_calendar(doc, path: Path) -> WorkCalendar:
+    doc = doc or {}
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: expected a mapping with keys days_off and working_saturdays")
     unknown = set(doc) - {"days_off", "working_saturdays"}

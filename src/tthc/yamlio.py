@@ -1,9 +1,10 @@
-"""Safe YAML loading with errors that name the file."""
+"""Safe YAML loading with errors that name the file, and a parse cache shared by the configuration loaders."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import yaml
 
@@ -25,3 +26,29 @@ def load_yaml(path: Path | str) -> Any:
         raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from None
     except ValueError as e:  # e.g. an impossible date literal such as 2025-02-30
         raise ConfigError(f"{path}: invalid value ({e}); write dates as valid YYYY-MM-DD") from None
+
+
+T = TypeVar("T")
+#: (parser, resolved path, given path, sha256 of the bytes) → parsed object
+_CACHE: dict[tuple, Any] = {}
+_CACHE_MAX = 32
+
+
+def load_parsed(path: Path | str, parse: Callable[[Any, Path], T]) -> T:
+    """``parse(load_yaml(path), path)``, once per file version: a report and a batch worker ask for the same
+    configuration many times, so the same object is returned while the file's bytes are unchanged. Keyed by content,
+    not mtime (a file rewritten within the filesystem's timestamp granularity is still re-read); the given path is in
+    the key so that objects remembering their path keep the one the caller passed. Callers treat the result as
+    read-only. A missing or unreadable file is not cached: ``load_yaml`` names it."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return parse(load_yaml(path), path)
+    key = (parse.__module__, parse.__qualname__, str(path.resolve()), str(path), hashlib.sha256(data).hexdigest())
+    if key not in _CACHE:
+        value = parse(load_yaml(path), path)
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[key] = value
+    return _CACHE[key]

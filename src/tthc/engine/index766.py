@@ -9,7 +9,6 @@ The band is decided on the score scaled to the computable maximum: ``100 · scor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,7 @@ import pandas as pd
 
 from .. import config
 from ..errors import ConfigError
-from ..yamlio import load_yaml
+from ..yamlio import load_parsed
 
 SCORINGS = ("proportional", "threshold", "payment", "none")
 
@@ -70,12 +69,10 @@ class Index766Config:
 
 def load_index766(path: Path | str | None = None) -> Index766Config:
     path = Path(path) if path else config.index766_file()
-    return _load_cached(str(path), path.stat().st_mtime_ns if path.exists() else 0)
+    return load_parsed(path, _parse)
 
 
-@lru_cache(maxsize=4)
-def _load_cached(path: str, _mtime: int) -> Index766Config:
-    doc = load_yaml(path)
+def _parse(doc, path: Path) -> Index766Config:
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: expected a mapping with groups, items and bands")
     for key in ("groups", "items", "bands"):

@@ -7,7 +7,6 @@ displayed value is rounded half-up to 2 decimals; the gap in dossiers is ``ceil(
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ import numpy as np
 from .. import config
 from ..errors import ConfigError
 from ..units import LEVELS
-from ..yamlio import load_yaml
+from ..yamlio import load_parsed
 
 INDICATORS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
 DAT, CHUA_DAT, KHONG_DU_LIEU = "Đạt", "Chưa đạt", "Không có dữ liệu"
@@ -71,12 +70,10 @@ class Targets:
 
 def load_targets(path: Path | str | None = None) -> Targets:
     path = Path(path) if path else config.targets_file()
-    return _load_cached(str(path), path.stat().st_mtime_ns if path.exists() else 0)
+    return load_parsed(path, _parse)
 
 
-@lru_cache(maxsize=4)
-def _load_cached(path: str, _mtime: int) -> Targets:
-    doc = load_yaml(path)
+def _parse(doc, path: Path) -> Targets:
     if not isinstance(doc, dict) or not isinstance(doc.get("indicators"), dict):
         raise ConfigError(f"{path}: expected a mapping with 'sources', 'indicators' and 'rules'")
     sources = doc.get("sources") or {}
