@@ -49,10 +49,7 @@ def _day(expr: str) -> str:
 
 
 def _raw_sql(catalogue: bool, table: str) -> str:
-    cat_join = ("LEFT JOIN (SELECT ma_tthc, max(thoi_han_gq) AS th_cat, bool_or(yeu_cau_ket_qua_giay) AS giay "
-                "FROM catalogue GROUP BY ma_tthc) cat ON cat.ma_tthc = d.ma_tthc") if catalogue else ""
-    th = "coalesce(d.thoi_han_gq, cat.th_cat)" if catalogue else "d.thoi_han_gq"
-    giay = "coalesce(cat.giay, false)" if catalogue else "false"
+    cat_join, th, giay = sql.catalogue_parts(catalogue)
     one = "coalesce(d.so_lan_bo_sung, 0) = 1"
     return f"""raw AS (
       SELECT d.ma_don_vi AS unit, d.ma_linh_vuc AS field, d.ten_linh_vuc AS name, d.kenh,

@@ -79,12 +79,19 @@ def dossier_flag_columns(giay: str) -> str:
              coalesce(d.muc_hai_long = 1, false) AS khong_hai_long, """ + f"{giay} AS yeu_cau_giay"
 
 
+def catalogue_parts(catalogue: bool) -> tuple[str, str, str]:
+    """(join, statutory working days, paper result required) for ``dossiers`` alias d: with a catalogue, a missing
+    ``thoi_han_gq`` comes from the procedure's entry, and the entry says whether a paper result is required."""
+    if not catalogue:
+        return "", "d.thoi_han_gq", "false"
+    return ("LEFT JOIN (SELECT ma_tthc, max(thoi_han_gq) AS th_cat, bool_or(yeu_cau_ket_qua_giay) AS giay "
+            "FROM catalogue GROUP BY ma_tthc) cat ON cat.ma_tthc = d.ma_tthc",
+            "coalesce(d.thoi_han_gq, cat.th_cat)", "coalesce(cat.giay, false)")
+
+
 def base_sql(table: str = "dossiers", catalogue: bool = False, where: str = "") -> str:
     """One row per received dossier (status ∉ {1, 3}) with its dates, due date and flags."""
-    cat_join = ("LEFT JOIN (SELECT ma_tthc, max(thoi_han_gq) AS th_cat, bool_or(yeu_cau_ket_qua_giay) AS giay "
-                "FROM catalogue GROUP BY ma_tthc) cat ON cat.ma_tthc = d.ma_tthc") if catalogue else ""
-    th = "coalesce(d.thoi_han_gq, cat.th_cat)" if catalogue else "d.thoi_han_gq"
-    giay = "coalesce(cat.giay, false)" if catalogue else "false"
+    cat_join, th, giay = catalogue_parts(catalogue)
     return f"""
     raw AS (
       SELECT d.ma_ho_so, d.ma_don_vi, d.ma_tthc, d.ma_linh_vuc, d.ten_linh_vuc, d.kenh, d.trang_thai,
