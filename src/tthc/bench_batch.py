@@ -173,3 +173,151 @@ def run(period: str = "2025-Q1", window: str = "calendar", lang: str = "vi", nai
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     echo(f"bench batch: wrote {out}")
     return result
+
+
+# -- per-report CPU profile inside one long-lived worker ------------------------------------------------------------
+def _proc_cpu(pid: int) -> tuple[float, float]:
+    """(own CPU, reaped children's CPU) of a process, in seconds, from /proc/<pid>/stat (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+
+
+def profile_worker(period: str = "2025-Q1", window: str = "calendar", lang: str = "vi", n: int = 10,
+                   warm: int = 2, units: list[str] | None = None, out_root: Path | None = None,
+                   cprofile: Path | None = None, echo=print) -> dict:
+    """CPU per report inside one long-lived batch worker (this process), after ``warm`` warm-up reports.
+
+    Each step of :meth:`tthc.batch.worker.Runner.run_report` is timed with ``time.thread_time`` (the main thread
+    only); the rest of this process (the thread pre-warming the next kernel, papermill/nbclient I/O threads) is
+    ``worker_other``; the kernels are forks of the zygote, which reaps them, so their CPU is the zygote's reaped
+    children's CPU (``kernel``) and the forks themselves the zygote's own (``zygote``). Leaf units only (no
+    overview), so every report does the same work."""
+    import tempfile
+
+    from . import run as R
+    from .batch import worker as W
+    from .batch import kernels as K
+    from .batch.plan import plan_batch
+    from .units import load_registry
+
+    out_root = Path(out_root or tempfile.mkdtemp(prefix="tthc-profile-"))
+    reg = load_registry()
+    plan = plan_batch(period, window, lang, out_root, units_list=units, force=True, echo=None)
+    specs = [s for s in plan.runs if not s.get("overview")]
+    if units is None:
+        specs = [s for s in specs if s["unit"].startswith("X")] or specs
+    specs = (specs * (1 + (n + warm) // max(len(specs), 1)))[: n + warm]
+    runner = W.get_runner(specs[0].get("env"), specs[0].get("cwd"))
+
+    def zpid():  # the zygote the kernelspec's backend asked for (started by the first kernel)
+        return K._zygote.proc.pid if runner.fork and K._zygote is not None else None
+    steps = {"prepare": [R, "prepare"], "execute": [R, "execute"], "export": [R, "export"],
+             "xlsx": [R, "export_xlsx"], "run_json": [R, "write_run_json"], "headline": [None, "headline"]}
+    from .batch import steps as S
+
+    steps["headline"][0] = S
+    acc: dict[str, float] = {}
+    originals = {}
+    for name, (mod, attr) in steps.items():
+        fn = getattr(mod, attr)
+        originals[name] = fn
+
+        def wrapped(*a, _fn=fn, _name=name, **kw):
+            t = time.thread_time()
+            try:
+                return _fn(*a, **kw)
+            finally:
+                acc[_name] = acc.get(_name, 0.0) + time.thread_time() - t
+
+        setattr(mod, attr, wrapped)
+    # the export step split further: HTML and PDF
+    from . import render
+
+    sub = {"export.html": (render, "render_html"), "export.pdf": (render, "write_pdf")}
+    for name, (mod, attr) in sub.items():
+        fn = getattr(mod, attr)
+        originals[name] = fn
+
+        def wrapped2(*a, _fn=fn, _name=name, **kw):
+            t = time.thread_time()
+            try:
+                return _fn(*a, **kw)
+            finally:
+                acc[_name] = acc.get(_name, 0.0) + time.thread_time() - t
+
+        setattr(mod, attr, wrapped2)
+    prof = None
+    try:
+        rows = []
+        for i, spec in enumerate(specs):
+            if i == warm and cprofile:
+                import cProfile
+
+                prof = cProfile.Profile()
+                prof.enable()
+            acc.clear()
+            z0 = _proc_cpu(zpid()) if zpid() else (0.0, 0.0)
+            p0, t0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
+            res = runner.run(spec)
+            time.sleep(0.3)  # let the shut-down kernel exit and be reaped by the zygote
+            p1, t1, w1 = time.process_time(), time.thread_time(), time.perf_counter() - 0.3
+            z1 = _proc_cpu(zpid()) if zpid() else (0.0, 0.0)
+            if res.get("status") != "ok":
+                raise RuntimeError(f"profile run {spec['unit']} failed: {res.get('error')}")
+            row = dict(unit=spec["unit"], wall=w1 - w0, worker_main=t1 - t0, worker_other=(p1 - p0) - (t1 - t0),
+                       zygote=z1[0] - z0[0], kernel=z1[1] - z0[1], **acc)
+            row["total"] = row["worker_main"] + row["worker_other"] + row["zygote"] + row["kernel"]
+            if i >= warm:
+                rows.append(row)
+            echo(f"  {'warm-up ' if i < warm else ''}{spec['unit']}: " + ", ".join(
+                f"{k} {v:.3f}" for k, v in row.items() if k != "unit"))
+    finally:
+        if prof is not None:
+            prof.disable()
+            prof.dump_stats(str(cprofile))
+        for name, fn in originals.items():
+            mod, attr = steps.get(name) or sub[name]
+            setattr(mod, attr, fn)
+        W.shutdown()
+    keys = [k for k in rows[0] if k != "unit"]
+    mean = {k: round(sum(r.get(k, 0.0) for r in rows) / len(rows), 3) for k in keys}
+    return dict(period=period, reports=len(rows), warm_up=warm, loadavg=[round(x, 2) for x in os.getloadavg()],
+                mean_cpu_seconds=mean, rows=rows, out_root=str(out_root))
+
+
+def profile_cells(unit: str = "X001", period: str = "2025-Q1", window: str = "calendar", lang: str = "vi",
+                  repeat: int = 5, echo=print) -> dict:
+    """CPU of each report-notebook cell, run in this process (as a kernel would; figures to PNG like the inline
+    display), after one warm-up pass; mean over ``repeat`` passes."""
+    import tthc.report as TR
+    from IPython.core.interactiveshell import InteractiveShell
+
+    InteractiveShell.instance()  # display() needs a shell, as in a kernel
+    sections = ["load", "header", "scorecard", "trends", "bieu06", "index766", "dossiers", "quality", "values"]
+    acc = {s: 0.0 for s in sections}
+    import contextlib
+    import io
+
+    for i in range(repeat + 1):
+        with contextlib.redirect_stdout(io.StringIO()):
+            t = time.process_time()
+            r = TR.load(unit, period, window, lang)
+            d = {"load": time.process_time() - t}
+            for s in sections[1:]:
+                t = time.process_time()
+                getattr(r, s)()
+                d[s] = time.process_time() - t
+        if i:
+            for k, v in d.items():
+                acc[k] += v
+    mean = {k: round(v / repeat, 3) for k, v in acc.items()}
+    mean["total"] = round(sum(mean.values()), 3)
+    echo(f"  cells {unit}: " + ", ".join(f"{k} {v:.3f}" for k, v in mean.items()))
+    return dict(unit=unit, repeat=repeat, mean_cpu_seconds=mean, loadavg=[round(x, 2) for x in os.getloadavg()])
+
+
+if __name__ == "__main__":  # python -m tthc.bench_batch [n] [cprofile-file]: the per-report CPU profile
+    _n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    _res = profile_worker(n=_n, cprofile=Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+    print(json.dumps(_res["mean_cpu_seconds"], indent=1), "load", _res["loadavg"])

@@ -67,8 +67,13 @@ def test_trend_chart_lines_and_targets():
     assert d5.get_lines()[0].get_ydata().tolist() == [12.0 - i for i in range(12)]
     assert d5.get_lines()[1].get_ydata().tolist() == [0.0] * 12
     assert d5.get_ylabel() == "Số hồ sơ"
-    ticks = [t.get_text() for t in panels["D1 Trực tuyến"].get_xticklabels()]
-    assert ticks[0] == "04/24" and ticks[-1] == "03/25"
+    # one month axis shared by all panels, labelled under the bottom panel of each column (D7 left, D6 right)
+    for bottom in ("D7 Tái sử dụng", "D6 Đánh giá hài lòng"):
+        ticks = [t.get_text() for t in panels[bottom].get_xticklabels()]
+        assert len(ticks) == 12 and ticks[0] == "04/24" and ticks[-1] == "03/25"
+    assert panels["D1 Trực tuyến"].get_xticklabels() == []
+    assert panels["D1 Trực tuyến"].get_shared_x_axes().joined(panels["D1 Trực tuyến"], panels["D7 Tái sử dụng"])
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["Kết quả", "Chỉ tiêu"]
     assert fig._suptitle.get_text() == "Diễn biến 12 tháng gần nhất"
 
 

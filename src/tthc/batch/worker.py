@@ -30,6 +30,20 @@ _runner_lock = threading.Lock()
 _runner: "Runner | None" = None
 
 
+def skip_iri_grammar() -> None:
+    """Keep ``jsonschema`` from importing ``rfc3987_syntax`` in this process.
+
+    ``nbformat`` imports ``jsonschema``, whose format module imports ``rfc3987_syntax`` when it is installed (it is,
+    via the Jupyter stack), and that module compiles some twenty Lark grammars at import: 1–2 CPU-s per worker,
+    for the ``iri``/``iri-reference`` format checkers, which nothing in a batch uses (nbformat validates without
+    format checking). Marking the module as absent makes jsonschema skip those two checkers, as it does when the
+    package is not installed. Has no effect once jsonschema is imported."""
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def _env_key(env: dict | None) -> tuple:
     return tuple(sorted((env or {}).items()))
 
@@ -40,6 +54,7 @@ class Runner:
     def __init__(self, env: dict | None = None, cwd: str | None = None, fork: bool | None = None):
         if env:
             os.environ.update(env)
+        skip_iri_grammar()
         self.env_key = _env_key(env)
         if fork is None:
             fork = os.environ.get("TTHC_BATCH_FORK_KERNELS", "1") != "0"

@@ -54,6 +54,13 @@ def main() -> None:
     # and the loop below ends.
     import tthc.batch._preload  # noqa: F401
 
+    if os.environ.get("TTHC_ZYGOTE_GC_FREEZE", "1") != "0":
+        # Preloaded objects go to the permanent generation: a kernel's garbage collections then never walk (or
+        # touch, which would copy their pages) the hundreds of thousands of objects it inherited.
+        import gc
+
+        gc.collect()
+        gc.freeze()
     signal.signal(signal.SIGCHLD, _reap)  # reap kernels as they exit: no zombies, and their CPU time is accounted
     out = sys.stdout.buffer
     out.write(b"ready\n")

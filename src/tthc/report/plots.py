@@ -100,19 +100,35 @@ def fig_scorecard(ind: pd.DataFrame, lang: str = "vi", period_label: str = "") -
     return fig
 
 
+#: Fixed subplot layout of :func:`fig_trends` (fractions of the 7.6 × 8.2 in figure). The panels' labels are the
+#: same for every unit (month ticks, 0/50/100 %, short titles), so a fixed layout fits them all; the tight-layout
+#: engine would measure every tick label again for each report (≈ 0.15 CPU-s). Only the count panel's tick labels
+#: grow with the data: the left margin widens by one digit's width per digit beyond two.
+TRENDS_LAYOUT = dict(left=0.08, right=0.98, bottom=0.07, top=0.925, wspace=0.2, hspace=0.42)
+_DIGIT_WIDTH = 0.0095
+
+
 def fig_trends(trend: pd.DataFrame, lang: str = "vi") -> Figure:
     """Small multiples: one panel per indicator D1–D7, monthly values (line) against the target (dashed line).
 
     ``trend`` has columns month (e.g. "2025-03" or a Period), indicator, value, target. Missing months (no
-    denominator) are gaps in the line. Each panel's first line is the data, the second the target line.
+    denominator) are gaps in the line. Each panel's first line is the data, the second the target line. The panels
+    share the month axis: its labels are drawn under the bottom panel of each column; the legend fills the eighth
+    cell.
     """
     with mpl.rc_context(STYLE):
         fig = Figure(figsize=(7.6, 8.2))
-        axes = fig.subplots(4, 2).ravel()
+        gs = fig.add_gridspec(4, 2)
+        axes = []
+        for i in range(len(TARGET_INDICATORS)):
+            axes.append(fig.add_subplot(gs[i // 2, i % 2], sharex=axes[0] if axes else None))
         months = sorted(trend["month"].astype(str).unique())
         x = np.arange(len(months))
         ticks = [f"{m[5:7]}/{m[2:4]}" for m in months]
-        for ax, code in zip(axes, TARGET_INDICATORS):
+        axes[0].set_xticks(x, ticks)
+        widest = 0
+        last_row = {len(TARGET_INDICATORS) - 1, len(TARGET_INDICATORS) - 2}  # bottom panel of each column
+        for i, (ax, code) in enumerate(zip(axes, TARGET_INDICATORS)):
             d = trend[trend["indicator"] == code].assign(month=lambda f: f["month"].astype(str))
             d = d.set_index("month").reindex(months)
             vals = np.array([np.nan if is_missing(v) else float(v) for v in d["value"]])
@@ -122,19 +138,23 @@ def fig_trends(trend: pd.DataFrame, lang: str = "vi") -> Figure:
                 ax.plot(x, np.full(len(x), float(tgt[-1])), linestyle="--", color=COLORS["chua_dat"], linewidth=1.2,
                         label=t("target_line", lang))
             ax.set_title(short_name(code, lang) if code != "D5" else indicator_name("D5", lang))
-            ax.set_xticks(x, ticks, rotation=90, fontsize=7)
+            ax.tick_params(axis="x", labelrotation=90, labelsize=7, labelbottom=i in last_row)
             if code == "D5":
                 ax.set_ylabel(t("count_axis", lang))
                 top = np.nanmax(vals) if np.isfinite(vals).any() else 1
                 ax.set_ylim(0, max(1.0, top * 1.15))
+                ax.yaxis.set_major_locator(mpl.ticker.MaxNLocator(nbins=3, integer=True))
+                widest = max(widest, len(str(int(max(1.0, top * 1.15)))))
             else:
                 ax.set_ylim(0, 105)
+                ax.set_yticks([0, 50, 100])
                 ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: fmt_num(v, 0, lang) + "%"))
-        axes[-1].axis("off")
         h, lab = axes[0].get_legend_handles_labels()
-        axes[-1].legend(h, lab, loc="center", frameon=False)
+        fig.legend(h, lab, loc="center", bbox_to_anchor=(0.76, 0.16), frameon=False)
         fig.suptitle(t("sec_trends", lang))
-        _tight_layout(fig)
+        layout = dict(TRENDS_LAYOUT)
+        layout["left"] += _DIGIT_WIDTH * max(0, widest - 2)
+        fig.subplots_adjust(**layout)
     return fig
 
 
