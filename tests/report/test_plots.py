@@ -141,3 +141,23 @@ def test_png_is_deterministic_and_has_no_timestamp(scorecard_frame):
     b = P.to_png(P.fig_scorecard(scorecard_frame, "vi", "Quý I năm 2025"))
     assert a == b and a[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"Software" not in a and b"matplotlib" not in a.lower()
+
+
+@pytest.mark.parametrize("scale", [1, 1000, 10000])
+def test_trend_chart_fixed_layout_keeps_labels_inside(scale):
+    # the layout is fixed (no tight-layout pass); the count panel's widening margin must keep its labels in the figure
+    df, _ = trend_frame()
+    df.loc[df["indicator"] == "D5", "value"] *= scale
+    fig = P.fig_trends(df, "vi")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # label positions are settled by the draw
+    renderer = canvas.get_renderer()
+    d5 = next(ax for ax in fig.axes if ax.get_title() == "Số hồ sơ quá hạn")
+    boxes = [t.get_window_extent(renderer) for t in d5.get_yticklabels()] + [d5.yaxis.label.get_window_extent(renderer)]
+    assert min(b.x0 for b in boxes) >= 0
+    # the widest (left column) and bottom labels stay inside too
+    for ax in fig.axes:
+        for t in ax.get_xticklabels():
+            assert t.get_window_extent(renderer).y0 >= 0
