@@ -165,6 +165,40 @@ def test_batch_slice_hashes_equal_report_slice_hash(batch_root, monkeypatch):
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
 
 
+def test_report_reads_its_slice_hash_from_the_batch_cache(batch_root):
+    """A report in a batch takes its slice hash from the batch's cache (TTHC_SLICE_CACHE) while the cube files are
+    the ones it was computed from, and hashes the slice itself otherwise."""
+    import subprocess
+    import sys
+
+    from batch_helpers import root_env
+
+    code = ("import os, pathlib, tempfile\n"
+            "from tthc.batch.plan import cached_slice_hashes, lookup_slice_hash\n"
+            "from tthc.report.data import cube_dir, report_slice_hash, slice_hash\n"
+            "from tthc.units import load_registry\n"
+            "reg = load_registry()\n"
+            "sets = {u: [u, *reg.descendants(u)] for u in ('X001', 'H001')}\n"
+            "cache = pathlib.Path(tempfile.mkdtemp()) / 'c.json'\n"
+            "c = cached_slice_hashes(sets, '2025-Q1', 'calendar', cache)\n"
+            "assert lookup_slice_hash(cache, sets['H001'], '2025-Q1', 'calendar') == c['H001']\n"
+            "assert lookup_slice_hash(cache, ['X001', 'X002'], '2025-Q1', 'calendar') is None\n"
+            "assert lookup_slice_hash(cache, sets['X001'], '2025-Q2', 'calendar') is None\n"
+            "os.environ['TTHC_SLICE_CACHE'] = str(cache)\n"
+            "assert report_slice_hash(sets['X001'], '2025-Q1', 'calendar') == slice_hash(sets['X001'], '2025-Q1', "
+            "'calendar') == c['X001']\n"
+            "# a rewritten cube file makes the cache entry stale: the report hashes for itself\n"
+            "f = cube_dir() / 'counts.parquet'\n"
+            "st = f.stat(); os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1))\n"
+            "assert lookup_slice_hash(cache, sets['X001'], '2025-Q1', 'calendar') is None\n"
+            "assert report_slice_hash(sets['X001'], '2025-Q1', 'calendar') == c['X001']\n"
+            "os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))\n"
+            "print('ok')\n")
+    r = subprocess.run([sys.executable, "-c", code], env=root_env(batch_root), capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
 def _crash_spec(tmp_path, unit):
     return dict(id=f"2025-Q1/{unit}", unit=unit, period="2025-Q1", kind="test", out_dir=str(tmp_path / unit),
                 pipeline="crash" if unit == "CRASH" else "noop")

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .. import config
 from ..errors import ParameterError
 
@@ -56,19 +58,36 @@ def slice_hashes(unit_sets: dict[str, list[str]], period: str, window: str, dire
         f = directory / f"{name}.parquet"
         tables[name] = (pq.read_table(f, filters=[("period", "in", periods), ("window", "=", window)]).to_pandas()
                         if f.exists() else None)
+    # Each table is sorted and written as CSV once; a unit set's text is the header plus its rows' lines, in the
+    # sorted order — the same bytes as sorting and writing the subset (a subsequence of a stably sorted table is
+    # sorted the same way, and CSV formats each value on its own).
+    prepared = {}
+    for name, df in tables.items():
+        if df is None:
+            continue
+        df = df[sorted(df.columns)]
+        df = df.sort_values(list(df.columns), kind="stable").reset_index(drop=True)
+        text = df.to_csv(index=False, lineterminator="\n")
+        header, _, body = text.partition("\n")
+        lines = body.split("\n")[:-1] if body else []
+        if len(lines) != len(df):  # a value with a line break: rows are not lines, fall back to one write per set
+            prepared[name] = (df, None, None)
+        else:
+            prepared[name] = (df, header, np.asarray(lines, dtype=object))
     out = {}
     for key, units in unit_sets.items():
         h = hashlib.sha256()
         for name in CUBE_TABLES:
-            df = tables[name]
-            if df is None:
+            if name not in prepared:
                 h.update(f"{name}:missing".encode())
                 continue
-            sub = df[df["unit"].isin(units)]
-            sub = sub[sorted(sub.columns)]
-            sub = sub.sort_values(list(sub.columns), kind="stable").reset_index(drop=True)
+            df, header, lines = prepared[name]
+            mask = df["unit"].isin(units).to_numpy()
             h.update(name.encode())
-            h.update(sub.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+            if lines is None:
+                h.update(df[mask].to_csv(index=False, lineterminator="\n").encode("utf-8"))
+            else:
+                h.update(("\n".join([header, *lines[mask]]) + "\n").encode("utf-8"))
         out[key] = h.hexdigest()
     return out
 
@@ -119,6 +138,20 @@ def cached_slice_hashes(unit_sets: dict[str, list[str]], period: str, window: st
         except OSError:
             pass
     return out
+
+
+def lookup_slice_hash(cache_file: Path, units: list[str], period: str, window: str,
+                      directory: Path | None = None) -> str | None:
+    """The slice hash :func:`cached_slice_hashes` stored for exactly these units, while the cube files are the ones
+    it was computed from; None otherwise. Lets a report in a batch skip hashing its slice again."""
+    entry = (read_json(cache_file) or {}).get(f"{period}|{window}") or {}
+    if entry.get("cube") != cube_signature(directory):
+        return None
+    want = ",".join(units)
+    for hit in entry.get("hashes", {}).values():
+        if hit.get("units") == want:
+            return hit.get("hash")
+    return None
 
 
 def period_units(period: str, window: str, directory: Path | None = None) -> list[str]:
@@ -211,7 +244,8 @@ def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root
     subtree = {u: [u, *reg.descendants(u)] for u in units}
     hashes = cached_slice_hashes(subtree, p.code, window, out_root / p.code / SLICE_CACHE)
     nb_dir = config.notebooks_dir()
-    env = dict(env_for_workers(), TTHC_BATCH_PERIOD=p.code, TTHC_BATCH_WINDOW=window)
+    env = dict(env_for_workers(), TTHC_BATCH_PERIOD=p.code, TTHC_BATCH_WINDOW=window,
+               TTHC_SLICE_CACHE=str(out_root / p.code / SLICE_CACHE))
     if ensure:
         # the cube was checked for this batch: a report may skip its own check (see docs/batch.md)
         env["TTHC_CUBE_READY"] = warehouse_hash or "1"

@@ -187,26 +187,31 @@ def _subtree(unit: str, registry=None) -> list[str]:
     return [unit, *reg.descendants(unit)]
 
 
-def _classified(con, unit, period, window, registry=None, calendar=None, rules=None) -> pd.DataFrame:
+def classified(con, unit, period, window, registry=None, calendar=None, rules=None) -> pd.DataFrame:
+    """The classified dossiers (``classify.classify``) of the unit and its subtree in the period: what
+    :func:`dossiers` and :func:`data_quality` read — a report computes it once and passes it to both."""
     from .classify import classify
 
     return classify(con, period, window, calendar=calendar, rules=rules, unit=_subtree(unit, registry))
 
 
+
 def dossiers(con, unit: str, period, window: str = "calendar", kind: str = "overdue", registry=None,
-             calendar=None, rules=None) -> pd.DataFrame:
+             calendar=None, rules=None, classified_df: pd.DataFrame | None = None) -> pd.DataFrame:
     """Overdue (``kind="overdue"``) or due-soon (``"due_soon"``) dossiers of the unit and its subtree.
 
     Columns: ma_ho_so, ma_don_vi, ma_tthc, ten_tthc, trang_thai_gq, ngay_hen_tra (due date, after any pause
     extension), so_ngay_tre (working days late at the end of processing or at the period end), co_phieu_xin_loi.
-    Most late first. Never personal data.
+    Most late first. Never personal data. ``classified_df``: :func:`classified` for the same arguments, when the
+    caller already has it.
     """
     if kind not in ("overdue", "due_soon"):
         raise ParameterError(f"kind must be 'overdue' or 'due_soon', not {kind!r}")
     from .classify import connection
 
     with connection(con) as c:
-        df = _classified(c, unit, period, window, registry, calendar, rules)
+        df = classified_df if classified_df is not None else classified(c, unit, period, window, registry, calendar,
+                                                                        rules)
         df = df[df["tien_do"] == "qua_han"] if kind == "overdue" else df[df["sap_den_han"]]
         if len(df):
             c.register("tthc_ids", df[["ma_ho_so"]])
@@ -223,7 +228,7 @@ def dossiers(con, unit: str, period, window: str = "calendar", kind: str = "over
 
 
 def data_quality(con, unit: str, period, window: str = "calendar", registry=None, calendar=None,
-                 rules=None) -> dict:
+                 rules=None, classified_df: pd.DataFrame | None = None) -> dict:
     """Data-quality notes for the unit and its subtree in the period:
 
     counted, recomputed_deadlines (ngay_hen_tra missing, recomputed from the statutory limit), no_due_date,
@@ -235,7 +240,8 @@ def data_quality(con, unit: str, period, window: str = "calendar", registry=None
 
     units = _subtree(unit, registry)
     with connection(con) as c:
-        df = _classified(c, unit, period, window, registry, calendar, rules)
+        df = classified_df if classified_df is not None else classified(c, unit, period, window, registry, calendar,
+                                                                        rules)
         total_q = None
         try:
             total_q = int(c.execute("SELECT coalesce(sum(rows_quarantined), 0) FROM ingest_log").fetchall()[0][0])

@@ -349,7 +349,7 @@ def load(unit="X001", period="2025-Q1", window="calendar", lang="vi", kind="unit
     """Validate parameters, make sure data and cube exist (sample on a fresh clone), load the report's slice."""
     from ..units import load_registry
     from ..warehouse import connect
-    from .data import ensure_data, load_slice, slice_hash
+    from .data import ensure_data, load_slice, report_slice_hash
 
     registry = load_registry()
     params = validate(unit, period, window, lang, kind=kind, registry=registry)
@@ -362,7 +362,7 @@ def load(unit="X001", period="2025-Q1", window="calendar", lang="vi", kind="unit
         sources = data_sources(con)
     finally:
         con.close()
-    dhash = slice_hash([params.unit, *registry.descendants(params.unit)], params.period, params.window)
+    dhash = report_slice_hash([params.unit, *registry.descendants(params.unit)], params.period, params.window)
     meta = build_meta(params, registry, synthetic, dhash, sources)
     cls = Overview if kind == "overview" else Report
     return cls(params, registry, data, meta)

@@ -106,6 +106,24 @@ def slice_hash(units: list[str], period: str, window: str, directory: Path | Non
     return h.hexdigest()
 
 
+def report_slice_hash(units: list[str], period: str, window: str) -> str:
+    """:func:`slice_hash` of a report, taken from the batch's slice-hash cache when the batch names it
+    (``TTHC_SLICE_CACHE``) and it still matches the cube files; computed otherwise."""
+    import os
+
+    cache = os.environ.get("TTHC_SLICE_CACHE")
+    if cache:
+        from ..batch.plan import lookup_slice_hash
+
+        try:
+            hit = lookup_slice_hash(Path(cache), units, period, window)
+        except (OSError, ValueError):
+            hit = None
+        if hit:
+            return hit
+    return slice_hash(units, period, window)
+
+
 @dataclass
 class Slice:
     """Everything one report shows, as DataFrames straight from the engine (values in %, counts as integers)."""
@@ -132,9 +150,10 @@ def load_slice(unit: str, period: str, window: str, kind: str, registry, con, la
     s.bieu06 = q.bieu06(period, window, unit=unit)
     s.index766 = q.index766(unit, period, window)
     s.index766_summary = dict(q.index766_summary(unit, period, window, lang=lang) or {})
-    s.overdue = q.dossiers(con, unit, period, window, kind="overdue")
-    s.due_soon = q.dossiers(con, unit, period, window, kind="due_soon")
-    s.quality = dict(q.data_quality(con, unit, period, window) or {})
+    cls = q.classified(con, unit, period, window)  # one classification for the three dossier-level sections
+    s.overdue = q.dossiers(con, unit, period, window, kind="overdue", classified_df=cls)
+    s.due_soon = q.dossiers(con, unit, period, window, kind="due_soon", classified_df=cls)
+    s.quality = dict(q.data_quality(con, unit, period, window, classified_df=cls) or {})
     if kind == "overview":
         kids = registry.children(unit)
         s.indicators = q.indicators(period, window, units=[unit, *kids])
