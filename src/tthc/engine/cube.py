@@ -321,53 +321,45 @@ def compute_indicators(counts: pd.DataFrame, targets: Targets) -> pd.DataFrame:
     c["n_qua_han"] = c["n_qua_han_gq"] + c["n_qua_han_dang"]
     c["n_dung_han_hoac_truoc"] = c["n_truoc_han"] + c["n_dung_han"]
     key = ["period", "window", "unit", "unit_name", "level", "parent"]
+    keys = {k: c[k] for k in key}
     frames = []
+    # one DataFrame per indicator from a dict of columns: inserting ~20 columns one by one cost ~0.1 s per cube
     for ind in INDICATORS:
         t = targets.indicators[ind]
         num, den = RATE_SPEC[ind]
         n = c[num].to_numpy("int64")
         d = c[den].to_numpy("int64")
         tv = c["level"].map(lambda lv: t.for_level(lv)).to_numpy("float64")
-        f = c[key].copy()
-        f["indicator"] = ind
-        f["numerator"], f["denominator"] = n, d
-        f["rate"] = pct_half_up(n, d)
-        f["target"] = tv
+        rate = pct_half_up(n, d)
         if t.kind == "count":  # D5: value = count; Đạt when count ≤ target; gap = dossiers above target
-            f["value"] = np.where(d > 0, n.astype("float64"), np.nan)
-            f["status"] = np.where(d <= 0, KHONG_DU_LIEU, np.where(n <= tv, DAT, CHUA_DAT))
-            f["gap"] = np.where(d > 0, np.maximum(0, n - tv), 0).astype("int64")
+            value = np.where(d > 0, n.astype("float64"), np.nan)
+            st = np.where(d <= 0, KHONG_DU_LIEU, np.where(n <= tv, DAT, CHUA_DAT))
+            gp = np.where(d > 0, np.maximum(0, n - tv), 0).astype("int64")
         else:
-            f["value"] = f["rate"]
-            f["status"] = status(n, d, tv)
-            f["gap"] = gap(n, d, tv)
-        f["better"] = t.better
-        f["source"] = t.source
-        f["_score"] = np.where(d > 0, n / np.where(d > 0, d, 1), np.nan) if t.kind == "rate" else \
+            value, st, gp = rate, status(n, d, tv), gap(n, d, tv)
+        score = np.where(d > 0, n / np.where(d > 0, d, 1), np.nan) if t.kind == "rate" else \
             np.where(d > 0, n.astype("float64"), np.nan)
-        frames.append(f)
+        frames.append(pd.DataFrame({**keys, "indicator": ind, "numerator": n, "denominator": d, "rate": rate,
+                                    "target": tv, "value": value, "status": st, "gap": gp, "better": t.better,
+                                    "source": t.source, "_score": score}, index=c.index))
     for ind, (num, den, kind, better) in EXTRA.items():
-        f = c[key].copy()
-        f["indicator"] = ind
         n = c[num].to_numpy("int64")
         d = c[den].to_numpy("int64") if den else np.full(len(c), -1, dtype="int64")
-        f["numerator"] = n
-        f["denominator"] = d if den else np.full(len(c), np.nan)
         if kind == "rate":
-            f["value"] = pct_half_up(n, d)
-            f["_score"] = np.where(d > 0, n / np.where(d > 0, d, 1), np.nan)
+            value = pct_half_up(n, d)
+            score = np.where(d > 0, n / np.where(d > 0, d, 1), np.nan)
         elif kind == "mean":
             with np.errstate(invalid="ignore", divide="ignore"):
-                f["value"] = np.where(d > 0, round_half_up(n / np.where(d > 0, d, 1)), np.nan)
-            f["_score"] = np.where(d > 0, n / np.where(d > 0, d, 1), np.nan)
+                value = np.where(d > 0, round_half_up(n / np.where(d > 0, d, 1)), np.nan)
+            score = np.where(d > 0, n / np.where(d > 0, d, 1), np.nan)
         else:
-            f["value"] = np.where(c["n_tong"] > 0, n.astype("float64"), np.nan)
-            f["_score"] = np.nan
-        f["rate"] = pct_half_up(n, d) if kind == "rate" else np.nan
-        f["target"], f["status"], f["gap"] = np.nan, "", np.nan
-        f["better"] = better or ""
-        f["source"] = ""
-        frames.append(f)
+            value = np.where(c["n_tong"] > 0, n.astype("float64"), np.nan)
+            score = np.nan
+        frames.append(pd.DataFrame({**keys, "indicator": ind, "numerator": n,
+                                    "denominator": d if den else np.full(len(c), np.nan), "value": value,
+                                    "_score": score, "rate": pct_half_up(n, d) if kind == "rate" else np.nan,
+                                    "target": np.nan, "status": "", "gap": np.nan, "better": better or "",
+                                    "source": ""}, index=c.index))
     out = pd.concat(frames, ignore_index=True)
     out["gap"] = out["gap"].astype("float64")
     out["denominator"] = out["denominator"].astype("float64")
