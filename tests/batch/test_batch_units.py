@@ -218,6 +218,29 @@ def test_pool_survives_a_dying_worker(tmp_path, monkeypatch):
     assert all(by[u]["status"] == "ok" for u in ("A1", "A2", "A3"))
 
 
+def test_deferred_pool_waits_for_its_settings(tmp_path, monkeypatch):
+    """A pool started before the batch's plan (``deferred``) imports, waits for ``configure``, then runs with those
+    settings — also in the worker that replaces a dead one; ``abort`` stops idle workers at once."""
+    import time
+
+    from tthc.batch.pool import LocalPool
+
+    monkeypatch.setenv("TTHC_BATCH_TEST_PIPELINES", "1")
+    pool = LocalPool(jobs=2, deferred=True)
+    with pytest.raises(RuntimeError, match="configure"):
+        pool.run([_crash_spec(tmp_path, "A0")], on_result=lambda r: None)
+    results = []
+    pool.configure({"TTHC_BATCH_TEST_PIPELINES": "1"}, str(tmp_path))
+    with pool:
+        pool.run([_crash_spec(tmp_path, u) for u in ("A1", "CRASH", "A2", "A3")], on_result=results.append)
+    by = {r["unit"]: r for r in results}
+    assert by["CRASH"]["status"] == "failed" and all(by[u]["status"] == "ok" for u in ("A1", "A2", "A3"))
+    idle = LocalPool(jobs=2, deferred=True)
+    t = time.perf_counter()
+    idle.abort()
+    assert time.perf_counter() - t < 5 and not any(s.proc.is_alive() for s in idle.slots)
+
+
 def test_kernel_start_retries_a_port_race(monkeypatch, tmp_path):
     """`ZMQError: Address already in use` while starting a kernel is retried; the kernel then works."""
     import asyncio

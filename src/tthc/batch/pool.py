@@ -13,11 +13,21 @@ from multiprocessing.connection import wait
 from typing import Callable, Iterable
 
 
-def _worker_main(conn, env: dict | None, cwd: str | None) -> None:
+#: the settings a deferred worker waits for (see :meth:`LocalPool.configure`)
+_DEFERRED = "deferred"
+
+
+def _worker_main(conn, env, cwd: str | None) -> None:
     from . import worker
 
     worker.die_with_parent()
     try:
+        if env == _DEFERRED:  # started before the plan: import what does not depend on it, then wait for it
+            worker.preimport()
+            msg = conn.recv()
+            if msg is None:
+                return
+            _, env, cwd = msg
         worker.warm(env, cwd)
         conn.send(("ready", os.getpid()))
         while True:
@@ -50,13 +60,38 @@ class _Slot:
 class LocalPool:
     """``jobs`` worker processes; :meth:`run` feeds them specs and calls ``on_result`` as runs finish."""
 
-    def __init__(self, jobs: int = 2, env: dict | None = None, cwd: str | None = None, method: str = "spawn"):
+    def __init__(self, jobs: int = 2, env: dict | None = None, cwd: str | None = None, method: str = "spawn",
+                 deferred: bool = False):
+        """``deferred``: start the workers now, before the settings are known (they import what they can), and
+        give them ``env``/``cwd`` later with :meth:`configure` — a batch starts its pool while it plans."""
         self.ctx = mp.get_context(method)
         self.env, self.cwd = env, cwd
-        self.slots = [_Slot(self.ctx, env, cwd) for _ in range(max(1, jobs))]
+        self.configured = not deferred
+        self.slots = [_Slot(self.ctx, _DEFERRED if deferred else env, cwd) for _ in range(max(1, jobs))]
+
+    def configure(self, env: dict | None, cwd: str | None) -> None:
+        """Settings for workers started ``deferred`` (and for any replacement worker)."""
+        self.env, self.cwd = env, cwd
+        if not self.configured:
+            for s in self.slots:
+                try:
+                    s.parent.send(("configure", env, cwd))
+                except (OSError, BrokenPipeError):
+                    pass  # it died: run() notices and replaces it
+            self.configured = True
+
+    def abort(self) -> None:
+        """Stop the workers at once (nothing to run after all)."""
+        for s in self.slots:
+            if s.proc.is_alive():
+                s.proc.terminate()
+        for s in self.slots:
+            s.proc.join(timeout=5)
 
     def run(self, specs: Iterable[dict], on_result: Callable[[dict], None],
             on_start: Callable[[dict], None] | None = None) -> None:
+        if not self.configured:
+            raise RuntimeError("LocalPool(deferred=True): call configure(env, cwd) before run()")
         pending = list(specs)
         pending.reverse()
         active = 0

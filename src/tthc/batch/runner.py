@@ -6,6 +6,7 @@ Accounting: every unit of the plan ends as exactly one of done / failed / skippe
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -80,8 +81,10 @@ class Progress:
             self.bar.close()
 
 
-def run_specs(specs: list[dict], jobs: int = 2, scheduler: str | None = None, on_result=None, on_start=None) -> None:
-    """Execute run specs on the local pool, or on a Dask cluster when ``scheduler`` is given."""
+def run_specs(specs: list[dict], jobs: int = 2, scheduler: str | None = None, on_result=None, on_start=None,
+              pool=None) -> None:
+    """Execute run specs on the local pool (``pool``: one started earlier, deferred), or on a Dask cluster when
+    ``scheduler`` is given."""
     if not specs:
         return
     if scheduler:
@@ -91,9 +94,32 @@ def run_specs(specs: list[dict], jobs: int = 2, scheduler: str | None = None, on
         return
     from .pool import LocalPool
 
-    env = specs[0].get("env")
-    with LocalPool(jobs=min(jobs, len(specs)), env=env, cwd=specs[0].get("cwd")) as pool:
+    env, cwd = specs[0].get("env"), specs[0].get("cwd")
+    if pool is not None:
+        pool.configure(env, cwd)
+    else:
+        pool = LocalPool(jobs=min(jobs, len(specs)), env=env, cwd=cwd)
+    with pool:
         pool.run(specs, on_result=on_result, on_start=on_start)
+
+
+def _early_pool(period: str, jobs: int, force: bool, scheduler: str | None, out_root: Path):
+    """A local pool started before planning when runs are certain (``--force``, or a period never run here), so
+    that the workers' imports overlap the plan; None otherwise (an incremental re-run may have nothing to do and
+    must not pay for workers)."""
+    if scheduler or jobs < 1 or os.environ.get("TTHC_BATCH_EARLY_POOL", "1") == "0":
+        return None
+    try:
+        from ..periods import parse_period
+
+        code = parse_period(period).code
+    except Exception:  # noqa: BLE001 - plan_batch reports a bad period properly
+        return None
+    if not force and (out_root / code).exists():
+        return None
+    from .pool import LocalPool
+
+    return LocalPool(jobs=jobs, deferred=True)
 
 
 def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_list=None, jobs: int = 2,
@@ -107,55 +133,70 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
     out_root = Path(out_root) if out_root else config.outputs_dir()
     out_root.mkdir(parents=True, exist_ok=True)
     with BatchLock(out_root):
-        plan = plan_batch(period, window, lang, out_root, units_list=units_list, force=force, formats=formats,
-                          xlsx=xlsx, echo=echo)
-        res = BatchResult(period=plan.period, out_root=out_root, cube_rebuilt=plan.cube_rebuilt)
-        res.timing.update({f"plan_{k}": round(v, 3) for k, v in plan.timing.items()})
-        period_dir = out_root / plan.period
-        blog = EventLog(period_dir / "batch.log", mode="a")
+        pool = _early_pool(period, jobs, force, scheduler, out_root)
         try:
-            blog(f"batch start: period {plan.period} window {plan.window} lang {plan.lang}, {len(plan.units)} units, "
-                 f"{len(plan.runs)} to run, {len(plan.skipped)} up to date, jobs {jobs}"
-                 + (f", scheduler {scheduler}" if scheduler else "") + (", --force" if force else "")
-                 + (", cube rebuilt" if plan.cube_rebuilt else ""))
-            for s in plan.skipped:
-                blog(f"skip {s['unit']}: up to date (stamp {s['stamp'][:12]})")
-                res.skipped.append(s)
-            if plan.runs:
-                removed = sum(atomic.remove_stale_tmp(Path(s["out_dir"])) for s in plan.runs
-                              if Path(s["out_dir"]).exists())
-                if removed:
-                    blog(f"removed {removed} temporary file(s) left by an interrupted run")
-            bar = Progress(len(plan.runs), len(plan.skipped), enabled=progress and bool(plan.runs))
-
-            def on_start(spec):
-                blog(f"start {spec['unit']}")
-
-            def on_result(r):
-                ok = r.get("status") == "ok"
-                (res.done if ok else res.failed).append(r)
-                t = r.get("timing", {}).get("total")
-                blog(f"{'done' if ok else 'FAILED'} {r['unit']}" + (f" in {t:.2f} s" if t else "")
-                     + ("" if ok else f": {r.get('error', '')[:500]}"))
-                bar.update(ok)
-
-            t1 = time.perf_counter()
+            plan = plan_batch(period, window, lang, out_root, units_list=units_list, force=force, formats=formats,
+                              xlsx=xlsx, echo=echo)
+        except BaseException:
+            if pool is not None:
+                pool.abort()
+            raise
+        if pool is not None and len(plan.runs) < len(pool.slots):
+            pool.abort()  # fewer runs than workers (or none): start the right number after all
+            pool = None
+        try:
+            res = BatchResult(period=plan.period, out_root=out_root, cube_rebuilt=plan.cube_rebuilt)
+            res.timing.update({f"plan_{k}": round(v, 3) for k, v in plan.timing.items()})
+            period_dir = out_root / plan.period
+            blog = EventLog(period_dir / "batch.log", mode="a")
             try:
-                run_specs(plan.runs, jobs=jobs, scheduler=scheduler, on_result=on_result, on_start=on_start)
-            finally:
-                bar.close()
-            res.timing["run"] = round(time.perf_counter() - t1, 3)
-            if index:
-                from .index import write_index
+                blog(f"batch start: period {plan.period} window {plan.window} lang {plan.lang}, "
+                     f"{len(plan.units)} units, {len(plan.runs)} to run, {len(plan.skipped)} up to date, jobs {jobs}"
+                     + (f", scheduler {scheduler}" if scheduler else "") + (", --force" if force else "")
+                     + (", cube rebuilt" if plan.cube_rebuilt else ""))
+                for s in plan.skipped:
+                    blog(f"skip {s['unit']}: up to date (stamp {s['stamp'][:12]})")
+                    res.skipped.append(s)
+                if plan.runs:
+                    removed = sum(atomic.remove_stale_tmp(Path(s["out_dir"])) for s in plan.runs
+                                  if Path(s["out_dir"]).exists())
+                    if removed:
+                        blog(f"removed {removed} temporary file(s) left by an interrupted run")
+                bar = Progress(len(plan.runs), len(plan.skipped), enabled=progress and bool(plan.runs))
+
+                def on_start(spec):
+                    blog(f"start {spec['unit']}")
+
+                def on_result(r):
+                    ok = r.get("status") == "ok"
+                    (res.done if ok else res.failed).append(r)
+                    t = r.get("timing", {}).get("total")
+                    blog(f"{'done' if ok else 'FAILED'} {r['unit']}" + (f" in {t:.2f} s" if t else "")
+                         + ("" if ok else f": {r.get('error', '')[:500]}"))
+                    bar.update(ok)
 
                 t1 = time.perf_counter()
-                known = {(plan.period, r["unit"]): r["stamp"] for r in plan.runs + plan.skipped}
-                res.index = write_index(out_root, current=known)
-                res.timing["index"] = round(time.perf_counter() - t1, 3)
-            res.seconds = time.perf_counter() - t0
-            blog(f"batch end: {len(res.done)} done, {len(res.failed)} failed, {len(res.skipped)} skipped in "
-                 f"{res.seconds:.1f} s" + "".join(f"\n  failed {r['unit']}: {r.get('error', '')[:300]}"
-                                                    for r in res.failed))
+                try:
+                    run_specs(plan.runs, jobs=jobs, scheduler=scheduler, on_result=on_result, on_start=on_start,
+                              pool=pool)
+                    pool = None  # run_specs closed it
+                finally:
+                    bar.close()
+                res.timing["run"] = round(time.perf_counter() - t1, 3)
+                if index:
+                    from .index import write_index
+
+                    t1 = time.perf_counter()
+                    known = {(plan.period, r["unit"]): r["stamp"] for r in plan.runs + plan.skipped}
+                    res.index = write_index(out_root, current=known)
+                    res.timing["index"] = round(time.perf_counter() - t1, 3)
+                res.seconds = time.perf_counter() - t0
+                blog(f"batch end: {len(res.done)} done, {len(res.failed)} failed, {len(res.skipped)} skipped in "
+                     f"{res.seconds:.1f} s" + "".join(f"\n  failed {r['unit']}: {r.get('error', '')[:300]}"
+                                                        for r in res.failed))
+            finally:
+                blog.close()
         finally:
-            blog.close()
+            if pool is not None:  # an error before or during the runs: stop the early workers now
+                pool.abort()
     return res

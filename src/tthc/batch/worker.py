@@ -304,6 +304,18 @@ def run_one(spec: dict) -> dict:
     return runner.run(spec)
 
 
+def preimport() -> None:
+    """The imports a Runner needs that do not depend on the batch's settings (papermill, nbformat, the exporters,
+    WeasyPrint, openpyxl): a pool started before the plan is known does these while the batch plans."""
+    skip_iri_grammar()
+    for mod in ("nbformat", "papermill", "papermill.parameterize", "tthc.render", "tthc.render.pdf", "weasyprint",
+                "openpyxl", "tthc.run", "tthc.export_xlsx", "tthc.batch.kernels", "tthc.batch.steps"):
+        try:
+            __import__(mod)
+        except Exception:  # noqa: BLE001 - an optimisation only; Runner imports for real and reports errors
+            pass
+
+
 def warm(env: dict | None = None, cwd: str | None = None) -> str:
     """Create this process's Runner ahead of the first task (Dask: ``client.run(warm, ...)``)."""
     if env:
