@@ -121,7 +121,7 @@ def cached_slice_hashes(unit_sets: dict[str, list[str]], period: str, window: st
     missing = {u: unit_sets[u] for u in want if u not in out}
     if missing:
         fresh = slice_hashes(missing, period, window, directory)
-        probe = next(iter(missing))
+        probe = min(missing, key=lambda u: len(missing[u]))  # the guard below re-hashes one slice: the smallest
         from ..report.data import slice_hash
 
         if slice_hash(missing[probe], period, window, directory) != fresh[probe]:
