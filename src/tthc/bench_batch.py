@@ -217,9 +217,14 @@ def profile_worker(period: str = "2025-Q1", window: str = "calendar", lang: str 
     from .batch import steps as S
 
     steps["headline"][0] = S
+    # the export step is also split further: HTML and PDF
+    from . import render
+
+    targets = {**{k: tuple(v) for k, v in steps.items()},
+               "export.html": (render, "render_html"), "export.pdf": (render, "write_pdf")}
     acc: dict[str, float] = {}
     originals = {}
-    for name, (mod, attr) in steps.items():
+    for name, (mod, attr) in targets.items():
         fn = getattr(mod, attr)
         originals[name] = fn
 
@@ -231,22 +236,6 @@ def profile_worker(period: str = "2025-Q1", window: str = "calendar", lang: str 
                 acc[_name] = acc.get(_name, 0.0) + time.thread_time() - t
 
         setattr(mod, attr, wrapped)
-    # the export step split further: HTML and PDF
-    from . import render
-
-    sub = {"export.html": (render, "render_html"), "export.pdf": (render, "write_pdf")}
-    for name, (mod, attr) in sub.items():
-        fn = getattr(mod, attr)
-        originals[name] = fn
-
-        def wrapped2(*a, _fn=fn, _name=name, **kw):
-            t = time.thread_time()
-            try:
-                return _fn(*a, **kw)
-            finally:
-                acc[_name] = acc.get(_name, 0.0) + time.thread_time() - t
-
-        setattr(mod, attr, wrapped2)
     prof = None
     try:
         rows = []
@@ -277,7 +266,7 @@ def profile_worker(period: str = "2025-Q1", window: str = "calendar", lang: str 
             prof.disable()
             prof.dump_stats(str(cprofile))
         for name, fn in originals.items():
-            mod, attr = steps.get(name) or sub[name]
+            mod, attr = targets[name]
             setattr(mod, attr, fn)
         W.shutdown()
     keys = [k for k in rows[0] if k != "unit"]

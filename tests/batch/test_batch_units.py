@@ -137,13 +137,19 @@ def test_progress_accounting():
     assert res.exit_code == 1
 
 
-def test_batch_slice_hashes_equal_report_slice_hash(batch_root, monkeypatch):
-    """The batch computes all slice hashes from one read per table; they must equal the report's own."""
+def _run_ok(code: str, root) -> None:
+    """Run ``code`` in a fresh interpreter on the batch test root; it must print ok."""
     import subprocess
     import sys
 
     from batch_helpers import root_env
 
+    r = subprocess.run([sys.executable, "-c", code], env=root_env(root), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def test_batch_slice_hashes_equal_report_slice_hash(batch_root, monkeypatch):
+    """The batch computes all slice hashes from one read per table; they must equal the report's own."""
     code = ("from tthc.batch.plan import slice_hashes\n"
             "from tthc.report.data import slice_hash\n"
             "from tthc.units import load_registry\n"
@@ -160,19 +166,12 @@ def test_batch_slice_hashes_equal_report_slice_hash(batch_root, monkeypatch):
             "c = cached_slice_hashes(sets, '2025-Q1', 'calendar', pathlib.Path(tempfile.mkdtemp()) / 'c.json')\n"
             "assert c == {u: 'new-' + ','.join(s) for u, s in sets.items()}, c\n"
             "print('ok')\n")
-    r = subprocess.run([sys.executable, "-c", code], env=root_env(batch_root), capture_output=True, text=True,
-                       timeout=120)
-    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+    _run_ok(code, batch_root)
 
 
 def test_report_reads_its_slice_hash_from_the_batch_cache(batch_root):
     """A report in a batch takes its slice hash from the batch's cache (TTHC_SLICE_CACHE) while the cube files are
     the ones it was computed from, and hashes the slice itself otherwise."""
-    import subprocess
-    import sys
-
-    from batch_helpers import root_env
-
     code = ("import os, pathlib, tempfile\n"
             "from tthc.batch.plan import cached_slice_hashes, lookup_slice_hash\n"
             "from tthc.report.data import cube_dir, report_slice_hash, slice_hash\n"
@@ -194,9 +193,7 @@ def test_report_reads_its_slice_hash_from_the_batch_cache(batch_root):
             "assert report_slice_hash(sets['X001'], '2025-Q1', 'calendar') == c['X001']\n"
             "os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))\n"
             "print('ok')\n")
-    r = subprocess.run([sys.executable, "-c", code], env=root_env(batch_root), capture_output=True, text=True,
-                       timeout=120)
-    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+    _run_ok(code, batch_root)
 
 
 def _crash_spec(tmp_path, unit):
