@@ -104,8 +104,9 @@ def test_events_equal_reference(rows, rules, periods, calendar):
         con.close()
 
 
-def test_open_pause_without_completion_goes_through_the_join(calendar):
-    """Pending with one supplement, no completion date: the pause runs to b, so the due date moves with b."""
+def test_open_pause_without_completion_moves_the_due_date_with_b(calendar):
+    """Pending with one supplement, no completion date: the pause runs to b, so the due date moves with b
+    (counted by the events with the rule worked out in ``events.stage_sql``, checked against the join)."""
     reg = parse_registry(SMALL_UNITS, "u.yaml")
     row = dict(ma_don_vi="X001", ngay_tiep_nhan="2025-03-03", ngay_hen_tra="2025-03-10", so_lan_bo_sung=1,
                ngay_yeu_cau_bo_sung="2025-03-05")
@@ -120,6 +121,31 @@ def test_open_pause_without_completion_goes_through_the_join(calendar):
     assert_same_cube(ev2, ref2)
     c2 = ev2["counts"].set_index(["period", "unit"])
     assert c2.loc[("2025-03", "X001"), ["n_trong_han", "n_qua_han_dang"]].tolist() == [0, 1]  # due 10/03 < 31/03
+    con.close()
+
+
+def test_open_pause_due_soon_and_overdue_by_request_day(calendar):
+    """Pending, one supplement requested on q, never completed, due date D, rule ``open``: at a period end b ≥ q the
+    due date is D + (b − q). Requested by D: never overdue, and due soon at b exactly when b + 2 working days
+    reaches D + (b − q), i.e. when the horizon (31/03 Mon → 02/04 Wed: 2 days) is ≥ D − q. Requested after D:
+    overdue from D + 1."""
+    reg = parse_registry(SMALL_UNITS, "u.yaml")
+    base = dict(ma_don_vi="X001", ngay_tiep_nhan="2025-03-03", so_lan_bo_sung=1)
+    rows = [dict(base, ngay_hen_tra="2025-03-20", ngay_yeu_cau_bo_sung="2025-03-19"),  # D − q = 1: due soon
+            dict(base, ngay_hen_tra="2025-03-21", ngay_yeu_cau_bo_sung="2025-03-19"),  # 2: due soon (horizon 2)
+            dict(base, ngay_hen_tra="2025-03-22", ngay_yeu_cau_bo_sung="2025-03-19"),  # 3: in time, not soon
+            dict(base, ngay_hen_tra="2025-03-10", ngay_yeu_cau_bo_sung="2025-03-12")]  # asked after D: overdue
+    con = make_con(rows)
+    ev, ref = both(con, reg, calendar, Rules(), ("2025-03", "2025-02"), ("calendar",))
+    assert_same_cube(ev, ref)
+    c = ev["counts"].set_index(["period", "unit"]).loc[("2025-03", "X001")]
+    assert (c["n_dang_gq"], c["n_trong_han"], c["n_qua_han_dang"], c["n_sap_den_han"]) == (4, 3, 1, 2)
+    # report window 15/02–14/03: b = Fri 14/03, before the requests, so the plain due dates apply
+    ev2, ref2 = both(con, reg, calendar, Rules(), ("2025-03",), ("report",))
+    assert_same_cube(ev2, ref2)
+    c2 = ev2["counts"].set_index(["period", "unit"]).loc[("2025-03", "X001")]
+    # b = 14/03: due 20/03, 21/03, 22/03 lie beyond 18/03 (Fri + 2 working days): none soon; 10/03 < 14/03 overdue
+    assert (c2["n_trong_han"], c2["n_qua_han_dang"], c2["n_sap_den_han"]) == (3, 1, 0)
     con.close()
 
 

@@ -204,14 +204,13 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
 
             ev = events.count_events(con, prow, cal, rules, catalogue, timing, signature=whash) if prow else None
             timing["events"] = time.perf_counter() - t1
-            special = fine_reference_sql(rules, catalogue, where=events.special_where(rules))
-            if ev is None or not len(ev):
-                con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS {special}")
+            if ev is None or not len(ev):  # nothing counted: an empty table with the reference's column types
+                con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS "
+                            f"{fine_reference_sql(rules, catalogue, where='AND FALSE')}")
             else:
                 con.register("tthc_fine_ev", ev)
                 cols = ", ".join(["pkey", "unit", "ma_linh_vuc", "ten_linh_vuc", *COUNTERS])
-                con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS SELECT {cols} FROM tthc_fine_ev "
-                            f"UNION ALL SELECT {cols} FROM ({special})")
+                con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS SELECT {cols} FROM tthc_fine_ev")
                 con.unregister("tthc_fine_ev")
         timing["classify_aggregate"] = time.perf_counter() - t1
         t1 = time.perf_counter()

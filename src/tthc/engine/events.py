@@ -20,8 +20,11 @@ groups by key and buckets; numpy turns the small result into cumulative arrays o
 (period, window) at once by fancy indexing.
 
 The one period-dependent case — exactly one supplement with the rule ``pause_without_completion: open``, neither
-completion nor end date, so the pause runs to b — is left out here: :func:`special_where` selects those dossiers,
-and the cube counts them with the exact join (``sql.classified_sql``).
+completion nor end date, so the pause runs to b and the due date at b is D + max(0, b − q) (q the request day) —
+is worked out exactly: overdue at b ⟺ q > D and b > D (a supplement requested by D stops the clock for good); due
+soon at b < q as any dossier due on D; at b ≥ q due soon ⟺ the horizon b_soon − b ≥ D − q, which is not an
+interval of b, so the stage returns those dossiers' D − q and bucket of max(R, q), and numpy checks them per period
+(:func:`_special_due_soon`). ``tests/engine/test_events.py`` checks all of it against the exact join.
 """
 
 from __future__ import annotations
@@ -45,19 +48,9 @@ GROUP_FLAGS = {"inconsistent": "inconsistent", "recomputed": "recomputed", "no_d
 STAGE_FLAGS = [*days.ROW_FLAGS, *GROUP_FLAGS]
 
 
-def special_where(rules: Rules) -> str:
-    """``WHERE`` addition (``dossiers`` alias d, as in ``sql.base_sql``) selecting the dossiers whose due date depends
-    on the period: exactly one supplement, a request date, no completion date, not ended, rule
-    ``pause_without_completion: open`` (the pause runs to the period end)."""
-    if not rules.supplement_pause or rules.pause_without_completion != "open":
-        return "AND FALSE"
-    end0 = "coalesce(d.ngay_ket_thuc_xu_ly, CASE WHEN d.trang_thai = 10 THEN d.ngay_tra END)"
-    return (f"AND coalesce(d.so_lan_bo_sung, 0) = 1 AND d.ngay_yeu_cau_bo_sung IS NOT NULL "
-            f"AND d.ngay_hoan_thanh_bo_sung IS NULL AND {end0} IS NULL")
-
-
 def special_days(rules: Rules) -> str:
-    """:func:`special_where` on the columns of the pre-aggregate (:mod:`tthc.engine.days`)."""
+    """Condition (on the columns of :mod:`tthc.engine.days`) for the dossiers whose due date moves with the period
+    end: exactly one supplement, requested, never completed, not ended, rule ``pause_without_completion: open``."""
     if not rules.supplement_pause or rules.pause_without_completion != "open":
         return "FALSE"
     return "nbs = 1 AND req IS NOT NULL AND comp IS NULL AND e0 IS NULL"
@@ -70,30 +63,60 @@ def stage_sql(rules: Rules, nq: int, q0: int, source: str = days.TABLE) -> str:
     from ``tthc_ev_days``), grouped by key (unit, raw field, field name) and those buckets, summing the dossier and
     flag counts. Exact day comparisons (end vs due) happen per row before bucketing. (Grouping by a 64-bit hash of
     the key instead of the three strings was measured: no faster, DuckDB keeps the strings dictionary-encoded.)"""
-    many = "TRUE" if rules.multiple_supplements_late else "FALSE"
-    if rules.supplement_pause:
-        pause_end = "coalesce(comp, e)" if rules.pause_without_completion == "open" else "comp"
-        pause = f"CASE WHEN nbs = 1 AND req IS NOT NULL THEN greatest(0, coalesce({pause_end} - req, 0)) ELSE 0 END"
-    else:
-        pause = "0"
     weights = ([(k, f"f_{k}") for k in days.ROW_FLAGS]
                + [(k, f"CASE WHEN {c} THEN n ELSE 0 END") for k, c in GROUP_FLAGS.items()])
     # two counts per BIGINT sum (32-bit lanes: no group holds 2^32 dossiers): half the aggregate updates
     sums = ", ".join(
         f"sum(CAST({e1} AS BIGINT)" + (f" | (CAST({e2} AS BIGINT) << 32)" if e2 else "") + f")::BIGINT AS p_{i}"
         for i, ((_, e1), (_, e2)) in enumerate(zip(weights[0::2], weights[1::2] + [(None, None)])))
-
-    def bucket(col, m):
-        return f"coalesce({m}.b, CASE WHEN {col} <= {q0} THEN 0 ELSE {nq} END)"
-
     m = nq + 1
     if m ** 5 * 4 >= 2 ** 63:
         raise ValueError(f"{nq} query days: too many periods for one cube pass")
 
-    return f"""WITH x AS (
+    return f"""WITH {_prefix_sql(rules, nq, q0, source)},
+    w AS (
+      SELECT *,
+             CASE WHEN e IS NULL THEN 0 WHEN lf THEN 3 WHEN due IS NULL THEN 2 WHEN e < due THEN 1
+                  WHEN e = due THEN 2 ELSE 3 END AS cls,
+             -- a special dossier whose supplement was requested by its due date is never overdue
+             CASE WHEN lf THEN br WHEN due IS NOT NULL AND NOT (sp AND req <= due) THEN greatest(br, bd1) END AS bod,
+             CASE WHEN NOT lf AND due IS NOT NULL AND bsoon IS NOT NULL THEN greatest(br, bsoon) END AS bslo,
+             -- first day no longer "due soon": the day after the due date, the end, or (special, requested by
+             -- its due date) the request day: from then on the pause moves the due date with b, see ks below
+             CASE WHEN sp AND req <= due THEN least(bq, be) ELSE least(bd1, be) END AS bsend,
+             -- special, requested by its due date D, at a period end b ≥ max(R, request day q): the due date is
+             -- D + (b − q), so it is due soon when the horizon b_soon − b reaches ks = D − q (count_events)
+             CASE WHEN sp AND req <= due THEN due - req END AS ks,
+             CASE WHEN sp AND req <= due THEN greatest(br, bq) END AS bks
+      FROM z
+    )
+    -- the five buckets (NULL → {nq}, "never") and the class packed into one BIGINT key
+    SELECT unit, field, name,
+           ((((br::BIGINT * {m} + be) * {m} + coalesce(bod, {nq})) * {m} + coalesce(bslo, {nq})) * {m}
+             + coalesce(CASE WHEN bslo IS NOT NULL THEN greatest(bslo, bsend) END, {nq})) * 4 + cls AS pk,
+           sum(n)::BIGINT AS n, {sums},
+           coalesce(sum(n * (rk_e - rk_r)) FILTER (rk_r IS NOT NULL AND rk_e IS NOT NULL), 0)::BIGINT AS wd,
+           ks, bks
+    FROM w GROUP BY unit, field, name, pk, ks, bks"""
+
+
+def _prefix_sql(rules: Rules, nq: int, q0: int, source: str) -> str:
+    """CTEs x, y, z of the stage: per row of ``source``, days, due date, buckets, and ``sp`` (a special dossier:
+    one supplement requested, never completed, not ended, rule ``pause_without_completion: open``)."""
+    many = "TRUE" if rules.multiple_supplements_late else "FALSE"
+    if rules.supplement_pause:
+        pause_end = "coalesce(comp, e)" if rules.pause_without_completion == "open" else "comp"
+        pause = f"CASE WHEN nbs = 1 AND req IS NOT NULL THEN greatest(0, coalesce({pause_end} - req, 0)) ELSE 0 END"
+    else:
+        pause = "0"
+
+    def bucket(col, m):
+        return f"coalesce({m}.b, CASE WHEN {col} <= {q0} THEN 0 ELSE {nq} END)"
+
+    return f"""x AS (
       SELECT *, CASE WHEN e0 < r THEN r ELSE e0 END AS e, coalesce(e0 < r, false) AS inconsistent,
-             ({many} AND nbs > 1) AS lf
-      FROM {source} WHERE NOT ({special_days(rules)})
+             ({many} AND nbs > 1) AS lf, coalesce({special_days(rules)}, false) AS sp
+      FROM {source}
     ),
     y AS (
       SELECT x.*, mr.rk AS rk_r, {bucket('x.r', 'mr')} AS br,
@@ -104,25 +127,12 @@ def stage_sql(rules: Rules, nq: int, q0: int, source: str = days.TABLE) -> str:
     ),
     z AS (
       SELECT y.*, me.rk AS rk_e, CASE WHEN e IS NULL THEN {nq} ELSE {bucket('y.e', 'me')} END AS be,
-             coalesce(md.b1, CASE WHEN y.due + 1 <= {q0} THEN 0 ELSE {nq} END) AS bd1, md.bs AS bsoon
+             coalesce(md.b1, CASE WHEN y.due + 1 <= {q0} THEN 0 ELSE {nq} END) AS bd1, md.bs AS bsoon,
+             {bucket('y.req', 'mq')} AS bq
       FROM y LEFT JOIN tthc_ev_days me ON me.day = y.e
       LEFT JOIN tthc_ev_days md ON md.day = y.due
-    ),
-    w AS (
-      SELECT *,
-             CASE WHEN e IS NULL THEN 0 WHEN lf THEN 3 WHEN due IS NULL THEN 2 WHEN e < due THEN 1
-                  WHEN e = due THEN 2 ELSE 3 END AS cls,
-             CASE WHEN lf THEN br WHEN due IS NOT NULL THEN greatest(br, bd1) END AS bod,
-             CASE WHEN NOT lf AND due IS NOT NULL AND bsoon IS NOT NULL THEN greatest(br, bsoon) END AS bslo
-      FROM z
-    )
-    -- the five buckets (NULL → {nq}, "never") and the class packed into one BIGINT key
-    SELECT unit, field, name,
-           ((((br::BIGINT * {m} + be) * {m} + coalesce(bod, {nq})) * {m} + coalesce(bslo, {nq})) * {m}
-             + coalesce(CASE WHEN bslo IS NOT NULL THEN greatest(bslo, least(bd1, be)) END, {nq})) * 4 + cls AS pk,
-           sum(n)::BIGINT AS n, {sums},
-           coalesce(sum(n * (rk_e - rk_r)) FILTER (rk_r IS NOT NULL AND rk_e IS NOT NULL), 0)::BIGINT AS wd
-    FROM w GROUP BY unit, field, name, pk"""
+      LEFT JOIN tthc_ev_days mq ON mq.day = CASE WHEN y.sp THEN y.req END
+    )"""
 
 
 def query_days(prow: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -182,8 +192,8 @@ def _register_days(con, q: np.ndarray, cal, prow: list[dict], rules: Rules) -> N
 
 def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timing: dict | None = None,
                  signature: str | None = None) -> pd.DataFrame:
-    """Per (pkey, unit, field, field name) with something counted: every counter of ``cube.COUNTERS`` over the
-    period-independent dossiers (all but :func:`special_where`). ``signature``: the dossier signature, to use the
+    """Per (pkey, unit, field, field name) with something counted: every counter of ``cube.COUNTERS`` over all
+    counted dossiers. ``signature``: the dossier signature, to use the
     stored pre-aggregate (:func:`tthc.engine.days.ensure`). Columns: pkey, unit, ma_linh_vuc, ten_linh_vuc,
     counters."""
     from .cube import COUNTERS
@@ -272,7 +282,7 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
     c["n_gq_kq_dien_tu"], c["n_gq_danh_gia"] = span(E["kq"]), span(E["dg"])
     c["n_qua_han_xin_loi"] = span(E["c3xl"]) + open_at(ib, OD_PLUS["odxl"], OD_MINUS["odxl"])
     c["n_qua_han_khong_xin_loi"] = c["n_qua_han_gq"] + c["n_qua_han_dang"] - c["n_qua_han_xin_loi"]
-    c["n_sap_den_han"] = open_at(ib, S_PLUS["w"], S_MINUS["w"])
+    c["n_sap_den_han"] = open_at(ib, S_PLUS["w"], S_MINUS["w"]) + _special_due_soon(g, kid, n, q, ib, nk, cal, rules)
     c["sum_ngay_gq"], c["n_ngay_gq"] = span(E["wd"]), span(E["nwd"])
     for k in allf:
         c[k] = open_at(ia, R[k], O_MINUS[k]) + span(R[k])
@@ -287,6 +297,25 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
     for k in COUNTERS:
         out[k] = c[k][pi, ki]
     timing["events_prefix_sums"] = time.perf_counter() - t0
+    return out
+
+
+def _special_due_soon(g: pd.DataFrame, kid: np.ndarray, n: np.ndarray, q: np.ndarray, ib: np.ndarray, nk: int,
+                      cal, rules: Rules) -> np.ndarray:
+    """(nperiods, nk) due-soon counts of the special dossiers from their request day on (columns ks, bks of the
+    stage): at period end b they count when b's bucket ≥ bks and b_soon − b ≥ ks (calendar days)."""
+    out = np.zeros((len(ib), nk), dtype="int64")
+    sel = g["ks"].notna().to_numpy()
+    if not sel.any():
+        return out
+    b = q[ib]
+    b_soon = (cal.add_working_days_array((b + EPOCH).astype("datetime64[D]"),
+                                         np.full(len(b), rules.due_soon_working_days)) - EPOCH).astype("int64")
+    ks = g["ks"].to_numpy()[sel].astype("int64")
+    bks = g["bks"].to_numpy()[sel].astype("int64")
+    hit = (bks[:, None] <= ib[None, :]) & (ks[:, None] <= (b_soon - b)[None, :])  # rows × periods
+    rows, periods = np.nonzero(hit)
+    np.add.at(out, (periods, kid[sel][rows]), n[sel][rows])
     return out
 
 
