@@ -59,6 +59,25 @@ def test_indicators_csv(wh):
     assert x1["766_2.1"]["value"] == "80.00"
 
 
+def test_cube_refresh_brings_the_pre_aggregate_up_to_date(wh, tmp_path):
+    """`tthc cube --refresh` (for a warehouse written before the pre-aggregate existed) stores it, then builds the
+    cube from it; a second call finds it up to date; a missing warehouse is a one-line error."""
+    import duckdb
+
+    from tthc.engine import days
+
+    args = ["cube", "--warehouse", str(wh["path"]), "--units", str(wh["units"]), "--out", str(wh["cube"]),
+            "--period", "2025-03", "--refresh"]
+    out = _run(args)
+    assert "pre-aggregate: rebuilt" in out and "cube built" in out
+    assert "pre-aggregate: up to date" in _run(args)
+    con = duckdb.connect(str(wh["path"]), read_only=True)
+    assert days.stored_stamp(con) == days.stamp(con)
+    con.close()
+    assert main(["cube", "--warehouse", str(tmp_path / "none.duckdb"), "--refresh"]) == 2
+    assert not (tmp_path / "none.duckdb").exists()
+
+
 def test_bieu06_csv(wh):
     out = _run(["bieu06", "--period", "2025-03", "--warehouse", str(wh["path"]), "--units", str(wh["units"]),
                 "--cube", str(wh["cube"]), "--format", "csv"])

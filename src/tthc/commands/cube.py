@@ -14,12 +14,33 @@ def register(sub):
                    help="window(s) (default both)")
     p.add_argument("--out", default=None, help="cube folder (default data/processed/cube)")
     p.add_argument("--force", action="store_true", help="rebuild even if the warehouse and config are unchanged")
+    p.add_argument("--refresh", action="store_true",
+                   help="first bring the warehouse's dossier-days pre-aggregate up to date (tthc ingest does this; "
+                        "needed once for a warehouse written before it existed)")
     return p
 
 
 def run(args) -> int:
     from ..engine import ensure_cube
     from ..units import load_registry
+
+    if args.refresh:
+        from .. import warehouse as wh
+        from ..engine import days
+
+        if not wh.warehouse_path(args.warehouse).exists():
+            from ..errors import InputError
+
+            raise InputError(f"warehouse {wh.warehouse_path(args.warehouse)} not found: run `tthc ingest` (or "
+                             "`tthc sample`) first, or pass --warehouse PATH")
+        with wh.write_lock(args.warehouse):
+            con = wh.connect(args.warehouse)
+            try:
+                info = days.refresh(con)
+            finally:
+                con.close()
+        state = f"rebuilt, {info['rows']:,} rows" if info["rebuilt"] else "up to date"
+        print(f"dossier-days pre-aggregate: {state} ({info['seconds']:.2f} s)")
 
     meta = ensure_cube(args.warehouse, load_registry(args.units), periods=args.period,
                        windows=tuple(args.window or ("calendar", "report")), out_dir=args.out, force=args.force)
