@@ -291,3 +291,21 @@ def test_other_kernel_start_errors_are_not_retried(monkeypatch, tmp_path):
     with pytest.raises(RuntimeError, match="no such kernel"):
         asyncio.run(kernels.start_kernel(tmp_path, fork=False))
     assert calls["n"] == 1
+
+
+def test_zygote_warms_the_chart_layouts_reports_use(batch_root):
+    """The zygote draws the scorecard and 766 charts once per language for the batch's period; a report's own charts
+    then find their layout in the cache (no new entry), so kernels skip the tight-layout pass. (A unit without 766
+    items draws an empty chart: another layout, computed when needed.)"""
+    _run_ok("from tthc.batch import _preload\n"
+            "from tthc.report import plots\n"
+            "import tthc.report\n"
+            "plots._LAYOUTS.clear()\n"
+            "_preload._warm_chart_layouts('2025-Q1', 'calendar')\n"
+            "assert len(plots._LAYOUTS) == 4, len(plots._LAYOUTS)\n"
+            "for unit, lang in (('X003', 'vi'), ('X004', 'en'), ('H001', 'vi')):\n"
+            "    r = tthc.report.load(unit, '2025-Q1', 'calendar', lang)\n"
+            "    plots.fig_scorecard(r.own(), lang, r.meta['period_label'])\n"
+            "    plots.fig_766(r.data.index766, lang)\n"
+            "assert len(plots._LAYOUTS) == 4, len(plots._LAYOUTS)\n"
+            "print('ok')\n", batch_root)

@@ -161,3 +161,39 @@ def test_trend_chart_fixed_layout_keeps_labels_inside(scale):
     for ax in fig.axes:
         for t in ax.get_xticklabels():
             assert t.get_window_extent(renderer).y0 >= 0
+
+
+def _items766(scores):
+    return pd.DataFrame([
+        dict(item="1.4", group="1", group_name="Công khai, minh bạch", points_max=6.0, score=scores[0],
+             computable=True, points_computable=6.0),
+        dict(item="2.1", group="2", group_name="Tiến độ giải quyết", points_max=20.0, score=scores[1],
+             computable=True, points_computable=20.0),
+        dict(item="TT", group="TT", group_name="Thanh toán trực tuyến", points_max=10.0, score=scores[2],
+             computable=True, points_computable=6.0),
+    ])
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_cached_chart_layout_equals_a_fresh_tight_layout(scorecard_frame, lang):
+    """The scorecard and 766 charts reuse a tight layout computed for other values with the same labels: the PNG
+    equals the one drawn with a fresh tight-layout pass, for extreme values (0, 100 %, no data, full scores)."""
+    rng = np.random.default_rng(11)
+    other = scorecard_frame.copy()
+    for ind in (other, scorecard_frame.assign(value=100.0), scorecard_frame.assign(value=np.nan),
+                scorecard_frame.assign(value=rng.uniform(0, 100, len(scorecard_frame)))):
+        P._LAYOUTS.clear()
+        fresh = P.to_png(P.fig_scorecard(ind, lang, "Quý I năm 2025"))
+        P._LAYOUTS.clear()
+        P.fig_scorecard(other.assign(value=0.0), lang, "Quý I năm 2025")  # fills the cache with other values
+        assert len(P._LAYOUTS) == 1
+        assert P.to_png(P.fig_scorecard(ind, lang, "Quý I năm 2025")) == fresh
+    for scores in ([0.0, 0.0, 0.0], [6.0, 20.0, 6.0], [np.nan, 12.5, 3.0]):
+        P._LAYOUTS.clear()
+        fresh = P.to_png(P.fig_766(_items766(scores), lang))
+        P._LAYOUTS.clear()
+        P.fig_766(_items766([1.0, 1.0, 1.0]), lang)
+        assert P.to_png(P.fig_766(_items766(scores), lang)) == fresh
+    # a different title (another period) is another layout, not a reuse
+    P.fig_scorecard(other, lang, "Năm 2025 và một tiêu đề dài hơn nhiều")
+    assert len(P._LAYOUTS) == 2

@@ -71,6 +71,22 @@ def _warm_caches() -> None:
         for name in CUBE_TABLES:
             if (d / f"{name}.parquet").exists():
                 q._table(name, d)
+        _warm_chart_layouts(os.environ["TTHC_BATCH_PERIOD"], os.environ.get("TTHC_BATCH_WINDOW", "calendar"))
+
+
+def _warm_chart_layouts(period: str, window: str) -> None:
+    """The scorecard and 766 charts' layouts for this period in both languages (``tthc.report.plots._LAYOUTS``),
+    from any unit of the cube: the layout depends on labels, not on a unit's values."""
+    from tthc.engine import query as q
+    from tthc.report import plots
+    from tthc.report.i18n import period_label
+
+    ind = q.indicators(period, window)
+    if ind is None or not len(ind):
+        return
+    unit = ind["unit"].iloc[0]
+    plots.warm_layouts(ind[ind["unit"] == unit].reset_index(drop=True), q.index766(unit, period, window),
+                       {lang: period_label(period, lang) for lang in ("vi", "en")})
 
 
 try:

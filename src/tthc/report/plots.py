@@ -65,6 +65,45 @@ def _tight_layout(fig: Figure) -> None:
     TightLayoutEngine().execute(fig)
 
 
+#: Tight-layout subplot parameters of the scorecard and 766 charts, by everything outside the axes that decides
+#: them: figure size, title, axis labels, tick labels, x range, legend, language. Those are the same for every unit
+#: of a period, so a batch kernel (a fork of a zygote that drew both charts once, see ``warm_layouts``) skips the
+#: tight-layout pass, ≈ 0.09 CPU-s per report. Bars and value labels stay inside the axes and do not move it.
+_LAYOUTS: dict[tuple, dict] = {}
+
+
+def _layout_key(fig: Figure, lang: str) -> tuple:
+    ax = fig.axes[0]
+    leg = ax.get_legend()
+    return (lang, tuple(float(v) for v in fig.get_size_inches()), float(fig.dpi), ax.get_title(), ax.get_xlabel(),
+            ax.get_ylabel(), tuple(x.get_text() for x in ax.get_yticklabels()),
+            tuple(float(v) for v in ax.get_yticks()), tuple(float(v) for v in ax.get_xlim()),
+            tuple(x.get_text() for x in leg.get_texts()) if leg else ())
+
+
+def _cached_tight_layout(fig: Figure, lang: str) -> None:
+    """:func:`_tight_layout` for a one-axes chart, remembered by :func:`_layout_key`."""
+    key = _layout_key(fig, lang)
+    pars = _LAYOUTS.get(key)
+    if pars is None:
+        _tight_layout(fig)
+        sp = fig.subplotpars
+        pars = dict(left=sp.left, right=sp.right, bottom=sp.bottom, top=sp.top)
+        if len(_LAYOUTS) >= 64:
+            _LAYOUTS.clear()
+        _LAYOUTS[key] = pars
+    else:
+        fig.subplots_adjust(**pars)
+
+
+def warm_layouts(own: pd.DataFrame, items766: pd.DataFrame, period_label_by_lang: dict[str, str]) -> None:
+    """Draw the scorecard and 766 charts once per language so that :data:`_LAYOUTS` holds their layouts (the
+    batch's kernel zygote calls this before forking kernels)."""
+    for lang, plabel in period_label_by_lang.items():
+        fig_scorecard(own, lang, plabel)
+        fig_766(items766, lang)
+
+
 def _pct_axis(ax, lang):
     ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: fmt_num(v, 0, lang) + "%"))
 
@@ -96,7 +135,7 @@ def fig_scorecard(ind: pd.DataFrame, lang: str = "vi", period_label: str = "") -
         ax.set_xlabel(t("rate_axis", lang))
         ax.set_title(t("scorecard_chart_title", lang, period_label=period_label))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7, frameon=False)
-        _tight_layout(fig)
+        _cached_tight_layout(fig, lang)
     return fig
 
 
@@ -245,5 +284,5 @@ def fig_766(items: pd.DataFrame, lang: str = "vi") -> Figure:
         ax.set_xlabel(t("points", lang))
         ax.set_title(t("bars766_title", lang))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7, frameon=False)
-        _tight_layout(fig)
+        _cached_tight_layout(fig, lang)
     return fig
