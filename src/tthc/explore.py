@@ -45,11 +45,10 @@ def period_label(code: str, lang: str = "vi") -> str:
     if p.kind == "M":
         name = f"Tháng {p.first_month:02d}/{p.year}" if lang == "vi" else f"{p.first_month:02d}/{p.year}"
     elif p.kind == "Q":
-        q = (p.first_month - 1) // 3 + 1
-        name = f"Quý {q}/{p.year}" if lang == "vi" else f"Q{q} {p.year}"
+        name = f"Quý {p.number}/{p.year}" if lang == "vi" else f"Q{p.number} {p.year}"
     elif p.kind == "H":
-        h = (p.first_month - 1) // 6 + 1
-        name = f"6 tháng {'đầu' if h == 1 else 'cuối'} năm {p.year}" if lang == "vi" else f"H{h} {p.year}"
+        half = "đầu" if p.number == 1 else "cuối"
+        name = f"6 tháng {half} năm {p.year}" if lang == "vi" else f"H{p.number} {p.year}"
     elif p.kind == "9M":
         name = f"9 tháng năm {p.year}" if lang == "vi" else f"First nine months {p.year}"
     else:

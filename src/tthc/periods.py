@@ -33,13 +33,20 @@ class Period:
     kind: str  # "M", "Q", "H", "9M", "Y"
 
     @property
+    def number(self) -> int:
+        """Its place among the periods of its kind in the year: month 1–12, quarter 1–4, half 1–2 (1 for 9M and a
+        year)."""
+        months = {"M": 1, "Q": 3, "H": 6}.get(self.kind)
+        return (self.first_month - 1) // months + 1 if months else 1
+
+    @property
     def code(self) -> str:
         if self.kind == "M":
             return f"{self.year}-{self.first_month:02d}"
         if self.kind == "Q":
-            return f"{self.year}-Q{(self.first_month - 1) // 3 + 1}"
+            return f"{self.year}-Q{self.number}"
         if self.kind == "H":
-            return f"{self.year}-H{(self.first_month - 1) // 6 + 1}"
+            return f"{self.year}-H{self.number}"
         if self.kind == "9M":
             return f"{self.year}-9M"
         return f"{self.year}"

@@ -63,3 +63,10 @@ def test_periods_covering():
     ps = {p.code for p in periods_covering(date(2024, 12, 20), date(2025, 1, 5))}
     assert {"2024-12", "2025-01", "2024-Q4", "2025-Q1", "2024-H2", "2025-H1", "2024", "2025", "2025-9M"} <= ps
     assert "2024-9M" not in ps and "2024-11" not in ps
+
+
+def test_period_number_is_its_place_in_the_year():
+    from tthc.periods import parse_period
+
+    assert [parse_period(c).number for c in ("2025-03", "2025-12", "2025-Q1", "2025-Q4", "2025-H1", "2025-H2",
+                                             "2025-9M", "2025")] == [3, 12, 1, 4, 1, 2, 1, 1]

@@ -239,18 +239,18 @@ def period_label(period, lang: str = "vi") -> str:
         if p.kind == "M":
             return f"Tháng {p.first_month} năm {p.year}"
         if p.kind == "Q":
-            return f"Quý {ROMAN[(p.first_month - 1) // 3 + 1]} năm {p.year}"
+            return f"Quý {ROMAN[p.number]} năm {p.year}"
         if p.kind == "H":
-            return f"6 tháng {'đầu' if p.first_month == 1 else 'cuối'} năm {p.year}"
+            return f"6 tháng {'đầu' if p.number == 1 else 'cuối'} năm {p.year}"
         if p.kind == "9M":
             return f"9 tháng năm {p.year}"
         return f"Năm {p.year}"
     if p.kind == "M":
         return f"{MONTHS_EN[p.first_month - 1]} {p.year}"
     if p.kind == "Q":
-        return f"Q{(p.first_month - 1) // 3 + 1} {p.year}"
+        return f"Q{p.number} {p.year}"
     if p.kind == "H":
-        return f"H{1 if p.first_month == 1 else 2} {p.year}"
+        return f"H{p.number} {p.year}"
     if p.kind == "9M":
         return f"First nine months of {p.year}"
     return f"Year {p.year}"
