@@ -107,6 +107,12 @@ def cube_signature(directory: Path | None = None) -> list:
     return sig
 
 
+def _valid_hashes(cache: dict, key: str, cube_sig: list) -> dict:
+    """The cache's entries for ``key`` (period|window) if they were computed from these cube files, else none."""
+    entry = cache.get(key) or {}
+    return entry.get("hashes", {}) if entry.get("cube") == cube_sig else {}
+
+
 def cached_slice_hashes(unit_sets: dict[str, list[str]], period: str, window: str, cache_file: Path,
                         directory: Path | None = None) -> dict[str, str]:
     """:func:`slice_hashes`, remembered in ``cache_file`` for as long as the cube files are the same ones: a re-run
@@ -114,8 +120,7 @@ def cached_slice_hashes(unit_sets: dict[str, list[str]], period: str, window: st
     sig = cube_signature(directory)
     key = f"{period}|{window}"
     cache = read_json(cache_file) or {}
-    entry = cache.get(key) or {}
-    known = entry.get("hashes", {}) if entry.get("cube") == sig else {}
+    known = _valid_hashes(cache, key, sig)
     want = {u: ",".join(s) for u, s in unit_sets.items()}
     out = {u: known[u]["hash"] for u in want if u in known and known[u].get("units") == want[u]}
     missing = {u: unit_sets[u] for u in want if u not in out}
@@ -144,11 +149,9 @@ def lookup_slice_hash(cache_file: Path, units: list[str], period: str, window: s
                       directory: Path | None = None) -> str | None:
     """The slice hash :func:`cached_slice_hashes` stored for exactly these units, while the cube files are the ones
     it was computed from; None otherwise. Lets a report in a batch skip hashing its slice again."""
-    entry = (read_json(cache_file) or {}).get(f"{period}|{window}") or {}
-    if entry.get("cube") != cube_signature(directory):
-        return None
+    known = _valid_hashes(read_json(cache_file) or {}, f"{period}|{window}", cube_signature(directory))
     want = ",".join(units)
-    for hit in entry.get("hashes", {}).values():
+    for hit in known.values():
         if hit.get("units") == want:
             return hit.get("hash")
     return None
