@@ -197,3 +197,30 @@ def test_cached_chart_layout_equals_a_fresh_tight_layout(scorecard_frame, lang):
     # a different title (another period) is another layout, not a reuse
     P.fig_scorecard(other, lang, "Năm 2025 và một tiêu đề dài hơn nhiều")
     assert len(P._LAYOUTS) == 2
+
+
+def test_fixed_title_position_draws_the_same_pixels_as_the_automatic_one(scorecard_frame):
+    """STYLE pins ``axes.titley`` (no per-draw measuring of tick labels): every chart's PNG equals the one drawn
+    with matplotlib's automatic title placement."""
+    import matplotlib as mpl
+
+    df, _ = trend_frame()
+    league = pd.DataFrame([dict(unit=u, unit_name=f"UBND xã {u}", indicator=c, value=v, target=60.0)
+                           for u, v in (("X001", 30.0), ("X002", 90.0)) for c in P.TARGET_INDICATORS])
+    charts = [lambda: P.fig_scorecard(scorecard_frame, "vi", "Quý I năm 2025"), lambda: P.fig_trends(df, "en"),
+              lambda: P.fig_766(_items766([1.0, 12.5, 3.0]), "vi"), lambda: P.fig_heatmap(league, "vi", "Quý I")]
+    assert P.STYLE["axes.titley"] == 1.0
+    for make in charts:
+        P._LAYOUTS.clear()
+        fixed = P.to_png(make())
+        P._LAYOUTS.clear()
+        auto = dict(P.STYLE, **{"axes.titley": None})
+        with mpl.rc_context(auto):
+            old, P.STYLE = P.STYLE, auto
+            try:
+                fig = make()
+                assert fig.axes[0]._autotitlepos  # really the automatic placement
+                automatic = P.to_png(fig)
+            finally:
+                P.STYLE = old
+        assert fixed == automatic

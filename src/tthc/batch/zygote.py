@@ -36,7 +36,26 @@ def _kernel_main(argv: list[str], cwd: str, env: dict[str, str], log_path: str |
         del sys.path[0]
     from ipykernel.kernelapp import IPKernelApp
 
-    IPKernelApp.launch_instance(argv=argv)
+    prof_dir = env.get("TTHC_KERNEL_PROFILE")
+    if not prof_dir:
+        IPKernelApp.launch_instance(argv=argv)
+        return
+    # Diagnostics (python -m tthc.bench_batch --kernel-profile): the kernel's main-thread profile, written after
+    # every cell because a batch kills its kernels (shutdown now=True) and nothing runs at exit.
+    import cProfile
+
+    prof = cProfile.Profile()
+    target = os.path.join(prof_dir, f"kernel-{os.getpid()}.prof")
+
+    def _dump(*_a):
+        prof.dump_stats(target)  # disables the profiler
+        prof.enable()
+
+    prof.enable()
+    app = IPKernelApp.instance()
+    app.initialize(argv)
+    app.shell.events.register("post_run_cell", _dump)
+    app.start()
 
 
 def _reap(_signum, _frame) -> None:

@@ -33,6 +33,10 @@ STYLE = {
     "font.sans-serif": FONTS,
     "font.size": 9,
     "axes.titlesize": 10,
+    # A title at its default place (pad above the axes). Left automatic (None), matplotlib measures every y tick
+    # label of the axes at each draw, only to lift the title over x tick labels placed on top, which no chart has:
+    # same pixels, ≈ 0.03 CPU-s less per report (tested against the automatic position).
+    "axes.titley": 1.0,
     "figure.dpi": DPI,
     "savefig.dpi": DPI,
     "svg.hashsalt": "tthc",
