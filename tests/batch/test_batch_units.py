@@ -308,4 +308,10 @@ def test_zygote_warms_the_chart_layouts_reports_use(batch_root):
             "    plots.fig_scorecard(r.own(), lang, r.meta['period_label'])\n"
             "    plots.fig_766(r.data.index766, lang)\n"
             "assert len(plots._LAYOUTS) == 4, len(plots._LAYOUTS)\n"
+            # the trend chart's frames: one per language for the period's 12 months, each used once, same PNG
+            "assert sorted(k[1] for k in plots._TREND_FRAMES) == ['en', 'vi']\n"
+            "r = tthc.report.load('X004', '2025-Q1', 'calendar', 'en')\n"
+            "framed = plots.to_png(plots.fig_trends(r.data.trend, 'en'))\n"
+            "assert [k[1] for k in plots._TREND_FRAMES] == ['vi']\n"
+            "assert plots.to_png(plots.fig_trends(r.data.trend, 'en')) == framed  # built fresh this time\n"
             "print('ok')\n", batch_root)

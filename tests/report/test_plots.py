@@ -224,3 +224,34 @@ def test_fixed_title_position_draws_the_same_pixels_as_the_automatic_one(scoreca
             finally:
                 P.STYLE = old
         assert fixed == automatic
+
+
+def _trend_variants():
+    df, months = trend_frame()
+    big = df.copy()
+    big.loc[big["indicator"] == "D5", "value"] *= 10000
+    no_target = df.copy()
+    no_target.loc[no_target["indicator"] == "D1", "target"] = np.nan  # legend: one entry only
+    empty = df.assign(value=np.nan)
+    return months, (df, big, no_target, empty)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_prepared_trend_frame_draws_the_same_png_as_a_fresh_chart(lang):
+    """A kernel forked from the batch's zygote takes a prepared, already drawn frame and only adds its lines: the
+    PNG must equal the fresh chart's for any data (big counts widen the margin, a missing target shortens the
+    legend, no data at all)."""
+    months, variants = _trend_variants()
+    for df in variants:
+        P._TREND_FRAMES.clear()
+        fresh = P.to_png(P.fig_trends(df, lang))
+        P.prepare_trend_frames(months, (lang,))
+        assert list(P._TREND_FRAMES) == [(tuple(months), lang)]
+        framed = P.fig_trends(df, lang)
+        assert P._TREND_FRAMES == {}  # used once: the next chart gets a fresh frame
+        assert P.to_png(framed) == fresh
+    # a frame for other months is not taken
+    P.prepare_trend_frames(["2023-01"], (lang,))
+    P.fig_trends(variants[0], lang)
+    assert list(P._TREND_FRAMES) == [(("2023-01",), lang)]
+    P._TREND_FRAMES.clear()

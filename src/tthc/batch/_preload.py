@@ -76,10 +76,15 @@ def _warm_caches() -> None:
 
 def _warm_chart_layouts(period: str, window: str) -> None:
     """The scorecard and 766 charts' layouts for this period in both languages (``tthc.report.plots._LAYOUTS``),
-    from any unit of the cube: the layout depends on labels, not on a unit's values."""
+    from any unit of the cube: the layout depends on labels, not on a unit's values; and the trend chart's frames
+    (``plots._TREND_FRAMES``), which depend only on the months and the language."""
     from tthc.engine import query as q
+    from tthc.periods import parse_period
     from tthc.report import plots
+    from tthc.report.data import TREND_MONTHS
     from tthc.report.i18n import period_label
+
+    plots.prepare_trend_frames([m.code for m in parse_period(period).trailing_months(TREND_MONTHS)])
 
     ind = q.indicators(period, window)
     if ind is None or not len(ind):

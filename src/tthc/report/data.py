@@ -17,6 +17,8 @@ from .. import config
 from ..periods import parse_period
 
 CUBE_TABLES = ("counts", "indicators", "bieu06", "index766", "index766_total")
+#: months shown by the trend section (the period's last month and the 11 before it)
+TREND_MONTHS = 12
 
 
 def _say(msg: str) -> None:
@@ -146,7 +148,7 @@ def load_slice(unit: str, period: str, window: str, kind: str, registry, con, la
 
     ind_all = q.indicators(period, window, units=[unit])
     s = Slice(indicators=ind_all)
-    s.trend = q.trend(unit, period, window, months=12)
+    s.trend = q.trend(unit, period, window, months=TREND_MONTHS)
     s.bieu06 = q.bieu06(period, window, unit=unit)
     s.index766 = q.index766(unit, period, window)
     s.index766_summary = dict(q.index766_summary(unit, period, window, lang=lang) or {})
