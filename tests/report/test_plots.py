@@ -255,3 +255,20 @@ def test_prepared_trend_frame_draws_the_same_png_as_a_fresh_chart(lang):
     P.fig_trends(variants[0], lang)
     assert list(P._TREND_FRAMES) == [(("2023-01",), lang)]
     P._TREND_FRAMES.clear()
+
+
+def test_png_is_opaque_rgb_with_the_pixels_matplotlib_draws(scorecard_frame):
+    """Charts go to the report as RGB PNGs (WeasyPrint would split an alpha channel into a mask): the pixels are the
+    ones matplotlib's own RGBA PNG holds, whose alpha is opaque everywhere."""
+    import io
+
+    from PIL import Image
+
+    fig = P.fig_scorecard(scorecard_frame, "vi", "Quý I năm 2025")
+    ours = Image.open(io.BytesIO(P.to_png(fig)))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=P.DPI)
+    theirs = np.asarray(Image.open(io.BytesIO(buf.getvalue())))
+    assert ours.mode == "RGB" and ours.size == (770, 374)  # 7.0 × 3.4 in at 110 dpi
+    assert (theirs[..., 3] == 255).all()
+    assert (np.asarray(ours) == theirs[..., :3]).all()
