@@ -33,6 +33,8 @@ from .errors import TthcError
 # Own kernelspec (not the lab's ``tthc``, which pins TTHC_ROOT): the kernel inherits the runner's environment, so
 # TTHC_ROOT / TTHC_WAREHOUSE / TTHC_UNITS given to ``tthc report`` (or a test) reach the notebook.
 KERNEL_NAME = "tthc-report"
+#: the environment of the tthc kernelspec (figures drawn by tthc.report.plots on Agg, no debugger file checks)
+KERNEL_ENV = {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 NOTEBOOKS = {"unit": "unit_report.ipynb", "overview": "overview.ipynb"}
 STEMS = {"unit": "report", "overview": "overview"}
 OUTPUT_NAMES = ("report.ipynb", "report.html", "report.pdf", "report.error.ipynb", "overview.ipynb",
@@ -56,7 +58,7 @@ def ensure_kernelspec(name: str = KERNEL_NAME) -> str:
     spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
                      "--IPKernelApp.log_level=ERROR"],
             "display_name": "Python (tthc reports)", "language": "python",
-            "env": {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+            "env": dict(KERNEL_ENV),
             "metadata": {"debugger": True}}
     f = d / "kernel.json"
     try:

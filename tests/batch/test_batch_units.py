@@ -315,3 +315,76 @@ def test_zygote_warms_the_chart_layouts_reports_use(batch_root):
             "assert [k[1] for k in plots._TREND_FRAMES] == ['vi']\n"
             "assert plots.to_png(plots.fig_trends(r.data.trend, 'en')) == framed  # built fresh this time\n"
             "print('ok')\n", batch_root)
+
+
+_KERNEL_PARENT = """
+import asyncio, os, sys
+from tthc.batch import kernels
+
+async def go():
+    km = await kernels.start_kernel(sys.argv[1], fork=True, warmup=None)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        reply = await kc.execute_interactive("import os\\nprint(os.getppid())", timeout=60,
+                                             output_hook=lambda m: out.append(m["content"].get("text", "")))
+        return reply["content"]["status"]
+    finally:
+        kc.stop_channels()
+        await kernels.shutdown_kernel(km)
+
+out = []
+status = asyncio.run(go())
+print(status, "".join(out).strip(), type(kernels._zygote).__name__)
+"""
+
+
+def _kernel_parents(tmp_path, env, n=2):
+    """Start ``n`` processes at once that each fork one kernel; return what each says: status, the kernel's parent
+    pid, and the kind of zygote it used."""
+    import subprocess
+    import sys
+
+    procs = [subprocess.Popen([sys.executable, "-c", _KERNEL_PARENT, str(tmp_path)], env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(n)]
+    outs = []
+    for p in procs:
+        o, e = p.communicate(timeout=180)
+        assert p.returncode == 0, e
+        outs.append(o.split())
+    return outs
+
+
+def test_workers_share_the_batch_zygote_and_fall_back_to_their_own(tmp_path):
+    """A batch starts one zygote; every worker's kernels are forks of it (their parent is that process). A worker
+    that cannot reach it (stale socket) starts its own zygote and its kernel still runs."""
+    import os
+    import socket
+
+    from tthc.batch import kernels
+
+    z, extra = kernels.start_shared_zygote(None, dict(os.environ))
+    try:
+        assert os.path.exists(extra["TTHC_ZYGOTE_SOCKET"]) and extra["TTHC_ZYGOTE_BACKEND"] == kernels.INLINE_BACKEND
+        outs = _kernel_parents(tmp_path, dict(os.environ, **extra))
+        assert [o[0] for o in outs] == ["ok", "ok"]
+        assert [int(o[1]) for o in outs] == [z.proc.pid, z.proc.pid]
+        assert [o[2] for o in outs] == ["ZygoteClient", "ZygoteClient"]
+    finally:
+        kernels.stop_shared_zygote(z)
+    assert not os.path.exists(extra["TTHC_ZYGOTE_SOCKET"])
+    # a socket nobody listens on any more
+    stale = tmp_path / "stale.sock"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(str(stale))
+    s.close()
+    (out,) = _kernel_parents(tmp_path, dict(os.environ, TTHC_ZYGOTE_SOCKET=str(stale),
+                                            TTHC_ZYGOTE_BACKEND=kernels.INLINE_BACKEND), n=1)
+    assert out[0] == "ok" and int(out[1]) != z.proc.pid and out[2] == "Zygote"
+    # another backend than the shared zygote's: the worker does not use it
+    z, extra = kernels.start_shared_zygote("Agg", dict(os.environ))
+    try:
+        (out,) = _kernel_parents(tmp_path, dict(os.environ, **extra), n=1)
+        assert out[0] == "ok" and int(out[1]) != z.proc.pid and out[2] == "Zygote"
+    finally:
+        kernels.stop_shared_zygote(z)

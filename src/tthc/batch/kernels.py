@@ -31,27 +31,47 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 START_RETRIES = 4
 
 class Zygote:
-    """A ``python -m tthc.batch.zygote`` process: preloaded, single-threaded, forks a kernel per request."""
+    """A ``python -m tthc.batch.zygote`` process: preloaded, single-threaded, forks a kernel per request.
 
-    def __init__(self, mpl_backend: str | None = None):
+    ``listen``: also serve requests on that Unix socket (a batch's shared zygote, see :func:`start_shared_zygote`);
+    then the constructor does not wait for the preload: clients wait for their first kernel instead."""
+
+    def __init__(self, mpl_backend: str | None = None, listen: str | None = None, env: dict | None = None):
         import subprocess
 
         self.mpl_backend = mpl_backend or INLINE_BACKEND
-        env = dict(os.environ)
+        self.listen = listen
+        env = dict(os.environ if env is None else env)
         env["TTHC_ZYGOTE_MPLBACKEND"] = self.mpl_backend
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(var, "1")
         self._lock = threading.Lock()
-        self.proc = subprocess.Popen([sys.executable, "-m", "tthc.batch.zygote"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env, close_fds=True)
-        ready = self.proc.stdout.readline()
-        if ready.strip() != b"ready":
-            raise RuntimeError("kernel zygote failed to start (see the errors above)")
+        self._ready = False
+        cmd = [sys.executable, "-m", "tthc.batch.zygote"] + (["--listen", listen] if listen else [])
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True)
+        if listen:
+            deadline = time.monotonic() + 30
+            while not os.path.exists(listen):  # bound before the preload: milliseconds
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("kernel zygote failed to start (see the errors above)")
+                time.sleep(0.005)
+        else:
+            self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        if not self._ready:
+            if self.proc.stdout.readline().strip() != b"ready":
+                raise RuntimeError("kernel zygote failed to start (see the errors above)")
+            self._ready = True
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
 
     def fork(self, argv: list[str], cwd: str, env: dict[str, str], log_path: str | None = None) -> int:
         import json
 
         with self._lock:
+            self._wait_ready()
             if self.proc.poll() is not None:
                 raise RuntimeError(f"kernel zygote exited with code {self.proc.returncode}")
             self.proc.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "env": env, "log": log_path}).encode() + b"\n")
@@ -71,23 +91,105 @@ class Zygote:
                 f.close()
             except OSError:
                 pass
+        if self.listen:
+            try:
+                os.unlink(self.listen)
+            except OSError:
+                pass
+
+
+class ZygoteClient:
+    """Another process's zygote, reached on its Unix socket (``TTHC_ZYGOTE_SOCKET``): the batch's workers share it."""
+
+    def __init__(self, path: str, mpl_backend: str):
+        self.path = path
+        self.mpl_backend = mpl_backend
+        self.broken = False
+
+    def alive(self) -> bool:
+        return not self.broken and os.path.exists(self.path)
+
+    def fork(self, argv: list[str], cwd: str, env: dict[str, str], log_path: str | None = None) -> int:
+        import json
+        import socket
+
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(120)  # the first request waits for the zygote's preload
+                s.connect(self.path)
+                s.sendall(json.dumps({"argv": argv, "cwd": cwd, "env": env, "log": log_path}).encode() + b"\n")
+                with s.makefile("rb") as f:
+                    line = f.readline()
+        except OSError as e:
+            self.broken = True
+            raise RuntimeError(f"shared kernel zygote at {self.path} unreachable: {e}") from e
+        if not line.strip().isdigit():
+            self.broken = True
+            raise RuntimeError(f"shared kernel zygote did not fork: {line!r}")
+        return int(line)
+
+    def close(self) -> None:
+        pass  # the batch that started it stops it
+
+
+def start_shared_zygote(mpl_backend: str | None, env: dict[str, str]) -> tuple[Zygote, dict[str, str]]:
+    """One zygote for all the workers of a batch on this machine, started now (its preload overlaps the batch's
+    planning). Returns it and the settings to give the workers (``TTHC_ZYGOTE_SOCKET``, ``TTHC_ZYGOTE_BACKEND``);
+    a worker whose kernelspec asks for another backend, or that cannot reach it, starts its own."""
+    import tempfile
+
+    d = tempfile.mkdtemp(prefix="tthc-zygote-")
+    path = os.path.join(d, "zygote.sock")
+    z = Zygote(mpl_backend, listen=path, env=env)
+    return z, {"TTHC_ZYGOTE_SOCKET": path, "TTHC_ZYGOTE_BACKEND": z.mpl_backend}
+
+
+def stop_shared_zygote(z: Zygote | None) -> None:
+    if z is None:
+        return
+    z.close()
+    try:
+        os.rmdir(os.path.dirname(z.listen))
+    except OSError:
+        pass
 
 
 _zygote_lock = threading.Lock()
-_zygote: Zygote | None = None
+_zygote: "Zygote | ZygoteClient | None" = None
+_broken_shared: set[str] = set()
 
 
-def zygote(mpl_backend: str | None = None) -> Zygote:
-    """This process's kernel zygote, started on first use (restarted if it died or the backend differs)."""
+def zygote(mpl_backend: str | None = None) -> "Zygote | ZygoteClient":
+    """This process's kernel zygote: the batch's shared one when ``TTHC_ZYGOTE_SOCKET`` names one for this backend
+    and it answers, else its own, started on first use (restarted if it died or the backend differs)."""
     global _zygote
+    want = mpl_backend or INLINE_BACKEND
     with _zygote_lock:
-        if _zygote is not None and (_zygote.proc.poll() is not None
-                                    or _zygote.mpl_backend != (mpl_backend or INLINE_BACKEND)):
+        if _zygote is not None and (not _zygote.alive() or _zygote.mpl_backend != want):
             _zygote.close()
             _zygote = None
         if _zygote is None:
-            _zygote = Zygote(mpl_backend)
+            shared = os.environ.get("TTHC_ZYGOTE_SOCKET")
+            if (shared and os.environ.get("TTHC_ZYGOTE_BACKEND") == want and os.path.exists(shared)
+                    and shared not in _broken_shared):
+                _zygote = ZygoteClient(shared, want)
+            else:
+                _zygote = Zygote(mpl_backend)
     return _zygote
+
+
+def fork_kernel(mpl_backend: str | None, argv: list[str], cwd: str, env: dict[str, str],
+                log_path: str | None = None) -> int:
+    """Fork a kernel from :func:`zygote`; if the shared zygote fails, never ask it again and use an own one."""
+    z = zygote(mpl_backend)
+    try:
+        return z.fork(argv, cwd, env, log_path)
+    except RuntimeError:
+        if not isinstance(z, ZygoteClient):
+            raise
+        log.warning("shared kernel zygote at %s failed; this worker starts its own", z.path)
+        _broken_shared.add(z.path)
+        return zygote(mpl_backend).fork(argv, cwd, env, log_path)
 
 
 def close_zygote() -> None:
@@ -160,7 +262,7 @@ def _fork_provisioner_class():
             env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
             cwd = str(kwargs.get("cwd") or os.getcwd())
             backend = (self.kernel_spec.env or {}).get("MPLBACKEND") if self.kernel_spec else None
-            pid = zygote(backend).fork(argv, cwd, env, os.environ.get("TTHC_KERNEL_LOG"))
+            pid = fork_kernel(backend, argv, cwd, env, os.environ.get("TTHC_KERNEL_LOG"))
             self.process = _PidHandle(pid)
             self.pid = pid
             self.pgid = None  # never killpg: the group is the kernel's own, but be safe

@@ -122,6 +122,35 @@ def _early_pool(period: str, jobs: int, force: bool, scheduler: str | None, out_
     return LocalPool(jobs=jobs, deferred=True)
 
 
+def stop_shared_zygote(z) -> None:
+    if z is not None:
+        from .kernels import stop_shared_zygote as stop
+
+        stop(z)
+
+
+def _shared_zygote(period: str, window: str):
+    """The batch's one kernel zygote (see :func:`tthc.batch.kernels.start_shared_zygote`), started now so that its
+    preload overlaps the plan, and the settings that point the workers at it; ``(None, {})`` when kernels are not
+    forked or ``TTHC_BATCH_SHARED_ZYGOTE=0`` (then each worker starts its own, as on a Dask worker)."""
+    if (os.environ.get("TTHC_BATCH_FORK_KERNELS", "1") == "0"
+            or os.environ.get("TTHC_BATCH_SHARED_ZYGOTE", "1") == "0"):
+        return None, {}
+    try:
+        from .. import run as R
+        from ..periods import check_window, parse_period
+        from .kernels import start_shared_zygote
+        from .plan import env_for_workers
+
+        name = R.ensure_kernelspec()
+        backend = R.KERNEL_ENV["MPLBACKEND"] if name == R.KERNEL_NAME else None
+        env = dict(os.environ, **env_for_workers(), TTHC_BATCH_PERIOD=parse_period(period).code,
+                   TTHC_BATCH_WINDOW=check_window(window))
+        return start_shared_zygote(backend, env)
+    except Exception:  # noqa: BLE001 - an optimisation: the workers start their own zygotes
+        return None, {}
+
+
 def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_list=None, jobs: int = 2,
               force: bool = False, scheduler: str | None = None, out_root=None, progress: bool = True,
               formats=("ipynb", "html", "pdf"), xlsx: bool = True, index: bool = True, echo=print) -> BatchResult:
@@ -134,12 +163,14 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
     out_root.mkdir(parents=True, exist_ok=True)
     with BatchLock(out_root):
         pool = _early_pool(period, jobs, force, scheduler, out_root)
+        shared, shared_env = _shared_zygote(period, window) if pool is not None else (None, {})
         try:
             plan = plan_batch(period, window, lang, out_root, units_list=units_list, force=force, formats=formats,
                               xlsx=xlsx, echo=echo)
         except BaseException:
             if pool is not None:
                 pool.abort()
+            stop_shared_zygote(shared)
             raise
         if pool is not None and len(plan.runs) < len(pool.slots):
             pool.abort()  # fewer runs than workers (or none): start the right number after all
@@ -176,6 +207,11 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
                     bar.update(ok)
 
                 t1 = time.perf_counter()
+                if plan.runs and not scheduler:
+                    if shared is None:
+                        shared, shared_env = _shared_zygote(plan.period, plan.window)
+                    for s in plan.runs:
+                        s["env"] = dict(s.get("env") or {}, **shared_env)
                 try:
                     run_specs(plan.runs, jobs=jobs, scheduler=scheduler, on_result=on_result, on_start=on_start,
                               pool=pool)
@@ -199,4 +235,5 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
         finally:
             if pool is not None:  # an error before or during the runs: stop the early workers now
                 pool.abort()
+            stop_shared_zygote(shared)
     return res

@@ -2,8 +2,10 @@
 
 Imports the heavy modules once (:mod:`tthc.batch._preload`), prints ``ready``, then for every JSON request line on
 stdin (``argv``, ``cwd``, ``env``, ``log``) forks a child that becomes an ipykernel, and prints the child's pid.
-Single-threaded on purpose (forking a threaded process is unsafe). Exits when stdin closes; its kernels then see
-their parent gone and exit too (ipykernel's parent poller).
+With ``--listen PATH`` it also serves the same requests on a Unix socket, one request per connection, so that all
+the workers of a batch share one zygote (:func:`tthc.batch.kernels.start_shared_zygote`); it binds the socket before
+the preload, so early clients just wait. Single-threaded on purpose (forking a threaded process is unsafe). Exits
+when stdin closes; its kernels die with it (``PR_SET_PDEATHSIG``).
 """
 
 from __future__ import annotations
@@ -68,8 +70,72 @@ def _reap(_signum, _frame) -> None:
             return
 
 
-def main() -> None:
-    # No PDEATHSIG here: the zygote may be started from a short-lived thread. When the worker dies, stdin closes
+def _fork_kernel(req: dict, close_fds=()) -> int:
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            for f in close_fds:  # the kernel must not hold the zygote's listening socket or a client's connection
+                try:
+                    f.close()
+                except OSError:
+                    pass
+            try:  # a kernel dies with its zygote at once (ipykernel's parent poller would take a second)
+                import ctypes
+
+                ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)
+            except Exception:  # noqa: BLE001
+                pass
+            _kernel_main(req["argv"], req["cwd"], req["env"], req.get("log"))
+            code = 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except BaseException:  # noqa: BLE001
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _listen(path: str):
+    import socket
+
+    if os.path.exists(path):
+        os.unlink(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(path)
+    os.chmod(path, 0o600)  # kernels run the caller's code: only this user may ask for one
+    sock.listen(64)
+    return sock
+
+
+def _serve_client(listener) -> None:
+    conn, _ = listener.accept()
+    try:
+        conn.settimeout(30)
+        with conn.makefile("rb") as f:
+            line = f.readline()
+        if not line.strip():
+            return
+        pid = _fork_kernel(json.loads(line), close_fds=(listener, conn))
+        conn.sendall(f"{pid}\n".encode())
+    except (OSError, ValueError) as e:  # a client that went away or sent garbage: answer it if possible, go on
+        try:
+            conn.sendall(f"error {type(e).__name__}: {e}\n".encode())
+        except OSError:
+            pass
+    finally:
+        conn.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    listener = None
+    if argv[:1] == ["--listen"] and len(argv) > 1:
+        listener = _listen(argv[1])
+    # No PDEATHSIG here: the zygote may be started from a short-lived thread. When its owner dies, stdin closes
     # and the loop below ends.
     import tthc.batch._preload  # noqa: F401
 
@@ -84,32 +150,34 @@ def main() -> None:
     out = sys.stdout.buffer
     out.write(b"ready\n")
     out.flush()
-    for line in sys.stdin.buffer:
-        if not line.strip():
-            continue
-        req = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            code = 1
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    sel.register(sys.stdin.buffer, selectors.EVENT_READ, "stdin")
+    if listener is not None:
+        sel.register(listener, selectors.EVENT_READ, "socket")
+    stdin = sys.stdin.buffer
+    try:
+        while True:
+            for key, _ in sel.select():
+                if key.data == "socket":
+                    _serve_client(listener)
+                    continue
+                line = stdin.readline()
+                if not line:
+                    return  # the owner closed stdin (or died)
+                if not line.strip():
+                    continue
+                pid = _fork_kernel(json.loads(line), close_fds=(listener,) if listener is not None else ())
+                out.write(f"{pid}\n".encode())
+                out.flush()
+    finally:
+        if listener is not None:
+            listener.close()
             try:
-                try:  # a kernel dies with its zygote at once (ipykernel's parent poller would take a second)
-                    import ctypes
-
-                    ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)
-                except Exception:  # noqa: BLE001
-                    pass
-                _kernel_main(req["argv"], req["cwd"], req["env"], req.get("log"))
-                code = 0
-            except SystemExit as e:
-                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-            except BaseException:  # noqa: BLE001
-                import traceback
-
-                traceback.print_exc()
-            finally:
-                os._exit(code)
-        out.write(f"{pid}\n".encode())
-        out.flush()
+                os.unlink(argv[1])
+            except OSError:
+                pass
 
 
 if __name__ == "__main__":
