@@ -172,12 +172,13 @@ def main(argv: list[str] | None = None) -> None:
                 out.write(f"{pid}\n".encode())
                 out.flush()
     finally:
-        if listener is not None:
+        if listener is not None:  # tidy up also when the owner was killed (its stop_shared_zygote never ran)
             listener.close()
-            try:
-                os.unlink(argv[1])
-            except OSError:
-                pass
+            for remove, path in ((os.unlink, argv[1]), (os.rmdir, os.path.dirname(argv[1]))):
+                try:
+                    remove(path)
+                except OSError:
+                    pass
 
 
 if __name__ == "__main__":
