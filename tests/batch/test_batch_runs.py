@@ -218,6 +218,10 @@ def test_dask_localcluster_matches_local_pool(batch_root, tmp_path):
     pids = {json.loads((out_dask / "2025-Q1" / u / "run.log").read_text().split("worker pid ")[1].split()[0])
             for u in b}
     assert pids <= hosts
+    # the local batch's workers shared its one zygote; a Dask worker has its own
+    for u in a:
+        assert "kernels: forks of the batch's shared zygote" in (out_local / "2025-Q1" / u / "run.log").read_text()
+        assert "kernels: forks of this worker's own zygote" in (out_dask / "2025-Q1" / u / "run.log").read_text()
 
 
 def test_tthc_report_and_batch_agree_on_the_stamp(batch_root, tmp_path):

@@ -192,6 +192,16 @@ def fork_kernel(mpl_backend: str | None, argv: list[str], cwd: str, env: dict[st
         return zygote(mpl_backend).fork(argv, cwd, env, log_path)
 
 
+def describe_zygote() -> str:
+    """Which zygote this process's kernels come from, for run logs."""
+    z = _zygote
+    if isinstance(z, ZygoteClient):
+        return f"forks of the batch's shared zygote ({z.path})"
+    if isinstance(z, Zygote):
+        return f"forks of this worker's own zygote (pid {z.proc.pid})"
+    return "not forked"
+
+
 def close_zygote() -> None:
     global _zygote
     with _zygote_lock:

@@ -103,7 +103,10 @@ class Runner:
             km = self.kernels.get()
         except Exception as e:  # noqa: BLE001 - a broken kernel start fails this run, visibly
             raise RuntimeError(f"could not start a kernel: {type(e).__name__}: {e}") from e
-        log(f"kernel ready after {time.perf_counter() - t:.2f} s wait")
+        from .kernels import describe_zygote
+
+        log(f"kernel ready after {time.perf_counter() - t:.2f} s wait; kernels: "
+            + (describe_zygote() if self.fork else "not forked"))
         return km
 
     def run_report(self, spec: dict) -> dict:
