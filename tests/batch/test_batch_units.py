@@ -371,8 +371,9 @@ def test_workers_share_the_batch_zygote_and_fall_back_to_their_own(tmp_path):
         assert [int(o[1]) for o in outs] == [z.proc.pid, z.proc.pid]
         assert [o[2] for o in outs] == ["ZygoteClient", "ZygoteClient"]
     finally:
-        kernels.stop_shared_zygote(z)
+        z.close()
     assert not os.path.exists(extra["TTHC_ZYGOTE_SOCKET"])
+    assert not os.path.exists(os.path.dirname(extra["TTHC_ZYGOTE_SOCKET"]))  # the folder made for it too
     # a socket nobody listens on any more
     stale = tmp_path / "stale.sock"
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -387,4 +388,4 @@ def test_workers_share_the_batch_zygote_and_fall_back_to_their_own(tmp_path):
         (out,) = _kernel_parents(tmp_path, dict(os.environ, **extra), n=1)
         assert out[0] == "ok" and int(out[1]) != z.proc.pid and out[2] == "Zygote"
     finally:
-        kernels.stop_shared_zygote(z)
+        z.close()

@@ -91,11 +91,12 @@ class Zygote:
                 f.close()
             except OSError:
                 pass
-        if self.listen:
-            try:
-                os.unlink(self.listen)
-            except OSError:
-                pass
+        if self.listen:  # killed, it cannot tidy up itself: its socket and the folder made for it
+            for remove, path in ((os.unlink, self.listen), (os.rmdir, os.path.dirname(self.listen))):
+                try:
+                    remove(path)
+                except OSError:
+                    pass
 
 
 class ZygoteClient:
@@ -104,10 +105,9 @@ class ZygoteClient:
     def __init__(self, path: str, mpl_backend: str):
         self.path = path
         self.mpl_backend = mpl_backend
-        self.broken = False
 
     def alive(self) -> bool:
-        return not self.broken and os.path.exists(self.path)
+        return self.path not in _broken_shared and os.path.exists(self.path)
 
     def fork(self, argv: list[str], cwd: str, env: dict[str, str], log_path: str | None = None) -> int:
         import json
@@ -121,10 +121,10 @@ class ZygoteClient:
                 with s.makefile("rb") as f:
                     line = f.readline()
         except OSError as e:
-            self.broken = True
+            _broken_shared.add(self.path)
             raise RuntimeError(f"shared kernel zygote at {self.path} unreachable: {e}") from e
         if not line.strip().isdigit():
-            self.broken = True
+            _broken_shared.add(self.path)
             raise RuntimeError(f"shared kernel zygote did not fork: {line!r}")
         return int(line)
 
@@ -144,18 +144,9 @@ def start_shared_zygote(mpl_backend: str | None, env: dict[str, str]) -> tuple[Z
     return z, {"TTHC_ZYGOTE_SOCKET": path, "TTHC_ZYGOTE_BACKEND": z.mpl_backend}
 
 
-def stop_shared_zygote(z: Zygote | None) -> None:
-    if z is None:
-        return
-    z.close()
-    try:
-        os.rmdir(os.path.dirname(z.listen))
-    except OSError:
-        pass
-
-
 _zygote_lock = threading.Lock()
 _zygote: "Zygote | ZygoteClient | None" = None
+#: shared zygotes that failed this process once: it never asks them again
 _broken_shared: set[str] = set()
 
 
@@ -170,9 +161,9 @@ def zygote(mpl_backend: str | None = None) -> "Zygote | ZygoteClient":
             _zygote = None
         if _zygote is None:
             shared = os.environ.get("TTHC_ZYGOTE_SOCKET")
-            if (shared and os.environ.get("TTHC_ZYGOTE_BACKEND") == want and os.path.exists(shared)
-                    and shared not in _broken_shared):
-                _zygote = ZygoteClient(shared, want)
+            client = ZygoteClient(shared, want) if shared else None
+            if client is not None and os.environ.get("TTHC_ZYGOTE_BACKEND") == want and client.alive():
+                _zygote = client
             else:
                 _zygote = Zygote(mpl_backend)
     return _zygote
@@ -188,7 +179,6 @@ def fork_kernel(mpl_backend: str | None, argv: list[str], cwd: str, env: dict[st
         if not isinstance(z, ZygoteClient):
             raise
         log.warning("shared kernel zygote at %s failed; this worker starts its own", z.path)
-        _broken_shared.add(z.path)
         return zygote(mpl_backend).fork(argv, cwd, env, log_path)
 
 

@@ -122,13 +122,6 @@ def _early_pool(period: str, jobs: int, force: bool, scheduler: str | None, out_
     return LocalPool(jobs=jobs, deferred=True)
 
 
-def stop_shared_zygote(z) -> None:
-    if z is not None:
-        from .kernels import stop_shared_zygote as stop
-
-        stop(z)
-
-
 def _shared_zygote(period: str, window: str):
     """The batch's one kernel zygote (see :func:`tthc.batch.kernels.start_shared_zygote`), started now so that its
     preload overlaps the plan, and the settings that point the workers at it; ``(None, {})`` when kernels are not
@@ -170,7 +163,8 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
         except BaseException:
             if pool is not None:
                 pool.abort()
-            stop_shared_zygote(shared)
+            if shared is not None:
+                shared.close()
             raise
         if pool is not None and len(plan.runs) < len(pool.slots):
             pool.abort()  # fewer runs than workers (or none): start the right number after all
@@ -235,5 +229,6 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
         finally:
             if pool is not None:  # an error before or during the runs: stop the early workers now
                 pool.abort()
-            stop_shared_zygote(shared)
+            if shared is not None:
+                shared.close()
     return res

@@ -42,8 +42,8 @@ def _kernel_main(argv: list[str], cwd: str, env: dict[str, str], log_path: str |
     if not prof_dir:
         IPKernelApp.launch_instance(argv=argv)
         return
-    # Diagnostics (python -m tthc.bench_batch --kernel-profile): the kernel's main-thread profile, written after
-    # every cell because a batch kills its kernels (shutdown now=True) and nothing runs at exit.
+    # Diagnostics (TTHC_KERNEL_PROFILE=<dir>, e.g. with python -m tthc.bench_batch): the kernel's main-thread
+    # profile, written after every cell because a batch kills its kernels (shutdown now=True) and nothing runs at exit.
     import cProfile
 
     prof = cProfile.Profile()
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
                 out.write(f"{pid}\n".encode())
                 out.flush()
     finally:
-        if listener is not None:  # tidy up also when the owner was killed (its stop_shared_zygote never ran)
+        if listener is not None:  # tidy up also when the owner was killed (its Zygote.close never ran)
             listener.close()
             for remove, path in ((os.unlink, argv[1]), (os.rmdir, os.path.dirname(argv[1]))):
                 try:
