@@ -19,7 +19,8 @@ def check_all(units=None) -> list[str]:
     # Each later module contributes its own loader; a missing module is simply not checked yet.
     for mod, fn, path in (("tthc.engine.targets", "load_targets", config.targets_file()),
                           ("tthc.engine.index766", "load_index766", config.index766_file()),
-                          ("tthc.ingest.sources", "load_all_sources", config.sources_dir())):
+                          ("tthc.ingest.sources", "load_all_sources", config.sources_dir()),
+                          ("tthc.report.narrative", "load_templates", config.params_dir() / "narrative.yaml")):
         try:
             m = importlib.import_module(mod)
         except ModuleNotFoundError:

@@ -159,6 +159,52 @@ class Report:
     def quality(self) -> None:
         self._section("sec_quality", T.quality_html(self.data.quality, self.lang))
 
+    def narrative_sentences(self) -> list:
+        """The drafted "Nhận xét, đánh giá" as structured sentences (see :mod:`tthc.report.narrative`)."""
+        from .assess import overview_sentences, unit_sentences
+
+        m, p = self.meta, self.params
+        if self.kind == "overview":
+            return overview_sentences(p.unit, m["unit_name"], p.period, p.window, self.lang, self.data.indicators,
+                                      self.data.children, self.data.bieu06)
+        return unit_sentences(p.unit, m["unit_name"], p.period, p.window, self.lang, self.data.indicators,
+                              self.data.bieu06)
+
+    def narrative(self) -> None:
+        """Section "Nhận xét, đánh giá": results, shortcomings, proposals (spec §10)."""
+        from .narrative import load_templates, narrative_html
+
+        tpl = load_templates()
+        self._n += 1
+        show_html(T.section(tpl.get(self.lang, "section_title"),
+                            narrative_html(self.narrative_sentences(), self.lang, tpl), self._n))
+
+    def plans(self) -> list:
+        from .assess import unit_plans
+
+        return unit_plans(self.params.unit, self.params.period, self.data.indicators)
+
+    def plan(self) -> None:
+        """Section "Kế hoạch đạt chỉ tiêu": per rate target missed year to date, dossiers needed per remaining
+        month (spec §10); an overview adds its units' plans."""
+        from .assess import children_plan_rows, kinds_and_names, plan_html
+        from .narrative import load_templates
+
+        tpl = load_templates()
+        codes = list(dict.fromkeys(self.data.indicators["indicator"]))
+        _, names = kinds_and_names(codes, self.lang)
+        body = plan_html(self.plans(), self.lang, names, tpl)
+        if self.kind == "overview" and self.data.children:
+            reg = self.registry
+            kids = [(c, reg.get(c).name) for c in self.data.children]
+            rows = children_plan_rows(kids, self.params.period, self.data.indicators, self.lang)
+            if len(rows):
+                cols = tpl.lang[self.lang]["plan_columns"]
+                body += T.note(tpl.get(self.lang, "plan_children")) + T.simple_table(
+                    rows, [cols[c] for c in rows.columns], {3, 4, 5, 6})
+        self._n += 1
+        show_html(T.section(tpl.get(self.lang, "plan_title"), body, self._n))
+
     def values(self) -> None:
         """Print the canonical indicator values as plain text (checked by the nbval goldens)."""
         print(canonical_text(self.data.indicators))
