@@ -14,7 +14,7 @@ from . import __version__
 from .errors import TthcError
 
 COMMANDS = ("sample", "ingest", "cube", "indicators", "bieu06", "export", "report", "batch", "lab", "bench",
-            "check")
+            "check", "due-soon")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,9 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
-            mod = importlib.import_module(f"tthc.commands.{name}")
+            mod = importlib.import_module(f"tthc.commands.{name.replace('-', '_')}")
         except ModuleNotFoundError as e:
-            if e.name != f"tthc.commands.{name}":
+            if e.name != f"tthc.commands.{name.replace('-', '_')}":
                 raise
             continue
         sp = mod.register(sub)

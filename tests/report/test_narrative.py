@@ -44,7 +44,7 @@ def test_rate_missed_sentence_vi():
     s = N.indicator_sentence(row("D1", 32.97, 60.0, "Chưa đạt", 25, -1.5), "rate", NAMES["D1"], "vi",
                              N.load_templates(), ly_value=40.0)
     assert s.part == "shortcomings"
-    assert s.text == ("Tỷ lệ hồ sơ tiếp nhận trực tuyến đạt 32,97%, chưa đạt chỉ tiêu đề ra (≥ 60%), còn thiếu 25 "
+    assert s.text == ("Tỷ lệ hồ sơ tiếp nhận trực tuyến đạt 32,97%, chưa đạt chỉ tiêu (từ 60% trở lên), còn thiếu 25 "
                       "hồ sơ so với chỉ tiêu; so với kỳ trước giảm 1,50 điểm phần trăm, so với cùng kỳ năm trước "
                       "giảm 7,03 điểm phần trăm.")
     assert s.figures == {"value": 32.97, "target": 60.0, "gap": 25, "change": 1.5, "change_ly": 7.03}
@@ -62,7 +62,7 @@ def test_rate_met_sentence_en_without_previous():
 def test_d5_sentences():
     tpl = N.load_templates()
     met = N.indicator_sentence(row("D5", 0.0, 0.0, "Đạt", 0, -3.0), "count", NAMES["D5"], "vi", tpl, ly_value=0.0)
-    assert met.text == ("Không có hồ sơ quá hạn, đạt chỉ tiêu không để xảy ra tình trạng hồ sơ quá hạn; so với kỳ "
+    assert met.text == ("Không có hồ sơ quá hạn, hoàn thành chỉ tiêu không để xảy ra tình trạng hồ sơ quá hạn; so với kỳ "
                         "trước giảm 3 hồ sơ, so với cùng kỳ năm trước không thay đổi.")
     missed = N.indicator_sentence(row("D5", 1234.0, 0.0, "Chưa đạt", 1234, 2.0), "count", NAMES["D5"], "vi", tpl,
                                   no_apology=1000)
@@ -81,9 +81,9 @@ def test_unit_narrative_order_and_proposals():
     total = dict(col3=40, col4=20, col5=10, col6=10, col7=30, col8=20, col9=5, col10=5, col11=10)
     ss = N.unit_narrative(rows, KINDS, NAMES, "vi", "UBND xã Thanh An", {}, total)
     assert [s.part for s in ss] == ["results", "results", "shortcomings", "proposals"]
-    assert ss[0].text == ("Trong kỳ, UBND xã Thanh An tiếp nhận mới 30 hồ sơ (trực tuyến 20 hồ sơ), 10 hồ sơ từ kỳ "
-                          "trước chuyển sang; đã giải quyết 30 hồ sơ, trong đó 25 hồ sơ trả đúng hạn hoặc trước hạn "
-                          "và 5 hồ sơ trả quá hạn; đang giải quyết 10 hồ sơ.")
+    assert ss[0].text == ("Trong kỳ, UBND xã Thanh An tiếp nhận mới 30 hồ sơ (trong đó trực tuyến 20 hồ sơ), kỳ trước "
+                          "chuyển sang 10 hồ sơ; đã giải quyết 30 hồ sơ (trước hạn và đúng hạn 25 hồ sơ, quá hạn 5 hồ "
+                          "sơ); đang giải quyết 10 hồ sơ.")
     assert "không thay đổi" in ss[2].text
     assert ss[3].indicator == "D3" and "số hóa" in ss[3].text
 

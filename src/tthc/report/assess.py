@@ -158,7 +158,7 @@ def plan_sentences(plan_list: list[Plan], lang: str, names: dict, tpl: Templates
     for p in plan_list:
         key = "plan_no_months" if p.months_left == 0 else ("plan_feasible" if p.feasible else "plan_infeasible")
         kw = dict(name=names.get(p.indicator, p.indicator), value=fmt_pct(p.value, 2, lang),
-                  target=fmt_target_text("rate", p.target, lang), needed=fmt_int(p.needed, lang),
+                  target=fmt_target_text("rate", p.target, lang, tpl), needed=fmt_int(p.needed, lang),
                   per_month=fmt_int(p.per_month, lang), months=fmt_int(p.months_left, lang),
                   share=fmt_pct(p.share, 2, lang), volume=fmt_int(p.volume, lang))
         used = _fields(tpl.get(lang, key))

@@ -25,14 +25,14 @@ PARTS = ("results", "shortcomings", "proposals")
 PLACEHOLDERS = frozenset({
     "name", "name_lc", "name_short", "value", "target", "gap", "delta", "count", "units", "detail", "needed",
     "per_month", "months", "share", "volume", "basis", "unit_name", "changes", "apology", "new", "online", "carried",
-    "resolved", "on_time", "late", "pending"})
+    "resolved", "on_time", "late", "pending", "pct"})
 REQUIRED = ("title_results", "title_shortcomings", "title_proposals", "volume", "volume_empty", "rate_met",
             "rate_missed", "rate_nodata", "count_met", "count_missed", "count_nodata", "apology", "changes_lead",
             "changes_lead_ly_only", "changes_join", "rate_up", "rate_down", "rate_same", "count_up", "count_down",
             "count_same", "all_met", "none_met", "no_shortcomings", "behind_lead", "behind_unit", "behind_detail",
             "units_met", "proposal", "proposal_none", "proposal_behind", "plan_title", "plan_intro",
             "basis_last_year", "basis_ytd", "plan_feasible", "plan_infeasible", "plan_no_months", "plan_none",
-            "short", "section_title", "plan_columns", "plan_children")
+            "short", "section_title", "plan_columns", "plan_children", "target_min", "target_full")
 #: templates given per indicator, with a ``default`` entry
 PER_INDICATOR = ("count_met", "count_missed", "proposal")
 
@@ -121,10 +121,15 @@ def yoy_change(value, ly_value, kind: str) -> float | None:
     return float(round_half_up(v - w, 0 if kind == "count" else 2))
 
 
-def fmt_target_text(kind: str, target, lang: str) -> str:
-    from .tables import fmt_target
-
-    return fmt_target("D5" if kind == "count" else "D1", target, lang)
+def fmt_target_text(kind: str, target, lang: str, tpl: "Templates | None" = None) -> str:
+    """A target in words for a sentence: "từ 60% trở lên" / "100%" (the percentage formatted as in the scorecard);
+    a count target as a whole number."""
+    if kind == "count" or is_missing(target):
+        return fmt_int(target, lang)
+    tpl = tpl or load_templates()
+    t = float(target)
+    pct = fmt_pct(t, 0 if t == int(t) else 2, lang)
+    return tpl.get(lang, "target_full" if t >= 100 else "target_min").format(pct=pct)
 
 
 class _Writer:
@@ -174,7 +179,7 @@ def indicator_sentence(row: dict, kind: str, name: str, lang: str, tpl: Template
         return Sentence("results", key, w.text(key, name=name), ind)
     figs = {"value": value, "target": target}
     kw = dict(name=name, name_lc=name[:1].lower() + name[1:], value=w.num(kind, value),
-              target=fmt_target_text(kind, target, lang), changes=w.changes(kind, prev, ly), apology="")
+              target=fmt_target_text(kind, target, lang, tpl), changes=w.changes(kind, prev, ly), apology="")
     if prev is not None:
         figs["change"] = abs(prev)
     if ly is not None:
@@ -234,11 +239,11 @@ def unit_narrative(rows: list[dict], kinds: dict, names: dict, lang: str, unit_n
     nodata = [s for s in ind_sent if s.key.endswith("nodata")]
     missed = [s for s in ind_sent if s.part == "shortcomings"]
     out += met
-    if missed and not met and rows:
-        out.append(Sentence("results", "none_met", w.text("none_met")))
     if not missed and met:
         out.append(Sentence("results", "all_met", w.text("all_met")))
     out += nodata
+    if missed and not met:
+        out.append(Sentence("shortcomings", "none_met", w.text("none_met")))
     out += missed or [Sentence("shortcomings", "no_shortcomings", w.text("no_shortcomings"))]
     for s in missed:
         nm = names[s.indicator]
