@@ -16,16 +16,21 @@ q = '$(subst ','\'',$(1))'
 REPORT_LANG := $(if $(filter command line,$(origin LANG)),$(value LANG),vi)
 UNITS_ARG := $(if $(value UNITS),--units-list $(call q,$(value UNITS)),)
 # not exported either: exporting a command-line variable expands it, so UNIT='$(shell …)' would run
-unexport UNIT PERIOD WINDOW JOBS UNITS
+# due-soon: only a UNIT given on the command line restricts the lists (the default X001 above is for reports)
+DUE_ARGS := $(if $(value DATE),--date $(call q,$(value DATE)),) $(if $(value DAYS),--days $(call q,$(value DAYS)),) \
+	$(if $(filter command line,$(origin UNIT)),--unit $(call q,$(value UNIT)),)
+unexport UNIT PERIOD WINDOW JOBS UNITS DATE DAYS
 ifeq ($(origin LANG),command line)
 unexport LANG
 endif
 
-.PHONY: lock help install report reports sample ingest test test-fast bench lab clean check
+.PHONY: lock help install report reports sample ingest test test-fast bench lab clean check due-soon publish
 
 help:
 	@echo "make report UNIT=X001 PERIOD=2025-Q1 [WINDOW=calendar|report] [LANG=vi|en]"
 	@echo "make reports PERIOD=2025-Q1 [UNITS=X001,X002] [JOBS=2]   all units of the period"
+	@echo "make due-soon [DATE=2025-04-25] [DAYS=2] [UNIT=H001]        early-warning lists per unit"
+	@echo "make publish PERIOD=2025-Q1                                  the public site (aggregates only)"
 	@echo "make test | make bench | make lab | make sample | make check"
 
 install: $(STAMP)
@@ -50,6 +55,12 @@ sample: $(STAMP)
 
 check: $(STAMP)
 	$(TTHC) check
+
+due-soon: $(STAMP)
+	$(TTHC) due-soon $(DUE_ARGS)
+
+publish: $(STAMP)
+	$(TTHC) publish --period $(call q,$(value PERIOD)) --window $(call q,$(value WINDOW))
 
 test: $(STAMP)
 	@tools/system-deps.sh --full

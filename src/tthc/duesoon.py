@@ -5,7 +5,9 @@ A dossier is pending on ``D`` when it was received on or before ``D`` and has no
 of spec §6, run by the engine's own SQL for the one-day period ``[D, D]``, so supplement pauses, several supplements
 and recomputed due dates count exactly as in the reports). ``so_ngay_con_lai`` (working days left) is
 ``rank(due) − rank(D)`` on the project calendar (holidays and make-up Saturdays, :mod:`tthc.workdays`): 0 = due
-today, negative = overdue by that many working days. ``muc`` is ``qua_han`` (overdue: due before ``D``, or late by
+today, negative = overdue by that many working days; "due within N working days" means ``so_ngay_con_lai ≤ N``, so a
+due date on a day off counts like the working day before it (a dossier due on Friday 02/05/2025, a swapped day off,
+has 3 working days left on Friday 25/04/2025 — as many as one due on Tuesday 29/04). ``muc`` is ``qua_han`` (overdue: due before ``D``, or late by
 rule) or ``sap_den_han`` (due within ``N`` working days).
 
 The query is column-wise in DuckDB over the warehouse: dossiers ended before ``D`` or received after it are filtered
@@ -46,7 +48,6 @@ def pending_on(con, day: date, days: int = DEFAULT_DAYS, units: list[str] | None
     if units is not None:
         where += f" AND d.ma_don_vi IN ({', '.join('?' * len(units))})"
         params = list(units)
-    horizon = cal.add_working_days(day, int(days))
     q = sql.classified_sql(rules, catalogue=sql.has_catalogue(con), where=where) + f"""
     SELECT c.ma_don_vi, c.ma_ho_so, c.ma_tthc, w.ten_tthc, w.don_vi_tiep_nhan, c.due AS ngay_hen_tra,
            cd.wrank - cb.wrank AS so_ngay_con_lai,
@@ -57,7 +58,7 @@ def pending_on(con, day: date, days: int = DEFAULT_DAYS, units: list[str] | None
     LEFT JOIN tthc_cal_days cd ON cd.ngay = c.due
     LEFT JOIN tthc_cal_days cb ON cb.ngay = c.b
     WHERE NOT c.da_giai_quyet AND c.due IS NOT NULL
-      AND (c.tien_do = 'qua_han' OR c.due <= DATE '{horizon.isoformat()}')
+      AND (c.tien_do = 'qua_han' OR cd.wrank - cb.wrank <= {int(days)})
     ORDER BY (c.tien_do <> 'qua_han'), so_ngay_con_lai, c.due, c.ma_don_vi, c.ma_ho_so"""
     df = con.execute(q, params).df()
     df["ngay_hen_tra"] = pd.to_datetime(df["ngay_hen_tra"]).dt.date
@@ -217,7 +218,7 @@ def write_all(df: pd.DataFrame, out_dir: Path, registry, day: date, days: int, h
 
 def units_for(registry, day: date, unit: str | None) -> list[str]:
     """The unit and its subtree (or every unit) valid on ``day``."""
-    codes = [unit, *registry.descendants(unit)] if unit else [u.code for u in registry]
+    codes = [unit, *sorted(registry.descendants(unit))] if unit else sorted(u.code for u in registry)
     return [c for c in codes if registry.get(c).overlaps(day, day)]
 
 
