@@ -91,6 +91,10 @@ def e2e(tmp_path_factory):
                    mem=8 << 30)
     logs.append(r.stdout + r.stderr)
     assert r.returncode == 0 and "Traceback" not in r.stderr, (r.stdout[-3000:], r.stderr[-3000:])
+    for extra in (["due-soon", "--date", "2025-03-20", "--days", "5"], ["publish", "--period", PERIOD]):
+        r = hh.run_cli(extra, root, timeout=600)  # the early-warning lists and the public site are swept too
+        hh.assert_clean(r, allow=(0,))
+        logs.append(r.stdout + r.stderr)
     return {"root": root, "logs": logs, "hostile": hostile}
 
 
@@ -108,6 +112,7 @@ def test_privacy_sweep(e2e, tally):
              and "params" not in p.relative_to(root).parts and "notebooks" not in p.relative_to(root).parts]
     kinds = {p.suffix for p in files}
     assert {".ipynb", ".html", ".pdf", ".xlsx", ".json", ".duckdb", ".csv", ".log", ".parquet"} <= kinds, kinds
+    assert any("due-soon" in p.parts for p in files) and any("public" in p.parts for p in files)
     hits, views = {}, 0
     for p in files:
         for label, text in hh.texts_of(p):
