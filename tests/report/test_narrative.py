@@ -94,7 +94,7 @@ def test_overview_behind_sentence():
     texts = [s.text for s in ss]
     assert ("UBND xã Thanh Hồng chưa đạt 2 chỉ tiêu, còn thiếu tổng cộng 1.040 hồ sơ (tiếp nhận trực tuyến: 1.000 hồ "
             "sơ; hồ sơ quá hạn: 40 hồ sơ).") in texts
-    assert any(t.endswith("3/4 đơn vị đạt.") for t in texts)
+    assert "Số đơn vị trực thuộc đạt chỉ tiêu: tiếp nhận trực tuyến 3/4 đơn vị." in texts
 
 
 def test_templates_reject_unknown_placeholder(tmp_path):
@@ -139,10 +139,14 @@ def expected_numbers(s, own: pd.DataFrame, ly: dict, total, children: pd.DataFra
         t = total
         return [t["col4"] + t["col5"], t["col4"], t["col6"], t["col7"], t["col8"] + t["col9"], t["col10"],
                 t["col11"]]
-    if s.key == "units_met":
-        g = children[children["indicator"] == s.indicator]
-        st = list(g["status"])
-        return [sum(x == "Đạt" for x in st), sum(x != "Không có dữ liệu" for x in st)]
+    if s.key == "units_met":  # per indicator of the unit, in engine order: units Đạt, units with data
+        out = []
+        for code in own[own["target"].notna()]["indicator"]:
+            st = list(children[children["indicator"] == code]["status"])
+            with_data = sum(x != "Không có dữ liệu" for x in st)
+            if with_data:
+                out += [sum(x == "Đạt" for x in st), with_data]
+        return out
     if s.key == "behind_unit":
         g = children[(children["unit"] == s.unit) & (children["status"] == "Chưa đạt")]
         gaps = [float(v) for v in g["gap"]]

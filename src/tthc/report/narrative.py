@@ -32,7 +32,7 @@ REQUIRED = ("title_results", "title_shortcomings", "title_proposals", "volume", 
             "count_same", "all_met", "none_met", "no_shortcomings", "behind_lead", "behind_unit", "behind_detail",
             "units_met", "proposal", "proposal_none", "proposal_behind", "plan_title", "plan_intro",
             "basis_last_year", "basis_ytd", "plan_feasible", "plan_infeasible", "plan_no_months", "plan_none",
-            "short", "section_title", "plan_columns", "plan_children", "target_min", "target_full")
+            "short", "section_title", "units_met_item", "plan_columns", "plan_children", "target_min", "target_full")
 #: templates given per indicator, with a ``default`` entry
 PER_INDICATOR = ("count_met", "count_missed", "proposal")
 
@@ -267,16 +267,18 @@ def overview_narrative(rows: list[dict], kinds: dict, names: dict, lang: str, un
     res = [s for s in base if s.part == "results"]
     sho = [s for s in base if s.part == "shortcomings"]
     pro = [s for s in base if s.part == "proposals"]
+    short = tpl.lang[lang]["short"]
+    items, figs = [], {}
     for ind, met, total in met_counts:
         if total:
-            s = Sentence("results", "units_met", w.text("units_met", name=names[ind], name_lc=names[ind][:1].lower() + names[ind][1:], count=fmt_int(met, lang),
-                                                        units=fmt_int(total, lang)), ind,
-                         figures={"count": met, "units": total})
-            res.append(s)
+            items.append(w.text("units_met_item", name_short=short.get(ind, names[ind]), count=fmt_int(met, lang),
+                                units=fmt_int(total, lang)))
+            figs[f"met_{ind}"], figs[f"units_{ind}"] = met, total
+    if items:
+        res.append(Sentence("results", "units_met", w.text("units_met", detail="; ".join(items)), figures=figs))
     if behind:
         sho = [s for s in sho if s.key != "no_shortcomings"]
         sho.append(Sentence("shortcomings", "behind_lead", w.text("behind_lead")))
-        short = tpl.lang[lang]["short"]
         for b in behind:
             parts, figs = [], {"count": int(b["missed"]), "gap": int(b["gap"])}
             for ind, g in b["gaps"].items():
