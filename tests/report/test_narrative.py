@@ -130,7 +130,11 @@ def on_sample(sample_root, monkeypatch):
     monkeypatch.setenv("TTHC_ROOT", str(sample_root))
     monkeypatch.delenv("TTHC_WAREHOUSE", raising=False)
     monkeypatch.delenv("TTHC_UNITS", raising=False)
+    from tthc import config
+
+    config.project_root.cache_clear()
     yield sample_root
+    config.project_root.cache_clear()
 
 
 def expected_numbers(s, own: pd.DataFrame, ly: dict, total, children: pd.DataFrame | None) -> list[float]:
@@ -212,3 +216,34 @@ def test_every_number_of_every_sample_narrative(on_sample):
                     checked += len(got)
                     sentences += 1
     assert checked > 5000 and sentences > 2000
+
+
+def test_report_sections_display(on_sample, monkeypatch):
+    """r.narrative() and r.plan() display one numbered section each, in unit and overview reports, vi and en."""
+    import tthc.report
+    from tthc.report import context as C
+
+    shown = []
+    monkeypatch.setattr(C, "_display", shown.append)
+    r = tthc.report.load("X001", "2025-Q1", "calendar", "vi")
+    r.narrative()
+    r.plan()
+    html = "".join(b["text/html"] for b in shown)
+    assert "<h2>1. Nhận xét, đánh giá</h2>" in html and "<h2>2. Kế hoạch đạt chỉ tiêu năm</h2>" in html
+    assert html.index("1. Kết quả đạt được") < html.index("2. Tồn tại, hạn chế") < html.index("3. Đề xuất, kiến nghị")
+    # every rate target X001 misses year to date has one plan line, with its dossiers per month
+    plans = r.plans()
+    assert plans and html.count("<li>") >= len(plans)
+    from tthc.report.fmt import fmt_int
+
+    for p in plans:
+        want = (f"bình quân {fmt_int(p.per_month)} hồ sơ đạt yêu cầu ({fmt_int(p.needed)} hồ sơ" if p.feasible
+                else f"cần thêm {fmt_int(p.needed)} hồ sơ đạt yêu cầu trong {p.months_left} tháng")
+        assert want in html, want
+    shown.clear()
+    o = tthc.report.load("H001", "2025-Q1", "calendar", "en", kind="overview")
+    o.narrative()
+    o.plan()
+    html = "".join(b["text/html"] for b in shown)
+    assert "Units furthest behind their targets:" in html and "Units meeting each target:" in html
+    assert "Units below a rate target year to date:" in html and '<th' in html

@@ -70,7 +70,11 @@ def on_sample(sample_root, monkeypatch):
     monkeypatch.setenv("TTHC_ROOT", str(sample_root))
     monkeypatch.delenv("TTHC_WAREHOUSE", raising=False)
     monkeypatch.delenv("TTHC_UNITS", raising=False)
+    from tthc import config
+
+    config.project_root.cache_clear()
     yield sample_root
+    config.project_root.cache_clear()
 
 
 @pytest.mark.parametrize("period", ["2025-Q1", "2025-H1", "2024-9M", "2024"])
