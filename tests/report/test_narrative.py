@@ -247,3 +247,50 @@ def test_report_sections_display(on_sample, monkeypatch):
     html = "".join(b["text/html"] for b in shown)
     assert "Units furthest behind their targets:" in html and "Units meeting each target:" in html
     assert "Units below a rate target year to date:" in html and '<th' in html
+
+
+def test_every_number_of_every_sample_plan(on_sample):
+    """The plan's sentences of every unit, 2025 periods of each type, both languages: the numbers in the text are,
+    in order, the year-to-date rate, the target and the plan's counts recomputed here from the cube's months."""
+    import math
+
+    from tthc.engine import query as q
+    from tthc.report.assess import kinds_and_names, plan_sentences, unit_plans
+    from tthc.report.narrative import load_templates
+
+    tpl = load_templates()
+    n_sent = 0
+    monthly = {f"{y}-{m:02d}": q.indicators(f"{y}-{m:02d}", "calendar") for y in (2024, 2025) for m in range(1, 13)
+               if (y, m) <= (2025, 6)}
+    for period, last_month in (("2025-03", 3), ("2025-Q1", 3), ("2025-Q2", 6), ("2025-H1", 6)):
+        ind = q.indicators(period, "calendar")
+        for unit in dict.fromkeys(ind["unit"]):
+            plans = unit_plans(unit, period, ind)
+            # independent sums over the cube's monthly rows
+            ytd, rest = {}, {}
+            for m in range(1, 13):
+                code = f"2025-{m:02d}" if m <= last_month else f"2024-{m:02d}"
+                d = monthly[code][monthly[code]["unit"] == unit]
+                for r in d.itertuples():
+                    if pd.isna(r.numerator) or pd.isna(r.denominator):
+                        continue
+                    tgt = ytd if m <= last_month else rest
+                    n0, d0 = tgt.get(r.indicator, (0, 0))
+                    tgt[r.indicator] = (n0 + int(r.numerator), d0 + int(r.denominator))
+            for p in plans:
+                n, d = ytd[p.indicator]
+                vol = rest.get(p.indicator, (0, 0))[1] or math.ceil(d * (12 - last_month) / last_month)
+                need = max(0, math.ceil(round(p.target * 100) * (d + vol) / 10000 - n - 1e-12))
+                assert (p.numerator, p.denominator, p.volume, p.needed) == (n, d, vol, need), (unit, period, p)
+            for lang in ("vi", "en"):
+                _, names = kinds_and_names([p.indicator for p in plans], lang)
+                for p, s in zip(plans, plan_sentences(plans, lang, names, tpl)):
+                    per = math.ceil(p.needed / p.months_left) if p.months_left else 0
+                    want = {"plan_feasible": [100 * p.numerator / p.denominator, p.target, per, p.needed,
+                                              12 - last_month, 100 * p.needed / p.volume, p.volume],
+                            "plan_infeasible": [100 * p.numerator / p.denominator, p.target, p.needed,
+                                                12 - last_month, p.volume]}[s.key]
+                    got = numbers(s.text, lang)
+                    assert [r2(x) for x in got] == [r2(x) for x in want], (unit, period, lang, s.text)
+                    n_sent += 1
+    assert n_sent > 500
