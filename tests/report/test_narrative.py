@@ -122,7 +122,9 @@ def test_bundled_templates_have_no_fixed_figures():
 
 
 # -- every sample report --------------------------------------------------------------------------------------
-PERIODS = ["2025-03", "2025-Q1", "2025-Q2", "2025-H1", "2024-9M", "2024", "2025"]
+PERIODS = [("2025-03", "calendar"), ("2025-Q1", "calendar"), ("2025-Q2", "calendar"), ("2025-H1", "calendar"),
+           ("2024-9M", "calendar"), ("2024", "calendar"), ("2025", "calendar"), ("2025-Q1", "report"),
+           ("2025-H1", "report")]
 
 
 @pytest.fixture
@@ -184,10 +186,10 @@ def test_every_number_of_every_sample_narrative(on_sample):
 
     reg = load_registry()
     checked = sentences = 0
-    for period in PERIODS:
-        ind = q.indicators(period, "calendar")
-        ly_ind = q.indicators(same_period_last_year(period), "calendar") if period.startswith("2025") else None
-        b06 = q.bieu06(period, "calendar")
+    for period, window in PERIODS:
+        ind = q.indicators(period, window)
+        ly_ind = q.indicators(same_period_last_year(period), window) if period.startswith("2025") else None
+        b06 = q.bieu06(period, window)
         units = list(dict.fromkeys(ind["unit"]))
         assert len(units) > 20
         for unit in units:
@@ -199,11 +201,11 @@ def test_every_number_of_every_sample_narrative(on_sample):
             for lang in ("vi", "en"):
                 name = reg.get(unit).name
                 if kids:
-                    ss = overview_sentences(unit, name, period, "calendar", lang, ind[ind["unit"].isin([unit, *kids])],
+                    ss = overview_sentences(unit, name, period, window, lang, ind[ind["unit"].isin([unit, *kids])],
                                             kids, b06)
                     children = ind[ind["unit"].isin(kids) & ind["target"].notna()]
                 else:
-                    ss = unit_sentences(unit, name, period, "calendar", lang, own, b06)
+                    ss = unit_sentences(unit, name, period, window, lang, own, b06)
                     children = None
                 assert [s.part for s in ss] == sorted((s.part for s in ss), key=N.PARTS.index)
                 for s in ss:
@@ -212,7 +214,7 @@ def test_every_number_of_every_sample_narrative(on_sample):
                         text = text.replace(nm, "")
                     got = numbers(text, lang)
                     want = expected_numbers(s, own, ly, total, children)
-                    assert [r2(x) for x in got] == [r2(x) for x in want], (unit, period, lang, s.text)
+                    assert [r2(x) for x in got] == [r2(x) for x in want], (unit, period, window, lang, s.text)
                     checked += len(got)
                     sentences += 1
     assert checked > 5000 and sentences > 2000
