@@ -37,7 +37,12 @@ def pending_on(con, day: date, days: int = DEFAULT_DAYS, units: list[str] | None
     from .engine.classify import resolve_rules
     from .workdays import load_calendar
 
+    from .errors import ParameterError
+
     cal = calendar or load_calendar()
+    if not cal.first_year <= day.year < cal.last_year:
+        raise ParameterError(f"--date {day.isoformat()}: outside the working-day calendar ({cal.first_year}–"
+                             f"{cal.last_year - 1}); give a date in that range")
     rules = resolve_rules(rules)
     sql.register_calendar(con, cal)
     sql.register_periods(con, [dict(pkey=0, period=day.isoformat(), window="calendar", a=day, b=day)], cal, rules)
@@ -62,6 +67,13 @@ def pending_on(con, day: date, days: int = DEFAULT_DAYS, units: list[str] | None
     ORDER BY (c.tien_do <> 'qua_han'), so_ngay_con_lai, c.due, c.ma_don_vi, c.ma_ho_so"""
     df = con.execute(q, params).df()
     df["ngay_hen_tra"] = pd.to_datetime(df["ngay_hen_tra"]).dt.date
+    miss = df["so_ngay_con_lai"].isna()
+    if miss.any():  # a due date outside the calendar table: count on the calendar's own array (clipped ranks)
+        import numpy as np
+
+        due = np.array(df.loc[miss, "ngay_hen_tra"].tolist(), dtype="datetime64[D]")
+        start = np.full(len(due), np.datetime64(day, "D"))
+        df.loc[miss, "so_ngay_con_lai"] = cal.working_days_between_array(start, due)
     df["so_ngay_con_lai"] = df["so_ngay_con_lai"].astype("int64")
     return df[COLUMNS].reset_index(drop=True)
 

@@ -136,3 +136,15 @@ def test_cli_one_line_errors(capsys):
     assert err.startswith("tthc due-soon: error: --date 'hôm qua'") and "Traceback" not in err
     assert main(["due-soon", "--unit", "NOPE", "--date", "2025-01-24"]) == 2
     assert "unknown unit" in capsys.readouterr().err
+
+
+def test_due_date_outside_the_calendar_and_day_outside_it():
+    from tthc.errors import ParameterError
+
+    # pending since 2009 (before the calendar's first year): overdue, days late counted on the clipped calendar
+    con = make_con([dict(ma_ho_so="Q-OLD", ngay_tiep_nhan="2009-12-01", ngay_hen_tra="2009-12-20")])
+    d = duesoon.pending_on(con, date(2010, 1, 8), 2)
+    # working days in (20/12/2009, 08/01/2010] counted from the calendar's start: Mon 04/01 … Fri 08/01 = 5
+    assert listing(d) == [("Q-OLD", -5, "qua_han")]
+    with pytest.raises(ParameterError, match="outside the working-day calendar"):
+        duesoon.pending_on(con, date(2040, 1, 1), 2)
