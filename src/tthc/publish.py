@@ -58,9 +58,11 @@ def _table(caption: str, head: list[str], rows: list[list[tuple[str, str]]], row
     body = []
     for r in rows:
         cells = []
-        for j, (text, cls) in enumerate(r):
+        for j, cell in enumerate(r):
+            text, cls = cell[0], cell[1]
+            body_html = cell[2] if len(cell) > 2 else _e(text)  # a third item: ready HTML (a link built here)
             c = f' class="{cls}"' if cls else ""
-            cells.append(f'<th scope="row"{c}>{_e(text)}</th>' if j == 0 and row_header else f"<td{c}>{_e(text)}</td>")
+            cells.append(f'<th scope="row"{c}>{body_html}</th>' if j == 0 and row_header else f"<td{c}>{body_html}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<div class="scroll" role="region" tabindex="0" aria-label="{_e(caption)}"><table>'
             f"<caption>{_e(caption)}</caption><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
@@ -181,12 +183,10 @@ def _footer(generated: str, synthetic: bool) -> str:
 
 def index_page(period_label: str, a: date, b: date, units: list[tuple[str, str, str, int, int]], generated: str,
                synthetic: bool) -> str:
-    rows = [[(name, ""), (level, ""), (f"{fmt_int(met)}/{fmt_int(total)}", "num"), ("Xem chi tiết", "")]
+    rows = [[(name, ""), (level, ""), (f"{fmt_int(met)}/{fmt_int(total)}", "num"),
+             ("", "", f'<a href="{_e(code)}.html">Xem chi tiết: {_e(name)}</a>')]
             for code, name, level, met, total in units]
-    # the link lives in the last cell
     th = _table("Các đơn vị", ["Đơn vị", "Cấp", "Số chỉ tiêu đạt", "Chi tiết"], rows)
-    for code, name, *_ in units:
-        th = th.replace(f"<td>Xem chi tiết</td>", f'<td><a href="{_e(code)}.html">Xem chi tiết: {_e(name)}</a></td>', 1)
     header = (f"<h1>Kết quả giải quyết thủ tục hành chính</h1><p class=\"sub\">{_e(period_label)} (từ ngày "
               f"{fmt_date(a)} đến ngày {fmt_date(b)})</p>")
     return _page(f"Kết quả giải quyết thủ tục hành chính, {period_label}", header, th, _footer(generated, synthetic))

@@ -150,7 +150,9 @@ class _Tags(HTMLParser):
 
 
 def _outputs(root, exts):
-    return sorted(p for p in (root / "outputs" / PERIOD).rglob("*") if p.suffix in exts and p.is_file())
+    """The period's reports, plus the due-soon lists and the public site (which name units too)."""
+    dirs = [root / "outputs" / PERIOD, root / "outputs" / "due-soon", root / "outputs" / "public"]
+    return sorted(p for d in dirs for p in d.rglob("*") if p.suffix in exts and p.is_file())
 
 
 def _rendered(root) -> list[str]:
