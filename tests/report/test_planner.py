@@ -83,6 +83,8 @@ def test_ytd_sums_equal_the_period_figures(on_sample, period):
     from tthc.engine import query as q
     from tthc.report.assess import year_figures
 
+    if period not in q.meta()["periods"]:
+        pytest.skip(f"the sample does not reach {period}")
     ind = q.indicators(period, "calendar")
     for unit in ["H001", "X001", "P005"]:
         ytd, rest, elapsed = year_figures(unit, period)
