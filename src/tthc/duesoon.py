@@ -104,11 +104,12 @@ TEXT = {
     "as_of": "Ngày {day}: hồ sơ đang giải quyết đã quá hạn hoặc đến hạn trong {days} ngày làm việc (đến hết ngày {h}).",
     "cols": ["STT", "Mã hồ sơ", "Thủ tục hành chính", "Đơn vị tiếp nhận", "Hạn trả kết quả", "Số ngày làm việc còn lại",
              "Tình trạng"],
-    "sum_cols": ["STT", "Mã đơn vị", "Đơn vị", "Quá hạn", "Đến hạn hôm nay", "Sắp đến hạn", "Chi tiết"],
+    "sum_cols": ["STT", "Mã đơn vị", "Đơn vị", "Quá hạn", "Đến hạn hôm nay", "Sắp đến hạn (kể cả hôm nay)",
+                 "Chi tiết"],
     "qua_han": "Quá hạn", "sap_den_han": "Sắp đến hạn", "today": "Đến hạn hôm nay",
-    "late_by": "quá {n} ngày", "none": "Không có hồ sơ quá hạn hoặc sắp đến hạn.",
-    "total": "Tổng cộng", "note": "Chỉ ghi mã hồ sơ, không có thông tin cá nhân. Ngày làm việc theo lịch nghỉ lễ, "
-                                  "Tết và ngày làm bù của dự án (params/calendar.yaml).",
+    "late_by": "{n} ngày làm việc", "none": "Không có hồ sơ quá hạn hoặc sắp đến hạn.",
+    "total": "Tổng cộng", "note": "Hồ sơ chỉ được nêu bằng mã hồ sơ, không có thông tin cá nhân. Ngày làm việc tính "
+                                  "theo lịch nghỉ lễ, Tết và ngày làm việc bù theo quy định.",
     "apology": " (đã có phiếu xin lỗi)", "open": "Mở",
 }
 
@@ -129,7 +130,7 @@ def _status(r) -> tuple[str, str]:
 
     n = int(r.so_ngay_con_lai)
     if r.muc == "qua_han":
-        txt = TEXT["qua_han"] + (f", {TEXT['late_by'].format(n=fmt_int(-n))}" if n < 0 else "")
+        txt = TEXT["qua_han"] + (f" {TEXT['late_by'].format(n=fmt_int(-n))}" if n < 0 else "")
         return "qua_han", txt + (TEXT["apology"] if bool(r.co_phieu_xin_loi) else "")
     return ("today", TEXT["today"]) if n == 0 else ("soon", TEXT["sap_den_han"])
 

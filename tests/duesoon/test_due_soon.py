@@ -109,7 +109,7 @@ def test_outputs_per_unit_and_summary(tmp_path):
     page = (tmp_path / "X001.html").read_text(encoding="utf-8")
     assert page.startswith('<!DOCTYPE html><html lang="vi">') and "<script" not in page and "http" not in page
     assert page.index("E-LATE-2") < page.index("C-DUE-TODAY") < page.index("A-DUE-0402")
-    assert "quá 2 ngày (đã có phiếu xin lỗi)" in page and "04/02/2025" in page
+    assert "Quá hạn 2 ngày làm việc (đã có phiếu xin lỗi)" in page and "04/02/2025" in page
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert 'href="X001.html"' in index and "Tổng cộng" in index
     assert (tmp_path / "P001.html").exists() and "Không có hồ sơ" in (tmp_path / "P001.html").read_text("utf-8")
