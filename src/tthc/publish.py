@@ -183,10 +183,10 @@ def _footer(generated: str, synthetic: bool) -> str:
 
 def index_page(period_label: str, a: date, b: date, units: list[tuple[str, str, str, int, int]], generated: str,
                synthetic: bool) -> str:
-    rows = [[(name, ""), (level, ""), (f"{fmt_int(met)}/{fmt_int(total)}", "num"),
-             ("", "", f'<a href="{_e(code)}.html">Xem chi tiết: {_e(name)}</a>')]
+    rows = [[(name, "", f'<a href="{_e(code)}.html">{_e(name)}</a>'), (level, ""),
+             (f"{fmt_int(met)}/{fmt_int(total)}", "num")]
             for code, name, level, met, total in units]
-    th = _table("Các đơn vị", ["Đơn vị", "Cấp", "Số chỉ tiêu đạt", "Chi tiết"], rows)
+    th = _table("Các đơn vị (chọn tên đơn vị để xem chi tiết)", ["Đơn vị", "Cấp", "Số chỉ tiêu đạt"], rows)
     header = (f"<h1>Kết quả giải quyết thủ tục hành chính</h1><p class=\"sub\">{_e(period_label)} (từ ngày "
               f"{fmt_date(a)} đến ngày {fmt_date(b)})</p>")
     return _page(f"Kết quả giải quyết thủ tục hành chính, {period_label}", header, th, _footer(generated, synthetic))

@@ -63,7 +63,7 @@ def test_site_renders_and_is_accessible(site, browser, width, height, tag):
             page.screenshot(path=str(ARTIFACTS / f"{name[:-5]}-{tag}.png"), full_page=True)
         # the link from the index reaches a unit page, the charts are inline SVG
         page.goto((site / "index.html").as_uri())
-        page.get_by_role("link", name="Xem chi tiết: UBND xã Thanh An").click()
+        page.get_by_role("link", name="UBND xã Thanh An", exact=True).click()
         assert page.locator("h1").inner_text() == "UBND xã Thanh An"
         assert page.locator("svg[role=img]").count() >= 7
     finally:
