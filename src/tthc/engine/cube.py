@@ -27,7 +27,7 @@ from .classify import connection, resolve_rules
 from .targets import (CHUA_DAT, DAT, INDICATORS, KHONG_DU_LIEU, Targets, gap, load_targets, pct_half_up,
                       round_half_up, status)
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"  # 2: hand-over of pending dossiers to successors (spec §2)
 UNKNOWN_FIELD = ""  # ma_linh_vuc of the "unknown field" row of Biểu 06
 UNKNOWN_FIELD_NAME = "Lĩnh vực chưa xác định"
 TOTAL_FIELD = "TONG"
@@ -139,7 +139,12 @@ def config_stamp(registry: Registry, rules, extra: str = "") -> str:
     if registry.path and Path(registry.path).exists():
         h.update(Path(registry.path).read_bytes())
     else:
-        h.update(repr(sorted((u.code, u.parent, u.level, str(u.valid_from), str(u.valid_to)) for u in registry)).encode())
+        h.update(repr(sorted((u.code, u.parent, u.level, str(u.valid_from), str(u.valid_to), u.successors)
+                             for u in registry)).encode())
+    hmap = getattr(registry, "handover_map", None)
+    h.update(f"handover={getattr(registry, 'handover', True)}".encode())
+    if hmap is not None and Path(hmap).exists():
+        h.update(Path(hmap).read_bytes())
     h.update(f"{ENGINE_VERSION}|{rules.stamp()}|{extra}".encode())
     return h.hexdigest()[:16]
 
@@ -151,10 +156,13 @@ def _registry_frames(registry: Registry) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pairs, units
 
 
-def fine_reference_sql(rules, catalogue: bool, where: str = "") -> str:
-    """Counters per (pkey, attributed unit, field, field name) over the dossier × period join (reference)."""
+def fine_reference_sql(rules, catalogue: bool, where: str = "", ho=None) -> str:
+    """Counters per (pkey, attributed unit, field, field name) over the dossier × period join (reference); the
+    unit is the one holding the dossier at the period end (hand-over ``ho``, :mod:`tthc.engine.handover`)."""
+    from .handover import NONE
+
     aggs = ",\n      ".join(f"{e} AS {k}" for k, e in COUNTERS.items())
-    return sql.classified_sql(rules, catalogue=catalogue, where=where) + f"""
+    return sql.classified_sql(rules, catalogue=catalogue, where=where, ho=ho or NONE) + f"""
         SELECT pkey, ma_don_vi AS unit, coalesce(nullif(trim(ma_linh_vuc), ''), '{UNKNOWN_FIELD}') AS ma_linh_vuc,
                ten_linh_vuc, {aggs}
         FROM tthc_cls GROUP BY ALL"""
@@ -193,16 +201,20 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
         sql.register_periods(con, prow or [dict(pkey=0, period="none", window="calendar", a=date(1900, 1, 1),
                                                 b=date(1900, 1, 1))], cal, rules)
         catalogue = sql.has_catalogue(con)
+        from . import handover
+
+        ho = handover.register(con, registry)
         whash = stamp or content_hash(con)
         chash = catalogue_hash(con)
         timing["setup"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         if method == "reference":
-            con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS {fine_reference_sql(rules, catalogue)}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS {fine_reference_sql(rules, catalogue, ho=ho)}")
         else:
             from . import events
 
-            ev = events.count_events(con, prow, cal, rules, catalogue, timing, signature=whash) if prow else None
+            ev = events.count_events(con, prow, cal, rules, catalogue, timing, signature=whash,
+                                     handover=ho) if prow else None
             timing["events"] = time.perf_counter() - t1
             if ev is None or not len(ev):  # nothing counted: an empty table with the reference's column types
                 con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS "
@@ -222,7 +234,7 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
             FROM tthc_fine f JOIN tthc_pairs p ON p.unit = f.unit GROUP BY ALL""").df()
         unmatched = con.execute("SELECT count(DISTINCT unit), coalesce(sum(n_tong), 0) FROM tthc_fine "
                                 "WHERE unit IS NULL OR unit NOT IN (SELECT unit FROM tthc_pairs)").fetchall()[0]
-        proc = _procedure_counts(con, registry, pairs, rules, catalogue) if catalogue else None
+        proc = _procedure_counts(con, registry, pairs, rules, catalogue, ho) if catalogue else None
         con.unregister("tthc_pairs")
         con.execute("DROP TABLE IF EXISTS tthc_fine")
         timing["rollup"] = time.perf_counter() - t1
@@ -427,11 +439,13 @@ def _level_of(text) -> str | None:
     return _LEVEL_WORDS.get(s)
 
 
-def _procedure_counts(con, registry: Registry, pairs: pd.DataFrame, rules, catalogue: bool) -> pd.DataFrame:
+def _procedure_counts(con, registry: Registry, pairs: pd.DataFrame, rules, catalogue: bool, ho=None) -> pd.DataFrame:
     """Per period × unit: B = fee procedures with ≥ 1 dossier paid online, C = fee procedures with ≥ 1
     fee-bearing dossier, each over the catalogue's fee procedures at the levels present in the unit's subtree
     (a catalogue row without a level counts for every unit)."""
-    per = con.execute(sql.classified_sql(rules, catalogue=catalogue) + """
+    from .handover import NONE
+
+    per = con.execute(sql.classified_sql(rules, catalogue=catalogue, ho=ho or NONE) + """
         SELECT pkey, ma_don_vi AS unit, ma_tthc,
                bool_or(NOT ky_truoc AND co_phi AND tt_truc_tuyen) AS paid_online,
                bool_or(NOT ky_truoc AND co_phi) AS fee_dossier

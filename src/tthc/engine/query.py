@@ -192,7 +192,10 @@ def classified(con, unit, period, window, registry=None, calendar=None, rules=No
     :func:`dossiers` and :func:`data_quality` read — a report computes it once and passes it to both."""
     from .classify import classify
 
-    return classify(con, period, window, calendar=calendar, rules=rules, unit=_subtree(unit, registry))
+    from ..units import load_registry
+
+    reg = registry or load_registry()
+    return classify(con, period, window, calendar=calendar, rules=rules, unit=_subtree(unit, reg), registry=reg)
 
 
 
