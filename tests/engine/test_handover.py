@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tthc.engine import build_cube
@@ -174,3 +176,54 @@ def _bounds(code):
     from tthc.periods import parse_period
 
     return parse_period(code).bounds("calendar")
+
+
+def test_sample_whole_registry_nothing_vanishes(registry, calendar):
+    """On the synthetic sample (the real registry, 6,000 dossiers): every unit's counted dossiers, summed over the
+    whole registry, are the same on both sides of 30/06/2025 — pending at the end of 2025-Q2 (and of June) equals
+    carried over into 2025-Q3 (and July), and the year 2025 counts each dossier once."""
+    import duckdb
+
+    from tthc.sample import generate_frame
+    from tthc.schema import DOSSIER_COLUMNS, META_COLUMNS, dossiers_ddl
+
+    df = generate_frame(6000, seed=3, units=registry, calendar=calendar)
+    con = duckdb.connect(":memory:")
+    con.execute(dossiers_ddl())
+    con.register("df", df)
+    cols = ", ".join([f"CAST({c} AS {t}) AS {c}" for c, t in DOSSIER_COLUMNS.items()]
+                     + [f"CAST(NULL AS {t}) AS {c}" for c, t in META_COLUMNS.items()])
+    con.execute(f"INSERT INTO dossiers SELECT {cols} FROM df")
+    counted = con.execute("SELECT count(*) FROM dossiers WHERE trang_thai NOT IN (1, 3)").fetchall()[0][0]
+    kw = dict(periods=["2025-Q3", "2025-07", "2025"], windows=("calendar",), calendar=calendar, rules=Rules(),
+              write=False, stamp="t")
+    ev, ref = build_cube(con, registry, **kw), build_cube(con, registry, method="reference", **kw)
+    assert_same_cube(ev, ref)
+    c = ev["counts"]
+    roots = {u.code for u in registry if not u.parent}
+
+    def total(period, col):
+        x = c[(c["period"] == period) & c["unit"].isin(roots)]
+        return int(x[col].sum())
+
+    assert total("2025-Q2", "n_dang_gq") == total("2025-Q3", "n_ky_truoc") > 20
+    assert total("2025-06", "n_dang_gq") == total("2025-07", "n_ky_truoc")
+    # dossier by dossier, every unit: what is pending at 30/06 is carried over from 01/07, each at a unit valid then
+    q2 = classify(con, "2025-Q2", calendar=calendar, rules=Rules(), registry=registry)
+    q3 = classify(con, "2025-Q3", calendar=calendar, rules=Rules(), registry=registry)
+    pend = set(q2.loc[q2["trang_thai_gq"] == "dang_giai_quyet", "ma_ho_so"])
+    carried = q3[q3["nhom"] == "ky_truoc"]
+    assert pend == set(carried["ma_ho_so"])
+    assert all(registry.get(u).valid_from <= date(2025, 7, 1) and registry.get(u).valid_to is None
+               for u in set(carried["ma_don_vi"]))
+    per_unit = c[(c["period"] == "2025-Q3")].set_index("unit")["n_ky_truoc"]
+    leaves = {u for u in set(carried["ma_don_vi"]) if not registry.children(u)}  # T001 rolls up its subtree
+    assert {u: n for u, n in carried.groupby("ma_don_vi").size().items() if u in leaves} == {
+        u: int(per_unit[u]) for u in leaves}
+    assert len(leaves) >= 5
+    # the year 2025 (spanning the reform): each counted dossier received up to 31/12/2025 exactly once
+    in_2025 = con.execute("""SELECT count(*) FROM dossiers WHERE trang_thai NOT IN (1, 3)
+        AND CAST(ngay_tiep_nhan AS DATE) <= DATE '2025-12-31'
+        AND coalesce(CAST(ngay_ket_thuc_xu_ly AS DATE), DATE '9999-12-31') >= DATE '2025-01-01'""").fetchall()[0][0]
+    assert total("2025", "n_tong") == in_2025 <= counted
+    assert _c(ev, "X101", "2025-Q3", "n_ky_truoc") > 0
