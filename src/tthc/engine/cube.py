@@ -249,7 +249,7 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
     counts = counts[keep].reset_index(drop=True)
     kept_keys = counts[["period", "window", "unit"]]
     field_df = field_df.merge(kept_keys, on=["period", "window", "unit"])
-    indicators = compute_indicators(counts, targets)
+    indicators = compute_indicators(counts, targets, registry)
     bieu06 = compute_bieu06(field_df, counts)
     if proc is not None:
         proc = proc.merge(pdf, on="pkey").drop(columns=["pkey", "a", "b"])
@@ -326,8 +326,44 @@ def ensure_cube(con_or_path=None, registry: Registry | None = None, periods=None
 
 
 # -- indicators -------------------------------------------------------------------------------------------------
-def compute_indicators(counts: pd.DataFrame, targets: Targets) -> pd.DataFrame:
-    """Long table: one row per period × window × unit × indicator (D1–D7 and the extras)."""
+def rule_day(b, valid_to) -> date:
+    """The day whose target rule judges a unit for a period ending ``b``: the period end, or the unit's last day
+    when it closed within the period (a unit is judged by the rules that bound it)."""
+    return b if valid_to is None else min(b, valid_to)
+
+
+def _rule_columns(c: pd.DataFrame, targets: Targets, registry: Registry | None, ind: str):
+    """Per row: target value and citation of the rule in force for the unit at :func:`rule_day` (NaN / "" when
+    no rule applies)."""
+    t = targets.indicators[ind]
+    vt = c["valid_to"] if "valid_to" in c.columns else pd.Series([None] * len(c), index=c.index)
+    keys = pd.DataFrame({"unit": c["unit"].to_numpy(object), "level": c["level"].to_numpy(object),
+                         "b": c["b"].to_numpy(object) if "b" in c.columns else [None] * len(c),
+                         "vt": vt.to_numpy(object)})
+    uniq = keys.drop_duplicates()
+    tv, cite = [], []
+    for u, lv, b, v in uniq.itertuples(index=False):
+        if b is None or (isinstance(b, float) and np.isnan(b)):
+            r = t.rules[0] if len(t.rules) == 1 else None
+        else:
+            anc = registry.ancestors(u) if registry is not None and u in registry else ()
+            vt_day = None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+            if vt_day is not None and not isinstance(vt_day, date):
+                vt_day = pd.Timestamp(vt_day).date()
+            elif isinstance(vt_day, datetime):
+                vt_day = vt_day.date()
+            r = t.rule(u, lv, rule_day(pd.Timestamp(b).date(), vt_day), anc)
+        tv.append(r.for_level(lv) if r is not None else np.nan)
+        cite.append(r.cite() if r is not None else "")
+    uniq = uniq.assign(_tv=tv, _cite=cite)
+    m = keys.merge(uniq, on=["unit", "level", "b", "vt"], how="left")
+    return m["_tv"].to_numpy("float64"), m["_cite"].to_numpy(object)
+
+
+def compute_indicators(counts: pd.DataFrame, targets: Targets, registry: Registry | None = None) -> pd.DataFrame:
+    """Long table: one row per period × window × unit × indicator (D1–D7 and the extras). Targets: the dated rule
+    in force for the unit at the period end (:meth:`Targets.rule`), cited in ``source``; no rule → no target
+    (status and gap empty)."""
     c = counts.copy()
     c["n_qua_han"] = c["n_qua_han_gq"] + c["n_qua_han_dang"]
     c["n_dung_han_hoac_truoc"] = c["n_truoc_han"] + c["n_dung_han"]
@@ -340,19 +376,23 @@ def compute_indicators(counts: pd.DataFrame, targets: Targets) -> pd.DataFrame:
         num, den = RATE_SPEC[ind]
         n = c[num].to_numpy("int64")
         d = c[den].to_numpy("int64")
-        tv = c["level"].map(lambda lv: t.for_level(lv)).to_numpy("float64")
+        tv, cite = _rule_columns(c, targets, registry, ind)
+        has = ~np.isnan(tv)
+        tz = np.where(has, tv, 0.0)
         rate = pct_half_up(n, d)
         if t.kind == "count":  # D5: value = count; Đạt when count ≤ target; gap = dossiers above target
             value = np.where(d > 0, n.astype("float64"), np.nan)
-            st = np.where(d <= 0, KHONG_DU_LIEU, np.where(n <= tv, DAT, CHUA_DAT))
-            gp = np.where(d > 0, np.maximum(0, n - tv), 0).astype("int64")
+            st = np.where(d <= 0, KHONG_DU_LIEU, np.where(n <= tz, DAT, CHUA_DAT))
+            gp = np.where(d > 0, np.maximum(0, n - tz), 0).astype("int64")
         else:
-            value, st, gp = rate, status(n, d, tv), gap(n, d, tv)
+            value, st, gp = rate, status(n, d, tz), gap(n, d, tz)
+        st = np.where(has, st, "")
+        gp = np.where(has, gp, np.nan)
         score = np.where(d > 0, n / np.where(d > 0, d, 1), np.nan) if t.kind == "rate" else \
             np.where(d > 0, n.astype("float64"), np.nan)
         frames.append(pd.DataFrame({**keys, "indicator": ind, "numerator": n, "denominator": d, "rate": rate,
                                     "target": tv, "value": value, "status": st, "gap": gp, "better": t.better,
-                                    "source": t.source, "_score": score}, index=c.index))
+                                    "source": cite, "_score": score}, index=c.index))
     for ind, (num, den, kind, better) in EXTRA.items():
         n = c[num].to_numpy("int64")
         d = c[den].to_numpy("int64") if den else np.full(len(c), -1, dtype="int64")

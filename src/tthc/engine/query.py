@@ -101,10 +101,19 @@ def trend(unit: str, period, window: str = "calendar", months: int = 12, cube_di
     from .targets import load_targets
 
     try:
-        level = load_registry().get(unit).level
+        reg = load_registry()
+        u = reg.get(unit)
         tg = load_targets()
-        fill = {i: tg.target(i, level) for i in D_INDICATORS}
-        out["target"] = out["target"].fillna(out["indicator"].map(fill))
+        anc = reg.ancestors(unit)
+        ends = {m.code: m.bounds(window)[1] for m in p.trailing_months(months)}
+        fill = {}
+        for mc, end in ends.items():
+            day = min(end, u.valid_to) if u.valid_to else end
+            for i in D_INDICATORS:
+                r = tg.rule(i, unit, u.level, day, anc)
+                fill[(mc, i)] = r.for_level(u.level) if r is not None else np.nan
+        key = pd.Series(list(zip(out["month"], out["indicator"])), index=out.index)
+        out["target"] = out["target"].fillna(key.map(fill))
     except Exception:  # noqa: BLE001 - unit from another registry: keep the cube's targets only
         pass
     return out
