@@ -113,6 +113,17 @@ class Registry:
                 stack.extend(self.predecessors(c))
         return sorted(out)
 
+    def continuity_predecessors(self, code: str) -> list[str]:
+        """The predecessors whose aggregate stands for ``code`` in trends and period comparisons before its
+        ``valid_from`` (spec §2, "đơn vị tiền thân"): units listing it among their successors at the corresponding
+        level (commune ← commune, department ← district office, province ← district), without those inside another
+        one's subtree (a district already includes its offices)."""
+        same = {"xa": {"xa"}, "so": {"so", "phong"}, "tinh": {"tinh", "huyen"}, "huyen": {"huyen"},
+                "phong": {"phong"}}
+        lv = self.units[code].level
+        preds = [p for p in self.predecessors(code) if self.units[p].level in same.get(lv, {lv})]
+        return sorted(p for p in preds if not set(self.ancestors(p)) & set(preds))
+
     def handover_steps(self) -> list[tuple[str, "date", str]]:
         """(unit, closing day, first successor) for every closed unit with a successor; empty when the hand-over
         is switched off. A dossier of ``unit`` not ended by the closing day is the successor's from the next day."""

@@ -244,12 +244,14 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
     counts = field_df.groupby(["period", "window", "unit"], sort=False)[list(COUNTERS)].sum().reset_index()
     counts = counts.merge(pdf.drop(columns="pkey"), on=["period", "window"])
     counts = counts.merge(units, on="unit", how="left")
+    counts_all = counts
     # units reported for a period: validity overlaps it and something was counted in the subtree
     keep = (counts["n_tong"] > 0) & (counts["valid_from"] <= counts["b"]) & (counts["valid_to"] >= counts["a"])
     counts = counts[keep].reset_index(drop=True)
+    cont = continuity_counts(counts_all, registry)
     kept_keys = counts[["period", "window", "unit"]]
     field_df = field_df.merge(kept_keys, on=["period", "window", "unit"])
-    indicators = compute_indicators(counts, targets, registry)
+    indicators, tien_than = compute_indicators(counts, targets, registry, continuity=cont)
     bieu06 = compute_bieu06(field_df, counts)
     if proc is not None:
         proc = proc.merge(pdf, on="pkey").drop(columns=["pkey", "a", "b"])
@@ -260,7 +262,8 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
                                         on=["period", "window", "unit"], how="left")
     timing["indicators"] = time.perf_counter() - t1
     counts = counts.drop(columns=["valid_from", "valid_to"])
-    out = dict(counts=counts, indicators=indicators, bieu06=bieu06, index766=items, index766_total=tot)
+    out = dict(counts=counts, indicators=indicators, bieu06=bieu06, index766=items, index766_total=tot,
+               indicators_tien_than=tien_than)
     meta = dict(engine_version=ENGINE_VERSION, warehouse_hash=whash,
                 config_stamp=config_stamp(registry, rules, ",".join(windows) + chash),
                 periods=sorted({p.code for p in plist}), windows=list(windows), catalogue=catalogue,
@@ -288,7 +291,9 @@ def build_counts_reference(con_or_path=None, registry: Registry | None = None, p
 def write_cube(frames: dict, meta: dict, out_dir=None) -> Path:
     out_dir = Path(out_dir) if out_dir else default_cube_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("counts", "indicators", "bieu06", "index766", "index766_total"):
+    for name in ("counts", "indicators", "bieu06", "index766", "index766_total", "indicators_tien_than"):
+        if name not in frames:
+            continue
         tmp = out_dir / f".{name}.parquet.tmp"
         frames[name].to_parquet(tmp, index=False)
         tmp.replace(out_dir / f"{name}.parquet")
@@ -337,7 +342,10 @@ def _rule_columns(c: pd.DataFrame, targets: Targets, registry: Registry | None, 
     no rule applies)."""
     t = targets.indicators[ind]
     vt = c["valid_to"] if "valid_to" in c.columns else pd.Series([None] * len(c), index=c.index)
-    keys = pd.DataFrame({"unit": c["unit"].to_numpy(object), "level": c["level"].to_numpy(object),
+    # predecessor-aggregate rows are judged by their first predecessor's rules (continuity_counts)
+    ru = c["rule_unit"] if "rule_unit" in c.columns else c["unit"]
+    rl = c["rule_level"] if "rule_level" in c.columns else c["level"]
+    keys = pd.DataFrame({"unit": ru.to_numpy(object), "level": rl.to_numpy(object),
                          "b": c["b"].to_numpy(object) if "b" in c.columns else [None] * len(c),
                          "vt": vt.to_numpy(object)})
     uniq = keys.drop_duplicates()
@@ -360,10 +368,53 @@ def _rule_columns(c: pd.DataFrame, targets: Targets, registry: Registry | None, 
     return m["_tv"].to_numpy("float64"), m["_cite"].to_numpy(object)
 
 
-def compute_indicators(counts: pd.DataFrame, targets: Targets, registry: Registry | None = None) -> pd.DataFrame:
+def continuity_counts(counts_all: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """Counters standing for a successor before its ``valid_from`` (spec §2, "đơn vị tiền thân"): per successor and
+    period ending before it began, the sum of its predecessors' counters (:meth:`Registry.continuity_predecessors`).
+    Column ``unit`` is the successor, ``rule_unit`` / ``rule_level`` the first predecessor (whose target rules
+    judged those months)."""
+    frames = []
+    for u in registry:
+        preds = registry.continuity_predecessors(u.code)
+        if not preds:
+            continue
+        x = counts_all[counts_all["unit"].isin(preds)]
+        x = x[pd.to_datetime(x["b"]).dt.date < u.valid_from]
+        if x.empty:
+            continue
+        g = x.groupby(["period", "window"], sort=False).agg(
+            {**{k: "sum" for k in COUNTERS}, "a": "first", "b": "first"}).reset_index()
+        p0 = registry.get(preds[0])
+        g = g.assign(unit=u.code, unit_name=u.name, level=u.level, parent=u.parent, rule_unit=p0.code,
+                     rule_level=p0.level, valid_to=p0.valid_to or date(9999, 12, 31))
+        frames.append(g)
+    if not frames:
+        return pd.DataFrame(columns=["period", "window", "unit", "unit_name", "level", "parent", "a", "b",
+                                     "rule_unit", "rule_level", "valid_to", *COUNTERS])
+    return pd.concat(frames, ignore_index=True)
+
+
+def compute_indicators(counts: pd.DataFrame, targets: Targets, registry: Registry | None = None,
+                       continuity: pd.DataFrame | None = None):
     """Long table: one row per period × window × unit × indicator (D1–D7 and the extras). Targets: the dated rule
     in force for the unit at the period end (:meth:`Targets.rule`), cited in ``source``; no rule → no target
-    (status and gap empty)."""
+    (status and gap empty).
+
+    With ``continuity`` (:func:`continuity_counts`): returns ``(indicators, tien_than)``, the second the
+    predecessors' aggregate as the successor's rows for periods before it began (no rank); a successor's change
+    against a previous period before it began uses them."""
+    if continuity is None:
+        return _indicators(counts, targets, registry)
+    tt = pd.DataFrame()
+    if len(continuity):
+        tt = _indicators(continuity, targets, registry)
+        tt[["rank", "peers"]] = np.nan
+    out = _indicators(counts, targets, registry, prev_extra=tt if len(tt) else None)
+    return out, tt
+
+
+def _indicators(counts: pd.DataFrame, targets: Targets, registry: Registry | None = None,
+                prev_extra: pd.DataFrame | None = None) -> pd.DataFrame:
     c = counts.copy()
     c["n_qua_han"] = c["n_qua_han_gq"] + c["n_qua_han_dang"]
     c["n_dung_han_hoac_truoc"] = c["n_truoc_han"] + c["n_dung_han"]
@@ -426,8 +477,10 @@ def compute_indicators(counts: pd.DataFrame, targets: Targets, registry: Registr
     # change against the previous period (same window)
     prev_code = {p: parse_period(p).previous().code for p in out["period"].unique()}
     out["prev_period"] = out["period"].map(prev_code)
-    prev = out[["period", "window", "unit", "indicator", "value"]].rename(
-        columns={"period": "prev_period", "value": "prev_value"})
+    src = out if prev_extra is None else pd.concat([out, prev_extra[out.columns.intersection(prev_extra.columns)]],
+                                                   ignore_index=True)
+    prev = src[["period", "window", "unit", "indicator", "value"]].drop_duplicates(
+        ["period", "window", "unit", "indicator"]).rename(columns={"period": "prev_period", "value": "prev_value"})
     out = out.merge(prev, on=["prev_period", "window", "unit", "indicator"], how="left")
     out["change"] = round_half_up(out["value"] - out["prev_value"])
     return out.drop(columns=["_score", "_s"])

@@ -178,14 +178,18 @@ def load_report_settings(path: Path | str | None = None) -> dict:
     }
 
 
-def letterhead(settings: Mapping, unit: str | None, lang: str) -> dict:
+def letterhead(settings: Mapping, unit, lang: str) -> dict:
     """The letterhead values for one report: default, then its English overrides (English reports), then the
-    unit's block, then the unit's English overrides. Empty strings count as unset."""
+    unit's block, then the unit's English overrides. Empty strings count as unset. ``unit`` may be a list of codes
+    (the report's ancestors valid in the period, root first, then the unit: ``meta["letterhead_units"]``), whose
+    blocks apply in that order."""
     out: dict = {}
     blocks = [settings.get("default") or {}]
-    unit_block = (settings.get("units") or {}).get(str(unit)) if unit is not None else None
-    if unit_block:
-        blocks.append(unit_block)
+    codes = unit if isinstance(unit, (list, tuple)) else ([unit] if unit is not None else [])
+    for code in codes:
+        unit_block = (settings.get("units") or {}).get(str(code))
+        if unit_block:
+            blocks.append(unit_block)
     for block in blocks:
         out = _merge(out, block)
         if lang == "en" and block.get("en"):
@@ -373,7 +377,8 @@ def document_context(nb, name: str | None = None, settings: Mapping | None = Non
         "meta": meta,
     }
     if meta is not None:
-        lh = letterhead(settings if settings is not None else load_report_settings(), meta.get("unit"), lang)
+        lh = letterhead(settings if settings is not None else load_report_settings(),
+                        meta.get("letterhead_units") or meta.get("unit"), lang)
         ctx["front_matter_html"] = front_matter_html(meta, lh, lang)
         ctx["closing_html"] = closing_html(lh, lang)
     return ctx
