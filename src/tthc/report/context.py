@@ -130,7 +130,11 @@ class Report:
             return
         body = T.scorecard_html(own, self.lang) + T.note(self.t("legend_status")) + T.extras_html(own, self.lang)
         body += self.targets_note(own)
-        self._section("sec_scorecard", body)
+        # the dispatch's title only when every target comes from it (spec §1: targets are dated rules)
+        srcs = own.loc[own["indicator"].isin(TARGET_INDICATORS), "source"].fillna("").astype(str) \
+            if "source" in own.columns else pd.Series(dtype=str)
+        only353 = srcs.str.startswith("Công văn 353/UBND-VP").all()
+        self._section("sec_scorecard" if only353 else "sec_scorecard_rules", body)
         show_figure(fig_scorecard(own, self.lang, self.meta["period_label"]))
 
     def targets_note(self, own: pd.DataFrame) -> str:
