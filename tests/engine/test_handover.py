@@ -227,3 +227,38 @@ def test_sample_whole_registry_nothing_vanishes(registry, calendar):
         AND coalesce(CAST(ngay_ket_thuc_xu_ly AS DATE), DATE '9999-12-31') >= DATE '2025-01-01'""").fetchall()[0][0]
     assert total("2025", "n_tong") == in_2025 <= counted
     assert _c(ev, "X101", "2025-Q3", "n_ky_truoc") > 0
+
+
+def test_successor_trend_and_change_use_predecessors(tmp_path, calendar):
+    """Before X101 began (01/07/2025) its trend shows the aggregate of X001 + X002, flagged "tiền thân"; its
+    change against 2025-Q2 compares with that aggregate (D1: 0 of 4 online in Q2, 1 of 1 in Q3)."""
+    from tthc.engine import query as q
+
+    reg = _registry(tmp_path)
+    assert reg.continuity_predecessors("X101") == ["X001", "X002"]       # P001 (an office) is not a commune
+    assert reg.continuity_predecessors("T001") == ["H001"]
+    out = tmp_path / "cube"
+    build_cube(make_con(ROWS), reg, periods=["2025-Q3"], windows=("calendar",), calendar=calendar, rules=Rules(),
+               out_dir=out, stamp="t")
+    tr = q.trend("X101", "2025-Q3", cube_dir=out)
+    d1 = tr[tr["indicator"] == "D1"].set_index("month")
+    assert d1.loc["2025-06", "tien_than"] and d1.loc["2025-06", "value"] == 0.0      # B, C, G received in June
+    assert not d1.loc["2025-07", "tien_than"] and d1.loc["2025-07", "value"] == 100.0  # D online
+    assert not d1.loc["2024-12", "tien_than"]                                    # nothing counted then
+    ind = q.indicators("2025-Q3", units="X101", cube_dir=out).set_index("indicator")
+    assert (ind.loc["D1", "prev_value"], ind.loc["D1", "change"]) == (0.0, 100.0)
+
+
+def test_reception_regardless_of_boundary(calendar):
+    from tthc.engine import query as q
+
+    rows = [dict(ma_don_vi="X101", don_vi_tiep_nhan="X102", ngay_tiep_nhan="2025-08-04"),
+            dict(ma_don_vi="X101", don_vi_tiep_nhan="X102", ngay_tiep_nhan="2025-08-05"),
+            dict(ma_don_vi="S001", don_vi_tiep_nhan="X101", ngay_tiep_nhan="2025-08-06"),
+            dict(ma_don_vi="X101", don_vi_tiep_nhan="X101", ngay_tiep_nhan="2025-08-06"),
+            dict(ma_don_vi="S001", don_vi_tiep_nhan="X101", ngay_tiep_nhan="2025-08-06", trang_thai=3),  # not received
+            dict(ma_don_vi="S001", don_vi_tiep_nhan="X101", ngay_tiep_nhan="2025-06-06")]               # other period
+    flows = q.reception(make_con(rows), ["X101"], "2025-Q3")
+    assert flows.to_dict("records") == [{"tiep_nhan": "X102", "xu_ly": "X101", "so_ho_so": 2},
+                                        {"tiep_nhan": "X101", "xu_ly": "S001", "so_ho_so": 1}]
+    assert q.reception_counts(flows, "X101") == {"for_others": 1, "by_others": 2}
