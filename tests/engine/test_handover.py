@@ -262,3 +262,15 @@ def test_reception_regardless_of_boundary(calendar):
     assert flows.to_dict("records") == [{"tiep_nhan": "X102", "xu_ly": "X101", "so_ho_so": 2},
                                         {"tiep_nhan": "X101", "xu_ly": "S001", "so_ho_so": 1}]
     assert q.reception_counts(flows, "X101") == {"for_others": 1, "by_others": 2}
+
+
+def test_reception_matrix_of_largest_flows():
+    import pandas as pd
+
+    from tthc.engine.query import reception_matrix
+
+    flows = pd.DataFrame({"tiep_nhan": ["T001", "X107", "X102", "X107"], "xu_ly": ["S001", "S001", "S001", "X101"],
+                          "so_ho_so": [305, 52, 42, 3]})
+    m = reception_matrix(flows, top=2)
+    assert list(m.index) == ["T001", "X107"] and list(m.columns) == ["S001", "X101"]
+    assert m.loc["X107"].tolist() == [52, 3] and m.loc["T001"].tolist() == [305, 0]

@@ -410,6 +410,8 @@ def compute_indicators(counts: pd.DataFrame, targets: Targets, registry: Registr
         tt = _indicators(continuity, targets, registry)
         tt[["rank", "peers"]] = np.nan
     out = _indicators(counts, targets, registry, prev_extra=tt if len(tt) else None)
+    if not len(tt):
+        tt = out.iloc[0:0].copy()
     return out, tt
 
 

@@ -99,6 +99,8 @@ def trend(unit: str, period, window: str = "calendar", months: int = 12, cube_di
     pt = d / "indicators_tien_than.parquet"
     if pt.exists():
         tt = _table("indicators_tien_than", d)
+        if not {"window", "unit", "period", "indicator", "value", "target"} <= set(tt.columns):
+            tt = df.iloc[0:0]  # an empty file written without columns
         tt = tt[(tt["window"] == window) & (tt["unit"] == unit) & tt["period"].isin(mcodes)
                 & tt["indicator"].isin(TREND_INDICATORS) & ~tt["period"].isin(df["period"])]
         if len(tt):
@@ -325,3 +327,14 @@ def reception_counts(flows: pd.DataFrame, unit: str) -> dict:
     ``by_others`` (processed here, received elsewhere)."""
     return dict(for_others=int(flows.loc[flows["tiep_nhan"] == unit, "so_ho_so"].sum()),
                 by_others=int(flows.loc[flows["xu_ly"] == unit, "so_ho_so"].sum()))
+
+
+def reception_matrix(flows: pd.DataFrame, top: int = 8) -> pd.DataFrame:
+    """The largest flows as a matrix: the ``top`` receiving units (rows) × the ``top`` processing units (columns)
+    by volume, cells = dossiers received at the row for the column (0 where none)."""
+    if flows.empty:
+        return pd.DataFrame()
+    rows = flows.groupby("tiep_nhan")["so_ho_so"].sum().sort_values(ascending=False, kind="stable").head(top).index
+    cols = flows.groupby("xu_ly")["so_ho_so"].sum().sort_values(ascending=False, kind="stable").head(top).index
+    m = flows.pivot_table(index="tiep_nhan", columns="xu_ly", values="so_ho_so", aggfunc="sum", fill_value=0)
+    return m.reindex(index=list(rows), columns=list(cols), fill_value=0).astype("int64")

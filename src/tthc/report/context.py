@@ -181,12 +181,15 @@ class Report:
                              "v": [fmt_int(c["for_others"], self.lang), fmt_int(c["by_others"], self.lang)]})
         body = T.simple_table(rows, [self.t("indicator"), self.t("dossiers")], {1}) + T.note(self.t("reception_note"))
         if self.kind == "overview" and len(flows):
-            top = flows.head(12)
+            from ..engine.query import reception_matrix
+
+            m = reception_matrix(flows)
             name = lambda code: f"{code} {self.registry.get(code).name}" if code in self.registry else str(code)  # noqa: E731
-            ft = pd.DataFrame({"a": top["tiep_nhan"].map(name), "b": top["xu_ly"].map(name),
-                               "n": [fmt_int(v, self.lang) for v in top["so_ho_so"]]})
+            mt = pd.DataFrame({"a": [name(r) for r in m.index],
+                               **{c: [fmt_int(v, self.lang) if v else "–" for v in m[c]] for c in m.columns}})
             body += T.note(self.t("reception_flows")) + T.simple_table(
-                ft, [self.t("receiving_unit"), self.t("processing_unit"), self.t("dossiers")], {2})
+                mt, [f"{self.t('receiving_unit')} \\ {self.t('processing_unit')}", *m.columns],
+                set(range(1, len(m.columns) + 1)))
         self._section("sec_reception", body)
 
     def bieu06(self) -> None:
