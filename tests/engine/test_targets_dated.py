@@ -75,3 +75,25 @@ def test_project_targets_cover_the_registry():
     assert r.citation.startswith("Công văn 353/UBND-VP") and r.verified
     r = t.rule("D1", "X101", "xa", date(2026, 9, 30), reg.ancestors("X101"))
     assert "353" not in r.citation and not r.verified and r.target == 80
+
+
+def test_tthc_check_reports_a_gap(tmp_path, monkeypatch, project_root):
+    """``tthc check`` (config_check.check_all) fails with one line when a unit has no rule for some days."""
+    import shutil
+
+    from tthc import config
+    from tthc.config_check import check_all
+
+    params = tmp_path / "params"
+    shutil.copytree(project_root / "params", params)
+    p = params / "targets.yaml"
+    text = p.read_text(encoding="utf-8")
+    # the national D1 rule starting a month late leaves July 2025 without a D1 target for the city's units
+    p.write_text(text.replace("{issued_by: qd126, target: 80, valid_from: 2025-07-01",
+                              "{issued_by: qd126, target: 80, valid_from: 2025-08-01", 1), encoding="utf-8")
+    monkeypatch.setattr(config, "params_dir", lambda: params)
+    with pytest.raises(ConfigError) as e:
+        check_all(params / "units.yaml")
+    msg = str(e.value)
+    assert "indicators.D1: no rule applies to" in msg and "from 2025-07-01 to 2025-07-31" in msg
+    assert "more)" in msg and "\n" not in msg
