@@ -354,6 +354,21 @@ def is_synthetic(meta: Mapping | None) -> bool:
     return bool(value)
 
 
+def _letterhead_chain(meta: Mapping) -> list | str | None:
+    """For a notebook whose metadata predates ``letterhead_units``: the unit's ancestors valid in its period (root
+    first), then the unit, from the registry; the bare unit code when the registry cannot tell."""
+    unit = meta.get("unit")
+    try:
+        from ..units import load_registry
+
+        reg = load_registry()
+        a = dt.date.fromisoformat(str(meta.get("date_from")))
+        b = dt.date.fromisoformat(str(meta.get("date_to")))
+        return [x for x in reversed(reg.ancestors(unit)) if reg.get(x).overlaps(a, b)] + [unit]
+    except Exception:  # noqa: BLE001 - unknown unit, no dates, unreadable registry: the unit's own block only
+        return unit
+
+
 def document_context(nb, name: str | None = None, settings: Mapping | None = None, inline_css: bool = True,
                      css: str = "") -> dict:
     """Everything the template needs about one document (``resources["tthc"]``), HTML-escaped."""
@@ -378,7 +393,7 @@ def document_context(nb, name: str | None = None, settings: Mapping | None = Non
     }
     if meta is not None:
         lh = letterhead(settings if settings is not None else load_report_settings(),
-                        meta.get("letterhead_units") or meta.get("unit"), lang)
+                        meta.get("letterhead_units") or _letterhead_chain(meta), lang)
         ctx["front_matter_html"] = front_matter_html(meta, lh, lang)
         ctx["closing_html"] = closing_html(lh, lang)
     return ctx
