@@ -25,6 +25,13 @@ def check_all(units=None) -> list[str]:
             m = importlib.import_module(mod)
         except ModuleNotFoundError:
             continue
-        getattr(m, fn)()
+        loaded = getattr(m, fn)()
+        if fn == "load_targets":  # dated rules: no gap, no overlap for any unit of the registry (spec §1)
+            problems = loaded.check_coverage(reg)
+            if problems:
+                from .errors import ConfigError
+
+                more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+                raise ConfigError(problems[0] + more)
         out.append(f"ok  {path}")
     return out

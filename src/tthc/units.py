@@ -2,7 +2,18 @@
 
 Format (an interface other offices write): a top-level ``units:`` list; each item has ``code``, ``name``,
 ``level`` (tinh, so, huyen, phong, xa), ``parent`` (a code or null), ``valid_from``, ``valid_to`` (ISO dates;
-null = open) and optional ``successors`` (codes that took over after a merger). Extra keys are ignored.
+null = open) and optional ``successors`` (codes that took over after a merger) and ``ma_dvcqg`` (the unit's code on
+the national portal). Extra keys are ignored.
+
+Hand-over (spec §2, Decision "successors"): a dossier still pending when its unit closes passes to the unit's first
+listed successor — or to the successor a dossier-level mapping names — and counts there as carried over
+(``ky_truoc``) from the next day. Optional top-level block::
+
+    handover:
+      pending_to_successor: true   # false: pending dossiers stay with the closed unit
+      mapping: null                # CSV ma_ho_so,successor (relative to the registry file)
+
+:meth:`Registry.handover_steps` gives the engine the (unit, closing day, successor) steps.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ class Unit:
     valid_from: date
     valid_to: date | None
     successors: tuple[str, ...] = field(default_factory=tuple)
+    ma_dvcqg: str | None = None
 
     def overlaps(self, a: date, b: date) -> bool:
         return self.valid_from <= b and (self.valid_to or OPEN_END) >= a
@@ -40,8 +52,11 @@ class Unit:
 class Registry:
     """The validated unit tree."""
 
-    def __init__(self, units: list[Unit], path: Path | None = None):
+    def __init__(self, units: list[Unit], path: Path | None = None, handover: bool = True,
+                 handover_map: Path | None = None):
         self.path = path
+        self.handover = handover          # spec §2 Decision: pending dossiers pass to the successor
+        self.handover_map = handover_map  # optional CSV ma_ho_so,successor
         self.units: dict[str, Unit] = {u.code: u for u in units}
         self._children: dict[str, list[str]] = {}
         for u in units:
@@ -83,6 +98,63 @@ class Registry:
 
     def valid_in(self, a: date, b: date) -> list[Unit]:
         return [u for u in self.units.values() if u.overlaps(a, b)]
+
+    def predecessors(self, code: str) -> list[str]:
+        """Units that list ``code`` among their successors (the merged units it took over)."""
+        return sorted(u.code for u in self.units.values() if code in u.successors)
+
+    def ancestry(self, code: str) -> list[str]:
+        """Every unit whose dossiers can end up at ``code`` through hand-overs (predecessors, theirs, ...)."""
+        out, stack = [], self.predecessors(code)
+        while stack:
+            c = stack.pop()
+            if c not in out:
+                out.append(c)
+                stack.extend(self.predecessors(c))
+        return sorted(out)
+
+    def continuity_predecessors(self, code: str) -> list[str]:
+        """The predecessors whose aggregate stands for ``code`` in trends and period comparisons before its
+        ``valid_from`` (spec §2, "đơn vị tiền thân"): units listing it among their successors at the corresponding
+        level (commune ← commune, department ← district office, province ← district), without those inside another
+        one's subtree (a district already includes its offices)."""
+        same = {"xa": {"xa"}, "so": {"so", "phong"}, "tinh": {"tinh", "huyen"}, "huyen": {"huyen"},
+                "phong": {"phong"}}
+        lv = self.units[code].level
+        preds = [p for p in self.predecessors(code) if self.units[p].level in same.get(lv, {lv})]
+        return sorted(p for p in preds if not set(self.ancestors(p)) & set(preds))
+
+    def handover_steps(self) -> list[tuple[str, "date", str]]:
+        """(unit, closing day, first successor) for every closed unit with a successor; empty when the hand-over
+        is switched off. A dossier of ``unit`` not ended by the closing day is the successor's from the next day."""
+        if not self.handover:
+            return []
+        return sorted((u.code, u.valid_to, u.successors[0]) for u in self.units.values()
+                      if u.successors and u.valid_to is not None)
+
+    def handover_depth(self) -> int:
+        """Longest chain of hand-overs (0: none), e.g. 2 when a successor itself closes into another."""
+        nxt = {u: s for u, _, s in self.handover_steps()}
+        best = 0
+        for u in nxt:
+            d, c = 0, u
+            while c in nxt and d <= len(nxt):
+                c, d = nxt[c], d + 1
+            best = max(best, d)
+        return best
+
+    def mapping_frame(self):
+        """The dossier-level hand-over mapping (ma_ho_so, successor) as a DataFrame, or None."""
+        if not self.handover or self.handover_map is None:
+            return None
+        return load_handover_map(self.handover_map, self)
+
+    def parent_at(self, code: str, day: "date") -> str | None:
+        """The parent of ``code`` as valid on ``day`` (None when the parent is not valid then)."""
+        p = self.units[code].parent
+        if p and self.units[p].valid_from <= day <= (self.units[p].valid_to or OPEN_END):
+            return p
+        return None
 
     def roots(self) -> list[str]:
         return [u.code for u in self.units.values() if not u.parent]
@@ -133,10 +205,20 @@ def parse_registry(doc, path: Path | str = "units.yaml") -> Registry:
         if not isinstance(succ, list):
             raise ConfigError(f"{path}: units[{i}] ({code}): successors must be a list of codes")
         parent = item.get("parent")
+        dv = item.get("ma_dvcqg")
         units.append(Unit(code=code, name=str(item["name"]).strip(), level=level,
                           parent=str(parent).strip() if parent not in (None, "") else None,
-                          valid_from=vf, valid_to=vt, successors=tuple(str(s).strip() for s in succ)))
-    reg = Registry(units, Path(path))
+                          valid_from=vf, valid_to=vt, successors=tuple(str(s).strip() for s in succ),
+                          ma_dvcqg=str(dv).strip() if dv not in (None, "") else None))
+    ho = doc.get("handover") or {}
+    if not isinstance(ho, dict):
+        raise ConfigError(f"{path}: handover: expected a mapping with pending_to_successor and mapping")
+    enabled = ho.get("pending_to_successor", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{path}: handover.pending_to_successor = {enabled!r}; write true or false")
+    hmap = ho.get("mapping")
+    hmap = (Path(path).parent / str(hmap)) if hmap not in (None, "") else None
+    reg = Registry(units, Path(path), handover=enabled, handover_map=hmap)
     for i, u in enumerate(units):
         if u.parent and u.parent not in reg.units:
             raise ConfigError(f"{path}: units[{i}] ({u.code}): parent {u.parent!r} is not a unit code in this file")
@@ -165,3 +247,34 @@ def load_registry(path: Path | str | None = None) -> Registry:
     (:func:`tthc.yamlio.load_parsed`: the same Registry object while the file's bytes are unchanged). Callers treat
     it as read-only."""
     return load_parsed(Path(path) if path else config.default_units(), parse_registry)
+
+
+def load_handover_map(path: Path | str, registry: Registry):
+    """The dossier-level hand-over mapping: a CSV with columns ``ma_ho_so`` and ``successor`` (a unit code of the
+    registry that starts after the dossier's unit closes — checked by the engine per dossier). One-line errors name
+    file, row and column."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{registry.path}: handover.mapping: {path} not found; fix the path or set mapping: null")
+    try:
+        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    except Exception as e:  # noqa: BLE001 - any unreadable CSV is one error line
+        raise ConfigError(f"{path}: not a readable CSV ({type(e).__name__}); write columns ma_ho_so,successor") from None
+    missing = {"ma_ho_so", "successor"} - set(df.columns)
+    if missing:
+        raise ConfigError(f"{path}: missing column(s) {sorted(missing)}; write a header ma_ho_so,successor")
+    df = df[["ma_ho_so", "successor"]].apply(lambda c: c.str.strip())
+    for i, r in enumerate(df.itertuples(index=False), start=2):
+        if not r.ma_ho_so:
+            raise ConfigError(f"{path}: row {i}, column ma_ho_so: empty; give the dossier code")
+        if r.successor not in registry:
+            raise ConfigError(f"{path}: row {i}, column successor: {r.successor!r} is not a unit code of "
+                              f"{registry.path}; use a code listed there")
+    dup = df["ma_ho_so"].duplicated()
+    if dup.any():
+        i = int(dup.to_numpy().nonzero()[0][0]) + 2
+        raise ConfigError(f"{path}: row {i}, column ma_ho_so: {df['ma_ho_so'].iloc[i - 2]!r} is mapped twice; "
+                          "keep one row per dossier")
+    return df.reset_index(drop=True)

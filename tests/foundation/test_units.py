@@ -58,3 +58,22 @@ def test_registry_needs_units_list():
 def test_extra_keys_ignored():
     reg = parse_registry(_doc({**BASE, "ghi_chu": "x"}))
     assert reg.get("H1").valid_to is None
+
+
+def test_ma_dvcqg_and_handover_keys(tmp_path):
+    from tthc.units import parse_registry
+
+    doc = {"units": [{"code": "X1", "name": "Xã", "level": "xa", "parent": None, "valid_from": "2015-01-01",
+                      "valid_to": "2025-06-30", "successors": ["X2"], "ma_dvcqg": " H31.1 "},
+                     {"code": "X2", "name": "Xã mới", "level": "xa", "parent": None, "valid_from": "2025-07-01"}],
+           "handover": {"pending_to_successor": False}}
+    reg = parse_registry(doc, tmp_path / "u.yaml")
+    assert reg.get("X1").ma_dvcqg == "H31.1" and reg.get("X2").ma_dvcqg is None
+    assert reg.handover is False and reg.handover_steps() == []
+    assert parse_registry({"units": doc["units"]}, tmp_path / "u.yaml").handover_steps()[0][2] == "X2"
+    import pytest
+
+    from tthc.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="pending_to_successor"):
+        parse_registry({**doc, "handover": {"pending_to_successor": "yes"}}, tmp_path / "u.yaml")

@@ -77,16 +77,16 @@ def test_unit_registry_errors(case, tmp_path, tally):
 
 
 TARGET_CASES = {
-    "target above 100%": ("target: 60\n", "target: 150\n", "not a percentage"),
-    "negative rate": ("target: 60\n", "target: -5\n", "not a percentage"),
-    "text target": ("target: 60\n", "target: sixty\n", "numbers"),
+    "target above 100%": ("target: 60,", "target: 150,", "not a percentage"),
+    "negative rate": ("target: 60,", "target: -5,", "not a percentage"),
+    "text target": ("target: 60,", "target: sixty,", "numbers"),
     "unknown indicator id": ("indicators:\n", "indicators:\n  D9: {kind: rate, target: 50, source: cv353}\n", "D9"),
     "unknown level": ("by_level: {tinh: 80,", "by_level: {thon: 80, tinh: 80,", "unknown level"),
     "unknown kind": ("kind: count\n", "kind: tally\n", "kind"),
-    "unknown source": ("source: cv353\n", "source: cv999\n", "cv999"),
-    "negative count": ("    target: 0\n", "    target: -1\n", "D5"),
+    "unknown source": ("issued_by: cv353,", "issued_by: cv999,", "cv999"),
+    "negative count": ("target: 0,", "target: -1,", "D5"),
     "malformed yaml": ("indicators:\n", "indicators: [\n", "malformed YAML"),
-    "python tag": ("target: 60\n", "target: " + PYTAG + "\n", "malformed YAML"),
+    "python tag": ("target: 60,", "target: " + PYTAG + ",", "malformed YAML"),
 }
 
 
@@ -186,7 +186,7 @@ def test_tthc_check_reports_each_file(tmp_path, tally):
     marker = tmp_path / "pwned"
     broken = {
         "units.yaml": UNIT_CASES["cycle"][0],
-        "targets.yaml": _edit("targets.yaml", "target: 60\n", "target: 150\n"),
+        "targets.yaml": _edit("targets.yaml", "target: 60,", "target: 150,"),
         "index766.yaml": _edit("index766.yaml", "total: 100\n", "total: " + PYTAG.replace("{marker}", str(marker))
                                + "\n"),
         "calendar.yaml": _edit("calendar.yaml", "days_off: []", "holidays_extra: []\ndays_off: []"),

@@ -26,17 +26,23 @@ def test_place_date(place, day, lang, expected):
 
 def test_repo_settings_load_and_unit_override(project_root):
     s = layout.load_report_settings(project_root / "params" / "report.yaml")
-    vi = layout.letterhead(s, "X001", "vi")
+    # a report applies the blocks of its ancestors valid in the period, then its own (meta["letterhead_units"])
+    vi = layout.letterhead(s, ["H001", "X001"], "vi")
     assert vi["co_quan_chu_quan"] == "UBND HUYỆN THANH HÀ"
     assert vi["nguoi_ky"]["quyen_han"] == "KT. CHỦ TỊCH"
     assert vi["nguoi_ky"].get("ho_ten") is None
     # X006 has its own recipients (the commune itself), everything else from default
-    x6 = layout.letterhead(s, "X006", "vi")
+    x6 = layout.letterhead(s, ["H001", "X006"], "vi")
     assert "UBND xã Thanh Hồng;" in x6["noi_nhan"]
     assert x6["dia_danh"] == "Thanh Hà"
-    en = layout.letterhead(s, "X001", "en")
+    en = layout.letterhead(s, ["H001", "X001"], "en")
     assert en["dia_danh"] == "Thanh Ha"
     assert en["nguoi_ky"] == {"quyen_han": "P.P. CHAIRMAN", "chuc_vu": "VICE CHAIRMAN", "ho_ten": None}
+    # after the reform a commune of the city gets the city's letterhead, never the abolished district's
+    x101 = layout.letterhead(s, ["T001", "X101"], "vi")
+    assert (x101["co_quan_chu_quan"], x101["dia_danh"]) == ("UBND THÀNH PHỐ HẢI PHÒNG", "Hải Phòng")
+    assert not any("huyện" in line.lower() for line in x101["noi_nhan"])
+    assert layout.letterhead(s, ["T001", "X101"], "en")["co_quan_chu_quan"] == "HAI PHONG CITY PEOPLE'S COMMITTEE"
 
 
 def test_unit_override_then_its_english(tmp_path):

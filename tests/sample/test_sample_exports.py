@@ -56,7 +56,7 @@ def test_xlsx_title_rows_and_exact_headers(exports, project_root):
     rows = _xlsx_rows(exports)
     sm = load_yaml(project_root / "params" / "sources" / "motcua_hd.yaml")
     assert rows[0][0] == "DANH SÁCH HỒ SƠ TTHC"
-    assert rows[1][0].startswith("Kỳ xuất: 01/01/2024 - 30/06/2025")
+    assert rows[1][0].startswith("Kỳ xuất: 01/01/2024 - 30/11/2026")
     header = list(rows[2])
     assert header[0] == sm["header_marker"]
     assert sorted(header) == sorted([*sm["columns"], *sm["drop"]])

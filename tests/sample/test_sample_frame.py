@@ -50,12 +50,12 @@ def test_same_seed_same_frame_other_seed_differs(registry, calendar):
 
 def test_date_range(frame):
     r = frame["ngay_tiep_nhan"]
-    assert r.min() >= pd.Timestamp("2024-01-01") and r.max() < pd.Timestamp("2025-07-01")
-    # both ends of the range are used: the first working day of 2024 and the last of June 2025
+    assert r.min() >= pd.Timestamp("2024-01-01") and r.max() < pd.Timestamp("2026-12-01")
+    # both ends of the range are used: the first working day of 2024 and the last of November 2026
     assert r.min().date() == date(2024, 1, 2)
-    assert r.max().date() == date(2025, 6, 30)
+    assert r.max().date() == date(2026, 11, 30)
     for c in ("ngay_ket_thuc_xu_ly", "ngay_tra", "ngay_yeu_cau_bo_sung", "ngay_hoan_thanh_bo_sung"):
-        assert frame[c].max() < pd.Timestamp("2025-07-01"), c
+        assert frame[c].max() < pd.Timestamp("2026-12-01"), c
 
 
 def test_receipts_only_on_working_days(frame, calendar):
@@ -75,7 +75,7 @@ def test_receipts_only_on_working_days(frame, calendar):
 
 def _per_day(frame, calendar):
     wd = calendar.workdays
-    days = wd[(wd >= np.datetime64("2024-01-01")) & (wd <= np.datetime64("2025-06-30"))]
+    days = wd[(wd >= np.datetime64("2024-01-01")) & (wd <= np.datetime64("2026-11-30"))]
     counts = frame["ngay_tiep_nhan"].dt.normalize().value_counts()
     return pd.Series([counts.get(pd.Timestamp(d), 0) for d in days], index=pd.DatetimeIndex(days))
 
@@ -98,7 +98,7 @@ def test_late_share_of_resolved_between_3_and_8_percent(frame):
 def test_apology_letters_only_on_late_dossiers(frame):
     late = _late_resolved(frame)
     pending = ~frame["trang_thai"].isin([1, 3, 8, 9, 10])
-    late_pending = pending & ((frame["ngay_hen_tra"].dt.normalize() < pd.Timestamp("2025-06-30"))
+    late_pending = pending & ((frame["ngay_hen_tra"].dt.normalize() < pd.Timestamp("2026-11-30"))
                               | (frame["so_lan_bo_sung"] > 1))
     apology = frame["co_phieu_xin_loi"]
     assert apology.sum() > 0
@@ -132,14 +132,41 @@ def test_field_mix_by_level(frame):
 
 def test_units_with_data(frame, registry):
     got = set(frame["ma_don_vi"].astype(str))
-    assert got == {u.code for u in registry if u.valid_to == date(2025, 6, 30)}
-    assert not got & {"X101", "X102", "X103", "X104", "X105"}
+    assert got == {u.code for u in registry}
+    # every dossier is received while its processing unit is valid: the district up to 30/06/2025, then the province
+    recv = frame["ngay_tiep_nhan"].dt.date
+    valid = {u.code: (u.valid_from, u.valid_to or date(9999, 12, 31)) for u in registry}
+    for code, (a, b) in valid.items():
+        r = recv[frame["ma_don_vi"].astype(str) == code]
+        assert len(r) and r.min() >= a and r.max() <= b, code
+    before = frame[frame["ngay_tiep_nhan"] < pd.Timestamp("2025-07-01")]
+    after = frame[frame["ngay_tiep_nhan"] >= pd.Timestamp("2025-07-01")]
     # district-level dossiers are received at the one-stop desk H001, which also processes some itself
-    offices = frame[frame["ma_don_vi"].astype(str).str.startswith("P")]
+    offices = before[before["ma_don_vi"].astype(str).str.startswith("P")]
     assert (offices["don_vi_tiep_nhan"] == "H001").all()
-    assert (frame["ma_don_vi"] == "H001").sum() > 0
-    commune = frame[frame["ma_don_vi"].astype(str).str.startswith("X")]
+    assert (before["ma_don_vi"] == "H001").sum() > 0
+    commune = before[before["ma_don_vi"].astype(str).str.startswith("X")]
     assert (commune["don_vi_tiep_nhan"].astype(str) == commune["ma_don_vi"].astype(str)).all()
+    # after the reform, reception regardless of boundary (Decree 118/2025): some commune dossiers are received at
+    # another commune, department dossiers at the province's centre or at a commune's
+    xa = after[after["ma_don_vi"].astype(str).str.startswith("X")]
+    cross = (xa["don_vi_tiep_nhan"].astype(str) != xa["ma_don_vi"].astype(str)).mean()
+    assert 0.03 < cross < 0.12
+    so = after[after["ma_don_vi"].astype(str).str.startswith("S")]
+    at = so["don_vi_tiep_nhan"].astype(str).str[0].value_counts(normalize=True)
+    assert set(at.index) == {"T", "X"} and 0.3 < at["X"] < 0.8
+
+
+def test_pending_dossiers_handed_over_at_the_reform(frame, registry):
+    """About a hundred dossiers of the closing units are still pending at 30/06/2025, and the hand-over delays
+    part of them: more of them end late than of those received the same weeks by units that do not close."""
+    closing = {u.code for u in registry if u.valid_to == date(2025, 6, 30)}
+    recv = frame["ngay_tiep_nhan"]
+    end = frame["ngay_ket_thuc_xu_ly"]
+    pend = (recv < pd.Timestamp("2025-07-01")) & (end.isna() | (end >= pd.Timestamp("2025-07-01"))) \
+        & ~frame["trang_thai"].isin([1, 3])
+    assert frame.loc[pend, "ma_don_vi"].astype(str).isin(closing).all()
+    assert 80 <= pend.sum() <= 400
 
 
 def test_due_date_is_receipt_plus_limit_on_working_days(frame, calendar):

@@ -27,7 +27,7 @@ from .classify import connection, resolve_rules
 from .targets import (CHUA_DAT, DAT, INDICATORS, KHONG_DU_LIEU, Targets, gap, load_targets, pct_half_up,
                       round_half_up, status)
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"  # 2: hand-over of pending dossiers to successors (spec §2)
 UNKNOWN_FIELD = ""  # ma_linh_vuc of the "unknown field" row of Biểu 06
 UNKNOWN_FIELD_NAME = "Lĩnh vực chưa xác định"
 TOTAL_FIELD = "TONG"
@@ -139,7 +139,12 @@ def config_stamp(registry: Registry, rules, extra: str = "") -> str:
     if registry.path and Path(registry.path).exists():
         h.update(Path(registry.path).read_bytes())
     else:
-        h.update(repr(sorted((u.code, u.parent, u.level, str(u.valid_from), str(u.valid_to)) for u in registry)).encode())
+        h.update(repr(sorted((u.code, u.parent, u.level, str(u.valid_from), str(u.valid_to), u.successors)
+                             for u in registry)).encode())
+    hmap = getattr(registry, "handover_map", None)
+    h.update(f"handover={getattr(registry, 'handover', True)}".encode())
+    if hmap is not None and Path(hmap).exists():
+        h.update(Path(hmap).read_bytes())
     h.update(f"{ENGINE_VERSION}|{rules.stamp()}|{extra}".encode())
     return h.hexdigest()[:16]
 
@@ -151,10 +156,13 @@ def _registry_frames(registry: Registry) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pairs, units
 
 
-def fine_reference_sql(rules, catalogue: bool, where: str = "") -> str:
-    """Counters per (pkey, attributed unit, field, field name) over the dossier × period join (reference)."""
+def fine_reference_sql(rules, catalogue: bool, where: str = "", ho=None) -> str:
+    """Counters per (pkey, attributed unit, field, field name) over the dossier × period join (reference); the
+    unit is the one holding the dossier at the period end (hand-over ``ho``, :mod:`tthc.engine.handover`)."""
+    from .handover import NONE
+
     aggs = ",\n      ".join(f"{e} AS {k}" for k, e in COUNTERS.items())
-    return sql.classified_sql(rules, catalogue=catalogue, where=where) + f"""
+    return sql.classified_sql(rules, catalogue=catalogue, where=where, ho=ho or NONE) + f"""
         SELECT pkey, ma_don_vi AS unit, coalesce(nullif(trim(ma_linh_vuc), ''), '{UNKNOWN_FIELD}') AS ma_linh_vuc,
                ten_linh_vuc, {aggs}
         FROM tthc_cls GROUP BY ALL"""
@@ -193,16 +201,20 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
         sql.register_periods(con, prow or [dict(pkey=0, period="none", window="calendar", a=date(1900, 1, 1),
                                                 b=date(1900, 1, 1))], cal, rules)
         catalogue = sql.has_catalogue(con)
+        from . import handover
+
+        ho = handover.register(con, registry)
         whash = stamp or content_hash(con)
         chash = catalogue_hash(con)
         timing["setup"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         if method == "reference":
-            con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS {fine_reference_sql(rules, catalogue)}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS {fine_reference_sql(rules, catalogue, ho=ho)}")
         else:
             from . import events
 
-            ev = events.count_events(con, prow, cal, rules, catalogue, timing, signature=whash) if prow else None
+            ev = events.count_events(con, prow, cal, rules, catalogue, timing, signature=whash,
+                                     handover=ho) if prow else None
             timing["events"] = time.perf_counter() - t1
             if ev is None or not len(ev):  # nothing counted: an empty table with the reference's column types
                 con.execute(f"CREATE OR REPLACE TEMP TABLE tthc_fine AS "
@@ -222,7 +234,7 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
             FROM tthc_fine f JOIN tthc_pairs p ON p.unit = f.unit GROUP BY ALL""").df()
         unmatched = con.execute("SELECT count(DISTINCT unit), coalesce(sum(n_tong), 0) FROM tthc_fine "
                                 "WHERE unit IS NULL OR unit NOT IN (SELECT unit FROM tthc_pairs)").fetchall()[0]
-        proc = _procedure_counts(con, registry, pairs, rules, catalogue) if catalogue else None
+        proc = _procedure_counts(con, registry, pairs, rules, catalogue, ho) if catalogue else None
         con.unregister("tthc_pairs")
         con.execute("DROP TABLE IF EXISTS tthc_fine")
         timing["rollup"] = time.perf_counter() - t1
@@ -232,12 +244,14 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
     counts = field_df.groupby(["period", "window", "unit"], sort=False)[list(COUNTERS)].sum().reset_index()
     counts = counts.merge(pdf.drop(columns="pkey"), on=["period", "window"])
     counts = counts.merge(units, on="unit", how="left")
+    counts_all = counts
     # units reported for a period: validity overlaps it and something was counted in the subtree
     keep = (counts["n_tong"] > 0) & (counts["valid_from"] <= counts["b"]) & (counts["valid_to"] >= counts["a"])
     counts = counts[keep].reset_index(drop=True)
+    cont = continuity_counts(counts_all, registry)
     kept_keys = counts[["period", "window", "unit"]]
     field_df = field_df.merge(kept_keys, on=["period", "window", "unit"])
-    indicators = compute_indicators(counts, targets)
+    indicators, tien_than = compute_indicators(counts, targets, registry, continuity=cont)
     bieu06 = compute_bieu06(field_df, counts)
     if proc is not None:
         proc = proc.merge(pdf, on="pkey").drop(columns=["pkey", "a", "b"])
@@ -248,7 +262,8 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
                                         on=["period", "window", "unit"], how="left")
     timing["indicators"] = time.perf_counter() - t1
     counts = counts.drop(columns=["valid_from", "valid_to"])
-    out = dict(counts=counts, indicators=indicators, bieu06=bieu06, index766=items, index766_total=tot)
+    out = dict(counts=counts, indicators=indicators, bieu06=bieu06, index766=items, index766_total=tot,
+               indicators_tien_than=tien_than)
     meta = dict(engine_version=ENGINE_VERSION, warehouse_hash=whash,
                 config_stamp=config_stamp(registry, rules, ",".join(windows) + chash),
                 periods=sorted({p.code for p in plist}), windows=list(windows), catalogue=catalogue,
@@ -276,7 +291,9 @@ def build_counts_reference(con_or_path=None, registry: Registry | None = None, p
 def write_cube(frames: dict, meta: dict, out_dir=None) -> Path:
     out_dir = Path(out_dir) if out_dir else default_cube_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("counts", "indicators", "bieu06", "index766", "index766_total"):
+    for name in ("counts", "indicators", "bieu06", "index766", "index766_total", "indicators_tien_than"):
+        if name not in frames:
+            continue
         tmp = out_dir / f".{name}.parquet.tmp"
         frames[name].to_parquet(tmp, index=False)
         tmp.replace(out_dir / f"{name}.parquet")
@@ -314,8 +331,92 @@ def ensure_cube(con_or_path=None, registry: Registry | None = None, periods=None
 
 
 # -- indicators -------------------------------------------------------------------------------------------------
-def compute_indicators(counts: pd.DataFrame, targets: Targets) -> pd.DataFrame:
-    """Long table: one row per period × window × unit × indicator (D1–D7 and the extras)."""
+def rule_day(b, valid_to) -> date:
+    """The day whose target rule judges a unit for a period ending ``b``: the period end, or the unit's last day
+    when it closed within the period (a unit is judged by the rules that bound it)."""
+    return b if valid_to is None else min(b, valid_to)
+
+
+def _rule_columns(c: pd.DataFrame, targets: Targets, registry: Registry | None, ind: str):
+    """Per row: target value and citation of the rule in force for the unit at :func:`rule_day` (NaN / "" when
+    no rule applies)."""
+    t = targets.indicators[ind]
+    vt = c["valid_to"] if "valid_to" in c.columns else pd.Series([None] * len(c), index=c.index)
+    # predecessor-aggregate rows are judged by their first predecessor's rules (continuity_counts)
+    ru = c["rule_unit"] if "rule_unit" in c.columns else c["unit"]
+    rl = c["rule_level"] if "rule_level" in c.columns else c["level"]
+    keys = pd.DataFrame({"unit": ru.to_numpy(object), "level": rl.to_numpy(object),
+                         "b": c["b"].to_numpy(object) if "b" in c.columns else [None] * len(c),
+                         "vt": vt.to_numpy(object)})
+    uniq = keys.drop_duplicates()
+    tv, cite = [], []
+    for u, lv, b, v in uniq.itertuples(index=False):
+        if b is None or (isinstance(b, float) and np.isnan(b)):
+            r = t.rules[0] if len(t.rules) == 1 else None
+        else:
+            anc = registry.ancestors(u) if registry is not None and u in registry else ()
+            vt_day = None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+            if vt_day is not None and not isinstance(vt_day, date):
+                vt_day = pd.Timestamp(vt_day).date()
+            elif isinstance(vt_day, datetime):
+                vt_day = vt_day.date()
+            r = t.rule(u, lv, rule_day(pd.Timestamp(b).date(), vt_day), anc)
+        tv.append(r.for_level(lv) if r is not None else np.nan)
+        cite.append(r.cite() if r is not None else "")
+    uniq = uniq.assign(_tv=tv, _cite=cite)
+    m = keys.merge(uniq, on=["unit", "level", "b", "vt"], how="left")
+    return m["_tv"].to_numpy("float64"), m["_cite"].to_numpy(object)
+
+
+def continuity_counts(counts_all: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """Counters standing for a successor before its ``valid_from`` (spec §2, "đơn vị tiền thân"): per successor and
+    period ending before it began, the sum of its predecessors' counters (:meth:`Registry.continuity_predecessors`).
+    Column ``unit`` is the successor, ``rule_unit`` / ``rule_level`` the first predecessor (whose target rules
+    judged those months)."""
+    frames = []
+    for u in registry:
+        preds = registry.continuity_predecessors(u.code)
+        if not preds:
+            continue
+        x = counts_all[counts_all["unit"].isin(preds)]
+        x = x[pd.to_datetime(x["b"]).dt.date < u.valid_from]
+        if x.empty:
+            continue
+        g = x.groupby(["period", "window"], sort=False).agg(
+            {**{k: "sum" for k in COUNTERS}, "a": "first", "b": "first"}).reset_index()
+        p0 = registry.get(preds[0])
+        g = g.assign(unit=u.code, unit_name=u.name, level=u.level, parent=u.parent, rule_unit=p0.code,
+                     rule_level=p0.level, valid_to=p0.valid_to or date(9999, 12, 31))
+        frames.append(g)
+    if not frames:
+        return pd.DataFrame(columns=["period", "window", "unit", "unit_name", "level", "parent", "a", "b",
+                                     "rule_unit", "rule_level", "valid_to", *COUNTERS])
+    return pd.concat(frames, ignore_index=True)
+
+
+def compute_indicators(counts: pd.DataFrame, targets: Targets, registry: Registry | None = None,
+                       continuity: pd.DataFrame | None = None):
+    """Long table: one row per period × window × unit × indicator (D1–D7 and the extras). Targets: the dated rule
+    in force for the unit at the period end (:meth:`Targets.rule`), cited in ``source``; no rule → no target
+    (status and gap empty).
+
+    With ``continuity`` (:func:`continuity_counts`): returns ``(indicators, tien_than)``, the second the
+    predecessors' aggregate as the successor's rows for periods before it began (no rank); a successor's change
+    against a previous period before it began uses them."""
+    if continuity is None:
+        return _indicators(counts, targets, registry)
+    tt = pd.DataFrame()
+    if len(continuity):
+        tt = _indicators(continuity, targets, registry)
+        tt[["rank", "peers"]] = np.nan
+    out = _indicators(counts, targets, registry, prev_extra=tt if len(tt) else None)
+    if not len(tt):
+        tt = out.iloc[0:0].copy()
+    return out, tt
+
+
+def _indicators(counts: pd.DataFrame, targets: Targets, registry: Registry | None = None,
+                prev_extra: pd.DataFrame | None = None) -> pd.DataFrame:
     c = counts.copy()
     c["n_qua_han"] = c["n_qua_han_gq"] + c["n_qua_han_dang"]
     c["n_dung_han_hoac_truoc"] = c["n_truoc_han"] + c["n_dung_han"]
@@ -328,19 +429,23 @@ def compute_indicators(counts: pd.DataFrame, targets: Targets) -> pd.DataFrame:
         num, den = RATE_SPEC[ind]
         n = c[num].to_numpy("int64")
         d = c[den].to_numpy("int64")
-        tv = c["level"].map(lambda lv: t.for_level(lv)).to_numpy("float64")
+        tv, cite = _rule_columns(c, targets, registry, ind)
+        has = ~np.isnan(tv)
+        tz = np.where(has, tv, 0.0)
         rate = pct_half_up(n, d)
         if t.kind == "count":  # D5: value = count; Đạt when count ≤ target; gap = dossiers above target
             value = np.where(d > 0, n.astype("float64"), np.nan)
-            st = np.where(d <= 0, KHONG_DU_LIEU, np.where(n <= tv, DAT, CHUA_DAT))
-            gp = np.where(d > 0, np.maximum(0, n - tv), 0).astype("int64")
+            st = np.where(d <= 0, KHONG_DU_LIEU, np.where(n <= tz, DAT, CHUA_DAT))
+            gp = np.where(d > 0, np.maximum(0, n - tz), 0).astype("int64")
         else:
-            value, st, gp = rate, status(n, d, tv), gap(n, d, tv)
+            value, st, gp = rate, status(n, d, tz), gap(n, d, tz)
+        st = np.where(has, st, "")
+        gp = np.where(has, gp, np.nan)
         score = np.where(d > 0, n / np.where(d > 0, d, 1), np.nan) if t.kind == "rate" else \
             np.where(d > 0, n.astype("float64"), np.nan)
         frames.append(pd.DataFrame({**keys, "indicator": ind, "numerator": n, "denominator": d, "rate": rate,
                                     "target": tv, "value": value, "status": st, "gap": gp, "better": t.better,
-                                    "source": t.source, "_score": score}, index=c.index))
+                                    "source": cite, "_score": score}, index=c.index))
     for ind, (num, den, kind, better) in EXTRA.items():
         n = c[num].to_numpy("int64")
         d = c[den].to_numpy("int64") if den else np.full(len(c), -1, dtype="int64")
@@ -374,8 +479,10 @@ def compute_indicators(counts: pd.DataFrame, targets: Targets) -> pd.DataFrame:
     # change against the previous period (same window)
     prev_code = {p: parse_period(p).previous().code for p in out["period"].unique()}
     out["prev_period"] = out["period"].map(prev_code)
-    prev = out[["period", "window", "unit", "indicator", "value"]].rename(
-        columns={"period": "prev_period", "value": "prev_value"})
+    src = out if prev_extra is None else pd.concat([out, prev_extra[out.columns.intersection(prev_extra.columns)]],
+                                                   ignore_index=True)
+    prev = src[["period", "window", "unit", "indicator", "value"]].drop_duplicates(
+        ["period", "window", "unit", "indicator"]).rename(columns={"period": "prev_period", "value": "prev_value"})
     out = out.merge(prev, on=["prev_period", "window", "unit", "indicator"], how="left")
     out["change"] = round_half_up(out["value"] - out["prev_value"])
     return out.drop(columns=["_score", "_s"])
@@ -427,11 +534,13 @@ def _level_of(text) -> str | None:
     return _LEVEL_WORDS.get(s)
 
 
-def _procedure_counts(con, registry: Registry, pairs: pd.DataFrame, rules, catalogue: bool) -> pd.DataFrame:
+def _procedure_counts(con, registry: Registry, pairs: pd.DataFrame, rules, catalogue: bool, ho=None) -> pd.DataFrame:
     """Per period × unit: B = fee procedures with ≥ 1 dossier paid online, C = fee procedures with ≥ 1
     fee-bearing dossier, each over the catalogue's fee procedures at the levels present in the unit's subtree
     (a catalogue row without a level counts for every unit)."""
-    per = con.execute(sql.classified_sql(rules, catalogue=catalogue) + """
+    from .handover import NONE
+
+    per = con.execute(sql.classified_sql(rules, catalogue=catalogue, ho=ho or NONE) + """
         SELECT pkey, ma_don_vi AS unit, ma_tthc,
                bool_or(NOT ky_truoc AND co_phi AND tt_truc_tuyen) AS paid_online,
                bool_or(NOT ky_truoc AND co_phi) AS fee_dossier

@@ -48,11 +48,12 @@ def _day(expr: str) -> str:
     return f"CAST(CAST({expr} AS DATE) - DATE '1970-01-01' AS INTEGER)"
 
 
-def _raw_sql(catalogue: bool, table: str) -> str:
+def _raw_sql(catalogue: bool, table: str, ident: bool = False) -> str:
     cat_join, th, giay = sql.catalogue_parts(catalogue)
     one = "coalesce(d.so_lan_bo_sung, 0) = 1"
+    idc = "d.ma_ho_so AS id, " if ident else ""
     return f"""raw AS (
-      SELECT d.ma_don_vi AS unit, d.ma_linh_vuc AS field, d.ten_linh_vuc AS name, d.kenh,
+      SELECT {idc}d.ma_don_vi AS unit, d.ma_linh_vuc AS field, d.ten_linh_vuc AS name, d.kenh,
              {_day('d.ngay_tiep_nhan')} AS r,
              {_day("coalesce(d.ngay_ket_thuc_xu_ly, CASE WHEN d.trang_thai = 10 THEN d.ngay_tra END)")} AS e0,
              {_day('d.ngay_hen_tra')} AS hen, CASE WHEN d.ngay_hen_tra IS NULL THEN {th} END AS th,
@@ -78,12 +79,13 @@ def days_sql(catalogue: bool, table: str = "dossiers") -> str:
     FROM raw GROUP BY unit, field, name, {', '.join(KEY)}"""
 
 
-def rows_sql(catalogue: bool, table: str = "dossiers") -> str:
+def rows_sql(catalogue: bool, table: str = "dossiers", ident: bool = False) -> str:
     """The same columns as :func:`days_sql`, one row per dossier (n = 1): what the cube reads when no fresh
-    pre-aggregate is stored — cheaper than grouping for a single use."""
+    pre-aggregate is stored — cheaper than grouping for a single use. ``ident``: also the dossier code as ``id``
+    (for a dossier-level hand-over mapping)."""
     flags = ", ".join(f"CAST(coalesce({c}, false) AS BIGINT) AS f_{k}" for k, c in ROW_FLAGS.items())
-    return f"""WITH {_raw_sql(catalogue, table)}
-    SELECT unit, field, name, {', '.join(KEY)}, CAST(1 AS BIGINT) AS n, {flags} FROM raw"""
+    return f"""WITH {_raw_sql(catalogue, table, ident)}
+    SELECT {"id, " if ident else ""}unit, field, name, {', '.join(KEY)}, CAST(1 AS BIGINT) AS n, {flags} FROM raw"""
 
 
 def stamp(con, signature: str | None = None) -> str:
@@ -124,13 +126,16 @@ def refresh(con, signature: str | None = None, force: bool = False) -> dict:
     return dict(rebuilt=True, rows=rows, seconds=time.perf_counter() - t0)
 
 
-def ensure(con, signature: str | None = None, catalogue: bool | None = None) -> tuple[str, bool]:
+def ensure(con, signature: str | None = None, catalogue: bool | None = None, per_row: bool = False
+           ) -> tuple[str, bool]:
     """What the cube should read: the stored pre-aggregate when its stamp matches ``signature`` (the dossier
     signature; computed when None), else a temporary view with one row per dossier (:func:`rows_sql`).
-    Returns (table or view name, is_temporary)."""
-    stored = stored_stamp(con)
-    if stored is not None and stored == stamp(con, signature):
-        return TABLE, False
+    ``per_row``: always the per-dossier view, with the dossier code as ``id`` (a dossier-level hand-over mapping
+    needs it). Returns (table or view name, is_temporary)."""
+    if not per_row:
+        stored = stored_stamp(con)
+        if stored is not None and stored == stamp(con, signature):
+            return TABLE, False
     cat = sql.has_catalogue(con) if catalogue is None else catalogue
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {TEMP_VIEW} AS {rows_sql(cat)}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {TEMP_VIEW} AS {rows_sql(cat, ident=per_row)}")
     return TEMP_VIEW, True

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from . import days, sql
+from .handover import NONE, Handover, chain_sql
 from .targets import Rules
 
 UNKNOWN_FIELD = ""
@@ -56,7 +57,7 @@ def special_days(rules: Rules) -> str:
     return "nbs = 1 AND req IS NOT NULL AND comp IS NULL AND e0 IS NULL"
 
 
-def stage_sql(rules: Rules, nq: int, q0: int, source: str = days.TABLE) -> str:
+def stage_sql(rules: Rules, nq: int, q0: int, source: str = days.TABLE, ho: Handover = NONE) -> str:
     """The only pass over the dossiers, read from ``source`` (:mod:`tthc.engine.days`: the pre-aggregate, or one row
     per dossier): per group of interchangeable, period-independent dossiers, its receipt/end/due days, the class of
     its resolution and its interval end points as *buckets* of the query days (bucket(x) = number of query days < x,
@@ -73,7 +74,7 @@ def stage_sql(rules: Rules, nq: int, q0: int, source: str = days.TABLE) -> str:
     if m ** 5 * 4 >= 2 ** 63:
         raise ValueError(f"{nq} query days: too many periods for one cube pass")
 
-    return f"""WITH {_prefix_sql(rules, nq, q0, source)},
+    return f"""WITH {_prefix_sql(rules, nq, q0, source, ho)},
     w AS (
       SELECT *,
              CASE WHEN e IS NULL THEN 0 WHEN lf THEN 3 WHEN due IS NULL THEN 2 WHEN e < due THEN 1
@@ -91,16 +92,16 @@ def stage_sql(rules: Rules, nq: int, q0: int, source: str = days.TABLE) -> str:
       FROM z
     )
     -- the five buckets (NULL → {nq}, "never") and the class packed into one BIGINT key
-    SELECT unit, field, name,
+    SELECT unit, field, name, ho,
            ((((br::BIGINT * {m} + be) * {m} + coalesce(bod, {nq})) * {m} + coalesce(bslo, {nq})) * {m}
              + coalesce(CASE WHEN bslo IS NOT NULL THEN greatest(bslo, bsend) END, {nq})) * 4 + cls AS pk,
            sum(n)::BIGINT AS n, {sums},
            coalesce(sum(n * (rk_e - rk_r)) FILTER (rk_r IS NOT NULL AND rk_e IS NOT NULL), 0)::BIGINT AS wd,
            ks, bks
-    FROM w GROUP BY unit, field, name, pk, ks, bks"""
+    FROM w GROUP BY unit, field, name, ho, pk, ks, bks"""
 
 
-def _prefix_sql(rules: Rules, nq: int, q0: int, source: str) -> str:
+def _prefix_sql(rules: Rules, nq: int, q0: int, source: str, ho: Handover = NONE) -> str:
     """CTEs x, y, z of the stage: per row of ``source``, days, due date, buckets, and ``sp`` (a special dossier:
     one supplement requested, never completed, not ended, rule ``pause_without_completion: open``)."""
     many = "TRUE" if rules.multiple_supplements_late else "FALSE"
@@ -113,10 +114,15 @@ def _prefix_sql(rules: Rules, nq: int, q0: int, source: str) -> str:
     def bucket(col, m):
         return f"coalesce({m}.b, CASE WHEN {col} <= {q0} THEN 0 ELSE {nq} END)"
 
+    # hand-over steps (spec §2): "closing day:successor" for each step the dossier takes, ';'-joined (NULL: none)
+    ho_join, ts, ss = chain_sql(ho, "src.unit", "CASE WHEN src.e0 < src.r THEN src.r ELSE src.e0 END",
+                                "src.id" if ho.mapped else None, days=True)
+    ho_col = (f"nullif(concat_ws(';', {', '.join(f'CAST({t} AS VARCHAR) || chr(58) || {s_}' for t, s_ in zip(ts, ss))}), '')"
+              if ts else "CAST(NULL AS VARCHAR)")
     return f"""x AS (
-      SELECT *, CASE WHEN e0 < r THEN r ELSE e0 END AS e, coalesce(e0 < r, false) AS inconsistent,
-             ({many} AND nbs > 1) AS lf, coalesce({special_days(rules)}, false) AS sp
-      FROM {source}
+      SELECT src.*, CASE WHEN e0 < r THEN r ELSE e0 END AS e, coalesce(e0 < r, false) AS inconsistent,
+             ({many} AND nbs > 1) AS lf, coalesce({special_days(rules)}, false) AS sp, {ho_col} AS ho
+      FROM {source} src {ho_join}
     ),
     y AS (
       SELECT x.*, mr.rk AS rk_r, {bucket('x.r', 'mr')} AS br,
@@ -191,7 +197,7 @@ def _register_days(con, q: np.ndarray, cal, prow: list[dict], rules: Rules) -> N
 
 
 def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timing: dict | None = None,
-                 signature: str | None = None) -> pd.DataFrame:
+                 signature: str | None = None, handover: Handover = NONE) -> pd.DataFrame:
     """Per (pkey, unit, field, field name) with something counted: every counter of ``cube.COUNTERS`` over all
     counted dossiers. ``signature``: the dossier signature, to use the
     stored pre-aggregate (:func:`tthc.engine.days.ensure`). Columns: pkey, unit, ma_linh_vuc, ten_linh_vuc,
@@ -200,20 +206,20 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
 
     timing = timing if timing is not None else {}
     t0 = time.perf_counter()
-    source, temporary = days.ensure(con, signature, catalogue)
+    source, temporary = days.ensure(con, signature, catalogue, per_row=handover.mapped)
     timing["days_temporary" if temporary else "days_stored"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     q, ia, ib = query_days(prow)
     nq = len(q)
     _register_days(con, q, cal, prow, rules)
-    g = con.execute(stage_sql(rules, nq, int(q[0]), source)).df()
+    g = con.execute(stage_sql(rules, nq, int(q[0]), source, handover)).df()
     for t in ("tthc_ev_days", "tthc_ev_work"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     if temporary:
         con.execute(f"DROP VIEW IF EXISTS {source}")
     timing["events_scan"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    raw_keys = g[["unit", "field", "name"]].astype("object")
+    raw_keys = g[["unit", "field", "name", "ho"]].astype("object")
     # the key trims the field code (an empty one is the unknown field): several raw keys may share one key
     fld = raw_keys["field"].astype("str").str.strip()
     raw_keys["field"] = fld.where(fld.notna() & (fld != ""), UNKNOWN_FIELD)
@@ -290,12 +296,24 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
 
     pkeys = np.array([x["pkey"] for x in prow], dtype="int64")
     pi, ki = np.nonzero(c["n_tong"] > 0)
+    units = uniq["unit"].to_numpy(object)[ki]
+    ho = uniq["ho"].to_numpy(object)
+    if pd.notna(ho).any():  # hand-over: the holder at each period's end (handover.holders)
+        from .handover import holders
+
+        chains = [[(int(t), s_) for t, s_ in (step.split(":", 1) for step in h.split(";"))] if isinstance(h, str)
+                  else [] for h in ho]
+        bday = q[ib]
+        units = holders(units, chains, ki, bday[pi])
     out = pd.DataFrame({"pkey": pkeys[pi].astype("int32"),
-                        "unit": pd.array(uniq["unit"].to_numpy(object)[ki], dtype="str"),
+                        "unit": pd.array(units, dtype="str"),
                         "ma_linh_vuc": pd.array(uniq["field"].to_numpy(object)[ki], dtype="str"),
                         "ten_linh_vuc": pd.array(uniq["name"].to_numpy(object)[ki], dtype="str")})
     for k in COUNTERS:
         out[k] = c[k][pi, ki]
+    if pd.notna(ho).any():  # keys of several units now share a holder: one row per (period, unit, field, name)
+        out = out.groupby(["pkey", "unit", "ma_linh_vuc", "ten_linh_vuc"], sort=False, dropna=False,
+                          observed=True)[list(COUNTERS)].sum().reset_index()
     timing["events_prefix_sums"] = time.perf_counter() - t0
     return out
 
@@ -320,15 +338,18 @@ def _special_due_soon(g: pd.DataFrame, kid: np.ndarray, n: np.ndarray, q: np.nda
 
 
 def _factorize(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-    """Row → key id, and the distinct keys (NULL unit or name is a key value of its own)."""
-    codes = [pd.factorize(keys[c].astype("object"), use_na_sentinel=False) for c in ("unit", "field", "name")]
+    """Row → key id, and the distinct keys (NULL unit, name or hand-over is a key value of its own)."""
+    cols = [c for c in ("unit", "field", "name", "ho") if c in keys.columns]
+    codes = [pd.factorize(keys[c].astype("object"), use_na_sentinel=False) for c in cols]
     sizes = [len(u) for _, u in codes]
-    combo = (codes[0][0].astype("int64") * sizes[1] + codes[1][0]) * sizes[2] + codes[2][0]
+    combo = np.zeros(len(keys), dtype="int64")
+    for (cd, _), sz in zip(codes, sizes):
+        combo = combo * sz + cd
     kid, uniq_combo = pd.factorize(combo)
-    i2 = uniq_combo % sizes[2]
-    i1 = (uniq_combo // sizes[2]) % sizes[1]
-    i0 = uniq_combo // (sizes[1] * sizes[2])
-    uniq = pd.DataFrame({"unit": np.asarray(codes[0][1], dtype=object)[i0],
-                         "field": np.asarray(codes[1][1], dtype=object)[i1],
-                         "name": np.asarray(codes[2][1], dtype=object)[i2]})
+    parts = {}
+    rest = np.asarray(uniq_combo, dtype="int64")
+    for c, (_, u), sz in reversed(list(zip(cols, codes, sizes))):
+        parts[c] = np.asarray(u, dtype=object)[rest % sz]
+        rest = rest // sz
+    uniq = pd.DataFrame({c: parts[c] for c in cols})
     return kid.astype("int64"), uniq

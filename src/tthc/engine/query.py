@@ -84,7 +84,8 @@ def indicators(period, window: str = "calendar", units=None, cube_dir=None) -> p
 
 def trend(unit: str, period, window: str = "calendar", months: int = 12, cube_dir=None) -> pd.DataFrame:
     """The ``months`` months ending with the period's last month: month (code), indicator, value, target
-    (D1–D7 and ON_TIME; months without data → NaN value)."""
+    (D1–D7 and ON_TIME; months without data → NaN value), tien_than (True for months before the unit began,
+    whose values are its predecessors' aggregate — spec §2 "đơn vị tiền thân")."""
     p = period if isinstance(period, Period) else parse_period(period)
     window = check_window(window)
     mcodes = [m.code for m in p.trailing_months(months)]
@@ -94,17 +95,37 @@ def trend(unit: str, period, window: str = "calendar", months: int = 12, cube_di
             & df["indicator"].isin(TREND_INDICATORS)]
     grid = pd.MultiIndex.from_product([mcodes, list(TREND_INDICATORS)], names=["month", "indicator"]).to_frame(
         index=False)
-    out = grid.merge(df.rename(columns={"period": "month"})[["month", "indicator", "value", "target"]],
+    df = df.assign(tien_than=False)
+    pt = d / "indicators_tien_than.parquet"
+    if pt.exists():
+        tt = _table("indicators_tien_than", d)
+        if not {"window", "unit", "period", "indicator", "value", "target"} <= set(tt.columns):
+            tt = df.iloc[0:0]  # an empty file written without columns
+        tt = tt[(tt["window"] == window) & (tt["unit"] == unit) & tt["period"].isin(mcodes)
+                & tt["indicator"].isin(TREND_INDICATORS) & ~tt["period"].isin(df["period"])]
+        if len(tt):
+            df = pd.concat([df, tt.assign(tien_than=True)], ignore_index=True)
+    out = grid.merge(df.rename(columns={"period": "month"})[["month", "indicator", "value", "target", "tien_than"]],
                      on=["month", "indicator"], how="left")
+    out["tien_than"] = out["tien_than"].fillna(False).astype(bool)
     # the target does not depend on data: fill it for empty months from the unit's level
     from ..units import load_registry
     from .targets import load_targets
 
     try:
-        level = load_registry().get(unit).level
+        reg = load_registry()
+        u = reg.get(unit)
         tg = load_targets()
-        fill = {i: tg.target(i, level) for i in D_INDICATORS}
-        out["target"] = out["target"].fillna(out["indicator"].map(fill))
+        anc = reg.ancestors(unit)
+        ends = {m.code: m.bounds(window)[1] for m in p.trailing_months(months)}
+        fill = {}
+        for mc, end in ends.items():
+            day = min(end, u.valid_to) if u.valid_to else end
+            for i in D_INDICATORS:
+                r = tg.rule(i, unit, u.level, day, anc)
+                fill[(mc, i)] = r.for_level(u.level) if r is not None else np.nan
+        key = pd.Series(list(zip(out["month"], out["indicator"])), index=out.index)
+        out["target"] = out["target"].fillna(key.map(fill))
     except Exception:  # noqa: BLE001 - unit from another registry: keep the cube's targets only
         pass
     return out
@@ -192,7 +213,10 @@ def classified(con, unit, period, window, registry=None, calendar=None, rules=No
     :func:`dossiers` and :func:`data_quality` read — a report computes it once and passes it to both."""
     from .classify import classify
 
-    return classify(con, period, window, calendar=calendar, rules=rules, unit=_subtree(unit, registry))
+    from ..units import load_registry
+
+    reg = registry or load_registry()
+    return classify(con, period, window, calendar=calendar, rules=rules, unit=_subtree(unit, reg), registry=reg)
 
 
 
@@ -272,3 +296,45 @@ def data_quality(con, unit: str, period, window: str = "calendar", registry=None
     return dict(counted=int(len(df)), recomputed_deadlines=int(df["han_tinh_lai"].sum()),
                 no_due_date=int(df["khong_co_han"].sum()), inconsistent_dates=int(df["ngay_bat_thuong"].sum()),
                 quarantined_unit_rows=int(unit_rows), quarantined_total=total_q, quarantine_files=files)
+
+
+def reception(con, units, period, window: str = "calendar") -> pd.DataFrame:
+    """Reception regardless of administrative boundary (Decree 118/2025/NĐ-CP, spec §2): new dossiers of the period
+    (received in [a, b], status ∉ {1, 3}) whose receiving unit (``don_vi_tiep_nhan``) differs from the unit they
+    are attributed to (``ma_don_vi``), where either is one of ``units``. Columns: tiep_nhan (receiving unit),
+    xu_ly (processing unit), so_ho_so (count), most first. Counts only — no dossier codes."""
+    from .classify import connection
+
+    p = period if isinstance(period, Period) else parse_period(period)
+    a, b = p.bounds(check_window(window))
+    units = [units] if isinstance(units, str) else list(units)
+    marks = ", ".join("?" * len(units))
+    with connection(con) as c:
+        df = c.execute(f"""
+            SELECT don_vi_tiep_nhan AS tiep_nhan, ma_don_vi AS xu_ly, count(*) AS so_ho_so
+            FROM dossiers
+            WHERE trang_thai NOT IN (1, 3) AND ngay_tiep_nhan IS NOT NULL
+              AND CAST(ngay_tiep_nhan AS DATE) BETWEEN ? AND ?
+              AND don_vi_tiep_nhan IS NOT NULL AND ma_don_vi IS NOT NULL AND don_vi_tiep_nhan <> ma_don_vi
+              AND (don_vi_tiep_nhan IN ({marks}) OR ma_don_vi IN ({marks}))
+            GROUP BY ALL ORDER BY so_ho_so DESC, tiep_nhan, xu_ly""", [a, b, *units, *units]).df()
+    df["so_ho_so"] = df["so_ho_so"].astype("int64")
+    return df
+
+
+def reception_counts(flows: pd.DataFrame, unit: str) -> dict:
+    """From :func:`reception` flows: ``for_others`` (received here for other units, "tiếp nhận hộ") and
+    ``by_others`` (processed here, received elsewhere)."""
+    return dict(for_others=int(flows.loc[flows["tiep_nhan"] == unit, "so_ho_so"].sum()),
+                by_others=int(flows.loc[flows["xu_ly"] == unit, "so_ho_so"].sum()))
+
+
+def reception_matrix(flows: pd.DataFrame, top: int = 8) -> pd.DataFrame:
+    """The largest flows as a matrix: the ``top`` receiving units (rows) × the ``top`` processing units (columns)
+    by volume, cells = dossiers received at the row for the column (0 where none)."""
+    if flows.empty:
+        return pd.DataFrame()
+    rows = flows.groupby("tiep_nhan")["so_ho_so"].sum().sort_values(ascending=False, kind="stable").head(top).index
+    cols = flows.groupby("xu_ly")["so_ho_so"].sum().sort_values(ascending=False, kind="stable").head(top).index
+    m = flows.pivot_table(index="tiep_nhan", columns="xu_ly", values="so_ho_so", aggfunc="sum", fill_value=0)
+    return m.reindex(index=list(rows), columns=list(cols), fill_value=0).astype("int64")

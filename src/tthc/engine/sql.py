@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..workdays import WorkCalendar
+from .handover import NONE, Handover, chain_sql, holder_sql
 from .targets import Rules
 
 FAR = "DATE '9999-12-31'"
@@ -89,18 +90,25 @@ def catalogue_parts(catalogue: bool) -> tuple[str, str, str]:
             "coalesce(d.thoi_han_gq, cat.th_cat)", "coalesce(cat.giay, false)")
 
 
-def base_sql(table: str = "dossiers", catalogue: bool = False, where: str = "") -> str:
-    """One row per received dossier (status ∉ {1, 3}) with its dates, due date and flags."""
+def base_sql(table: str = "dossiers", catalogue: bool = False, where: str = "", ho: Handover = NONE) -> str:
+    """One row per received dossier (status ∉ {1, 3}) with its dates, due date and flags; with hand-over steps
+    (:mod:`tthc.engine.handover`) also ``ho_t<i>`` / ``ho_s<i>``, the closing days and successors it passes to."""
     cat_join, th, giay = catalogue_parts(catalogue)
+    end_fixed = ("CASE WHEN CAST(coalesce(d.ngay_ket_thuc_xu_ly, CASE WHEN d.trang_thai = 10 THEN d.ngay_tra END) AS DATE)"
+                 " < CAST(d.ngay_tiep_nhan AS DATE) THEN CAST(d.ngay_tiep_nhan AS DATE) ELSE "
+                 "CAST(coalesce(d.ngay_ket_thuc_xu_ly, CASE WHEN d.trang_thai = 10 THEN d.ngay_tra END) AS DATE) END")
+    ho_join, ts, ss = chain_sql(ho, "d.ma_don_vi", end_fixed, "d.ma_ho_so", days=False)
+    ho_cols = "".join(f"{t} AS ho_t{i}, {s} AS ho_s{i}, " for i, (t, s) in enumerate(zip(ts, ss), start=1))
     return f"""
     raw AS (
-      SELECT d.ma_ho_so, d.ma_don_vi, d.ma_tthc, d.ma_linh_vuc, d.ten_linh_vuc, d.kenh, d.trang_thai,
+      SELECT {ho_cols}d.ma_ho_so, d.ma_don_vi, d.ma_tthc, d.ma_linh_vuc, d.ten_linh_vuc, d.kenh, d.trang_thai,
              CAST(d.ngay_tiep_nhan AS DATE) AS d_recv,
              CAST(coalesce(d.ngay_ket_thuc_xu_ly, CASE WHEN d.trang_thai = 10 THEN d.ngay_tra END) AS DATE) AS d_end0,
              CAST(d.ngay_hen_tra AS DATE) AS d_hen, {th} AS th,
              coalesce(d.so_lan_bo_sung, 0) AS n_bs,
              {dossier_flag_columns(giay)}
       FROM {table} d {cat_join}
+      {ho_join}
       WHERE d.trang_thai NOT IN (1, 3) AND d.ngay_tiep_nhan IS NOT NULL {where}
     ),
     tthc_base AS (
@@ -118,14 +126,20 @@ def base_sql(table: str = "dossiers", catalogue: bool = False, where: str = "") 
     )"""
 
 
-def classified_sql(rules: Rules, table: str = "dossiers", catalogue: bool = False, where: str = "") -> str:
-    """``WITH … tthc_cls``: one row per (period, counted dossier) with the class booleans of spec §6."""
+def classified_sql(rules: Rules, table: str = "dossiers", catalogue: bool = False, where: str = "",
+                   ho: Handover = NONE) -> str:
+    """``WITH … tthc_cls``: one row per (period, counted dossier) with the class booleans of spec §6.
+    ``ma_don_vi`` is the unit holding the dossier at the period end (after any hand-over, spec §2);
+    ``ma_don_vi_goc`` the attributed unit as stored."""
     one = "TRUE" if rules.supplement_pause else "FALSE"
     many = "TRUE" if rules.multiple_supplements_late else "FALSE"
     pause_end = "coalesce(d_comp, d_end, p.b)" if rules.pause_without_completion == "open" else "d_comp"
-    return f"""WITH {base_sql(table, catalogue, where)},
+    ts = [f"x.ho_t{i}" for i in range(1, ho.depth + 1)]
+    ss = [f"x.ho_s{i}" for i in range(1, ho.depth + 1)]
+    holder = holder_sql("x.ma_don_vi", ts, ss, "p.b")
+    return f"""WITH {base_sql(table, catalogue, where, ho)},
     joined AS (
-      SELECT p.pkey, p.a, p.b, p.b_soon, x.*,
+      SELECT p.pkey, p.a, p.b, p.b_soon, x.* REPLACE ({holder} AS ma_don_vi), x.ma_don_vi AS ma_don_vi_goc,
              x.d_recv < p.a AS ky_truoc,
              x.d_end IS NOT NULL AND x.d_end <= p.b AS da_giai_quyet,
              ({many} AND x.n_bs > 1) AS late_forced,

@@ -178,14 +178,18 @@ def load_report_settings(path: Path | str | None = None) -> dict:
     }
 
 
-def letterhead(settings: Mapping, unit: str | None, lang: str) -> dict:
+def letterhead(settings: Mapping, unit, lang: str) -> dict:
     """The letterhead values for one report: default, then its English overrides (English reports), then the
-    unit's block, then the unit's English overrides. Empty strings count as unset."""
+    unit's block, then the unit's English overrides. Empty strings count as unset. ``unit`` may be a list of codes
+    (the report's ancestors valid in the period, root first, then the unit: ``meta["letterhead_units"]``), whose
+    blocks apply in that order."""
     out: dict = {}
     blocks = [settings.get("default") or {}]
-    unit_block = (settings.get("units") or {}).get(str(unit)) if unit is not None else None
-    if unit_block:
-        blocks.append(unit_block)
+    codes = unit if isinstance(unit, (list, tuple)) else ([unit] if unit is not None else [])
+    for code in codes:
+        unit_block = (settings.get("units") or {}).get(str(code))
+        if unit_block:
+            blocks.append(unit_block)
     for block in blocks:
         out = _merge(out, block)
         if lang == "en" and block.get("en"):
@@ -350,6 +354,21 @@ def is_synthetic(meta: Mapping | None) -> bool:
     return bool(value)
 
 
+def _letterhead_chain(meta: Mapping) -> list | str | None:
+    """For a notebook whose metadata predates ``letterhead_units``: the unit's ancestors valid in its period (root
+    first), then the unit, from the registry; the bare unit code when the registry cannot tell."""
+    unit = meta.get("unit")
+    try:
+        from ..units import load_registry
+
+        reg = load_registry()
+        a = dt.date.fromisoformat(str(meta.get("date_from")))
+        b = dt.date.fromisoformat(str(meta.get("date_to")))
+        return [x for x in reversed(reg.ancestors(unit)) if reg.get(x).overlaps(a, b)] + [unit]
+    except Exception:  # noqa: BLE001 - unknown unit, no dates, unreadable registry: the unit's own block only
+        return unit
+
+
 def document_context(nb, name: str | None = None, settings: Mapping | None = None, inline_css: bool = True,
                      css: str = "") -> dict:
     """Everything the template needs about one document (``resources["tthc"]``), HTML-escaped."""
@@ -373,7 +392,8 @@ def document_context(nb, name: str | None = None, settings: Mapping | None = Non
         "meta": meta,
     }
     if meta is not None:
-        lh = letterhead(settings if settings is not None else load_report_settings(), meta.get("unit"), lang)
+        lh = letterhead(settings if settings is not None else load_report_settings(),
+                        meta.get("letterhead_units") or _letterhead_chain(meta), lang)
         ctx["front_matter_html"] = front_matter_html(meta, lh, lang)
         ctx["closing_html"] = closing_html(lh, lang)
     return ctx

@@ -129,14 +129,68 @@ class Report:
             self._section("sec_scorecard", T.note(self.t("no_data_unit")))
             return
         body = T.scorecard_html(own, self.lang) + T.note(self.t("legend_status")) + T.extras_html(own, self.lang)
-        self._section("sec_scorecard", body)
+        body += self.targets_note(own)
+        # the dispatch's title only when every target comes from it (spec §1: targets are dated rules)
+        srcs = own.loc[own["indicator"].isin(TARGET_INDICATORS), "source"].fillna("").astype(str) \
+            if "source" in own.columns else pd.Series(dtype=str)
+        only353 = srcs.str.startswith("Công văn 353/UBND-VP").all()
+        self._section("sec_scorecard" if only353 else "sec_scorecard_rules", body)
         show_figure(fig_scorecard(own, self.lang, self.meta["period_label"]))
+
+    def targets_note(self, own: pd.DataFrame) -> str:
+        """The dated rules the scorecard used (spec §1), each cited once with its indicators; unverified ones
+        flagged."""
+        if "source" not in own.columns:
+            return ""
+        d = own[own["indicator"].isin(TARGET_INDICATORS) & own["source"].fillna("").astype(str).ne("")]
+        if d.empty:
+            return ""
+        groups = d.groupby("source", sort=False)["indicator"].apply(lambda s: ", ".join(s))
+        text = "; ".join(f"{ids}: {src}" for src, ids in groups.items())
+        if self.lang == "en":
+            text = text.replace("(chưa kiểm chứng)", "(unverified)").replace(" ngày ", " of ")
+        out = T.note(self.t("targets_cited", items=text))
+        if groups.index.str.contains("chưa kiểm chứng").any():
+            out += T.note(self.t("targets_unverified"))
+        return out
 
     def trends(self) -> None:
         from .plots import fig_trends
 
-        self._section("sec_trends", T.note(self.window_note()))
+        body = T.note(self.window_note())
+        tr = self.data.trend
+        if tr is not None and "tien_than" in tr.columns and tr["tien_than"].any():
+            u = self.registry.get(self.params.unit)
+            preds = self.registry.continuity_predecessors(u.code)
+            body += T.note(self.t("trend_predecessors", d=fmt_date(u.valid_from.isoformat(), self.lang),
+                                  units=", ".join(f"{p} {self.registry.get(p).name}" for p in preds)))
+        self._section("sec_trends", body)
         show_figure(fig_trends(self.data.trend, self.lang))
+
+    def reception(self) -> None:
+        """Reception regardless of administrative boundary (Decree 118/2025/NĐ-CP, spec §2): dossiers received
+        here for other units and those processed here that others received (counts); an overview adds the
+        largest flows between its units."""
+        flows = self.data.reception
+        if flows is None:
+            return
+        from ..engine.query import reception_counts
+
+        c = reception_counts(flows, self.params.unit)
+        rows = pd.DataFrame({"k": [self.t("reception_for_others"), self.t("reception_by_others")],
+                             "v": [fmt_int(c["for_others"], self.lang), fmt_int(c["by_others"], self.lang)]})
+        body = T.simple_table(rows, [self.t("indicator"), self.t("dossiers")], {1}) + T.note(self.t("reception_note"))
+        if self.kind == "overview" and len(flows):
+            from ..engine.query import reception_matrix
+
+            m = reception_matrix(flows)
+            name = lambda code: f"{code} {self.registry.get(code).name}" if code in self.registry else str(code)  # noqa: E731
+            mt = pd.DataFrame({"a": [name(r) for r in m.index],
+                               **{c: [fmt_int(v, self.lang) if v else "–" for v in m[c]] for c in m.columns}})
+            body += T.note(self.t("reception_flows")) + T.simple_table(
+                mt, [f"{self.t('receiving_unit')} \\ {self.t('processing_unit')}", *m.columns],
+                set(range(1, len(m.columns) + 1)))
+        self._section("sec_reception", body)
 
     def bieu06(self) -> None:
         m = self.meta
@@ -379,9 +433,12 @@ def build_meta(params: ReportParams, registry, synthetic: bool, data_hash: str, 
     plabel = period_label(params.period, params.lang)
     subject_key = "subject_overview" if params.kind == "overview" else "subject_unit"
     generated = os.environ.get("TTHC_GENERATED") or datetime.now().isoformat(timespec="seconds")
+    # the registry as valid in the period (spec §2): the parent and the letterhead's chain of units
+    chain = [x for x in reversed(registry.ancestors(u.code)) if registry.get(x).overlaps(a, b)]
     return {
         "kind": params.kind, "unit": u.code, "unit_name": u.name, "level": u.level,
-        "parent_name": registry.get(u.parent).name if u.parent else None,
+        "parent_name": registry.get(u.parent).name if u.parent and registry.get(u.parent).overlaps(a, b) else None,
+        "letterhead_units": [*chain, u.code],
         "period": params.period, "period_label": plabel, "window": params.window,
         "date_from": a.isoformat(), "date_to": b.isoformat(), "lang": params.lang,
         "synthetic": bool(synthetic), "data_hash": data_hash, "generated": generated, "version": __version__,

@@ -141,6 +141,7 @@ class Slice:
     children: list[str] = field(default_factory=list)
     children766: pd.DataFrame | None = None    # overview: one row per child with score, computable_max, band
     bieu06_all: pd.DataFrame | None = None     # overview: rows of the unit and all descendants
+    reception: pd.DataFrame | None = None      # flows received at one unit for another (unit, or whole subtree)
 
 
 def load_slice(unit: str, period: str, window: str, kind: str, registry, con, lang: str = "vi") -> Slice:
@@ -156,6 +157,8 @@ def load_slice(unit: str, period: str, window: str, kind: str, registry, con, la
     s.overdue = q.dossiers(con, unit, period, window, kind="overdue", classified_df=cls)
     s.due_soon = q.dossiers(con, unit, period, window, kind="due_soon", classified_df=cls)
     s.quality = dict(q.data_quality(con, unit, period, window, classified_df=cls) or {})
+    s.reception = q.reception(con, [unit, *registry.descendants(unit)] if kind == "overview" else [unit], period,
+                              window)
     if kind == "overview":
         kids = registry.children(unit)
         s.indicators = q.indicators(period, window, units=[unit, *kids])

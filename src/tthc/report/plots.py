@@ -220,6 +220,11 @@ def fig_trends(trend: pd.DataFrame, lang: str = "vi") -> Figure:
             d = d.set_index("month").reindex(months)
             vals = np.array([np.nan if is_missing(v) else float(v) for v in d["value"]])
             ax.plot(x, vals, marker="o", markersize=3, color=COLORS["line"], label=t("value", lang))
+            if "tien_than" in d.columns and d["tien_than"].fillna(False).astype(bool).any():
+                # months before the unit began: its predecessors' aggregate (spec §2), hollow grey markers
+                pre = d["tien_than"].fillna(False).astype(bool).to_numpy()
+                ax.plot(x[pre], vals[pre], linestyle="none", marker="o", markersize=4, markerfacecolor="white",
+                        color="#7f7f7f", label=t("predecessors", lang))
             tgt = [v for v in d["target"] if not is_missing(v)]
             if tgt:
                 ax.plot(x, np.full(len(x), float(tgt[-1])), linestyle="--", color=COLORS["chua_dat"], linewidth=1.2,

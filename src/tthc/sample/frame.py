@@ -8,7 +8,7 @@ by ``seed``, so a unit keeps its character whatever ``n`` is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -22,10 +22,18 @@ from ..workdays import WorkCalendar, load_calendar
 from .catalogue import FIELDS, PROCEDURES
 
 START = date(2024, 1, 1)
-END = date(2025, 6, 30)  # extraction date: dossiers still open at the end of this day are pending
+END = date(2026, 11, 30)  # extraction date: dossiers still open at the end of this day are pending
 COMMUNE_SHARE = 0.62      # share of dossiers handled at commune level (hộ tịch / chứng thực dominate)
 CHUNK = 1_000_000         # rows generated at a time (memory bound for the 10 M benchmark)
 DESK_SHARE = 0.15         # share of district-level dossiers processed by the one-stop desk (huyện) itself
+# after the 01/07/2025 reform: where the former district procedures went (keyword of the district office in the
+# catalogue → keyword of the department's name, or "xa": devolved to the communes; unmatched: the province's centre)
+POST_REFORM_OFFICE = {"tài nguyên": "môi trường", "nông nghiệp": "nông nghiệp", "tư pháp": "tư pháp",
+                      "lao động": "nội vụ", "nội vụ": "nội vụ", "y tế": "y tế", "giáo dục": "giáo dục",
+                      "kinh tế": "xa", "tài chính": "xa"}
+CROSS_COMMUNE = 0.07      # commune dossiers received at another commune's centre (Decree 118/2025, no boundary)
+DEPT_AT_COMMUNE = 0.55    # department dossiers received for it at a commune's centre ("tiếp nhận hộ")
+HANDOVER_DELAY = 0.5      # share of dossiers pending at their unit's closing that the hand-over delays
 
 # profile tiers: (online, digitised, e-result, reuse, evaluation at xa, evaluation elsewhere, late) ranges
 TIERS = {
@@ -55,10 +63,28 @@ class UnitProfile:
     sync: float
 
 
-def data_units(registry: Registry, start: date = START, end: date = END):
-    """Units that get dossiers: valid over the whole sample range (post-merger units get none)."""
-    return sorted((u for u in registry if u.valid_from <= start and (u.valid_to is None or u.valid_to >= end)),
+def eras(registry: Registry, start: date = START, end: date = END) -> list[tuple[date, date]]:
+    """The sample range cut at every validity boundary of the registry (for the sample: before and after the
+    01/07/2025 reform); within an era the set of valid units does not change."""
+    cuts = {start}
+    for u in registry:
+        for d in (u.valid_from, (u.valid_to + timedelta(days=1)) if u.valid_to else None):
+            if d is not None and start < d <= end:
+                cuts.add(d)
+    cuts = sorted(cuts)
+    return [(a, (cuts[i + 1] - timedelta(days=1)) if i + 1 < len(cuts) else end) for i, a in enumerate(cuts)]
+
+
+def era_units(registry: Registry, a: date, b: date):
+    """Units valid over the whole era [a, b]."""
+    return sorted((u for u in registry if u.valid_from <= a and (u.valid_to is None or u.valid_to >= b)),
                   key=lambda u: u.code)
+
+
+def data_units(registry: Registry, start: date = START, end: date = END):
+    """Units that get dossiers: valid over a whole era of the sample range (:func:`eras`)."""
+    out = {u.code: u for a, b in eras(registry, start, end) for u in era_units(registry, a, b)}
+    return sorted(out.values(), key=lambda u: u.code)
 
 
 def unit_profiles(registry: Registry, seed: int = 0) -> dict[str, UnitProfile]:
@@ -81,18 +107,22 @@ def unit_profiles(registry: Registry, seed: int = 0) -> dict[str, UnitProfile]:
     return out
 
 
-def _lanes(registry: Registry, seed: int):
-    """(processing unit, receiving unit, procedure) combinations with their probability."""
-    units = data_units(registry)
+def _lanes(registry: Registry, seed: int, a: date = START, b: date = END):
+    """(processing unit, receiving unit, procedure) combinations with their probability, for the era [a, b].
+
+    District era: commune procedures at each commune; district procedures received at the one-stop desk
+    (huyện) and processed by the office whose name matches the procedure (or the desk). Province era (a ``tinh``
+    unit with departments): commune procedures at each commune, some received at another commune's centre
+    (Decree 118/2025); district procedures devolved to the communes or processed by the matching department
+    (:data:`POST_REFORM_OFFICE`), received at the province's centre or for it at a commune's centre."""
+    units = era_units(registry, a, b)
     communes = [u for u in units if u.level == "xa"]
     desks = [u for u in units if u.level in ("huyen", "tinh")]
     if not units:
-        raise InputError(f"{registry.path}: no unit is valid over {START}–{END}; the sample needs at least one")
-    if not desks:  # a registry without a district: the commune share takes everything
-        desks = []
+        raise InputError(f"{registry.path}: no unit is valid over {a}–{b}; the sample needs at least one")
     rng = np.random.default_rng([seed, 104729])
     size = {u.code: (1.8 if ("thị trấn" in u.name.lower() or "phường" in u.name.lower())
-                     else float(rng.uniform(0.6, 1.4))) for u in communes}
+                     else float(rng.uniform(0.6, 1.4))) for u in sorted(communes, key=lambda u: u.code)}
     xa_procs = [i for i, p in enumerate(PROCEDURES) if p.level == "xa"]
     hu_procs = [i for i, p in enumerate(PROCEDURES) if p.level == "huyen"]
     w_xa = np.array([PROCEDURES[i].weight for i in xa_procs])
@@ -102,15 +132,35 @@ def _lanes(registry: Registry, seed: int):
     share_hu = 1.0 - share_xa if communes else 1.0
     lanes: list[tuple[str, str, int, float]] = []
     tot = sum(size.values())
+    two_tier = any(d.level == "tinh" for d in desks)
     for u in communes:
+        others = [o for o in communes if o.code != u.code]
         for j, w in zip(xa_procs, w_xa):
-            lanes.append((u.code, u.code, j, share_xa * size[u.code] / tot * w))
+            lw = share_xa * size[u.code] / tot * w
+            if two_tier and others:
+                lanes.append((u.code, u.code, j, lw * (1 - CROSS_COMMUNE)))
+                lanes.extend((u.code, o.code, j, lw * CROSS_COMMUNE / len(others)) for o in others)
+            else:
+                lanes.append((u.code, u.code, j, lw))
     for d in desks:
         offices = [u for u in units if u.parent == d.code and u.level in ("phong", "so")]
         for j, w in zip(hu_procs, w_hu):
             kw = PROCEDURES[j].office.lower()
-            match = [o for o in offices if kw and kw in o.name.lower()]
             lane_w = share_hu / len(desks) * w
+            if d.level == "tinh":
+                target = POST_REFORM_OFFICE.get(kw, "")
+                if target == "xa" and communes:
+                    lanes.extend((c.code, c.code, j, lane_w * size[c.code] / tot) for c in communes)
+                    continue
+                match = [o for o in offices if target and target in o.name.lower()]
+                if match:
+                    lanes.append((match[0].code, d.code, j, lane_w * (1 - DEPT_AT_COMMUNE)))
+                    lanes.extend((match[0].code, c.code, j, lane_w * DEPT_AT_COMMUNE * size[c.code] / tot)
+                                 for c in communes)
+                else:
+                    lanes.append((d.code, d.code, j, lane_w))
+                continue
+            match = [o for o in offices if kw and kw in o.name.lower()]
             if match:
                 lanes.append((match[0].code, d.code, j, lane_w * (1 - DESK_SHARE)))
                 lanes.append((d.code, d.code, j, lane_w * DESK_SHARE))
@@ -148,7 +198,12 @@ def _ts(days: np.ndarray, minutes: np.ndarray) -> np.ndarray:
 
 def generate_frame(n: int = 30_000, seed: int = 20250331, units: Registry | str | None = None,
                    calendar: WorkCalendar | None = None) -> pd.DataFrame:
-    """``n`` synthetic dossiers in canonical columns (spec §3), received 2024-01-01 .. 2025-06-30.
+    """``n`` synthetic dossiers in canonical columns (spec §3), received 2024-01-01 .. 2026-11-30.
+
+    The range is cut into eras at the registry's validity boundaries (:func:`eras`): each era's dossiers go to the
+    units valid over it (the district and its communes up to 30/06/2025, then the province, its departments and
+    communes). Dossiers left pending by a closing unit are delayed by the hand-over with probability
+    :data:`HANDOVER_DELAY`; they keep their original unit code, the engine passes them to the successor.
 
     Low-cardinality strings (procedure, field, unit codes and names) are pandas Categoricals (dictionary-encoded in
     Parquet); ``ma_ho_so`` is a string ``<unit>-<yymmdd>-<seq>``; dates are ``datetime64[us]`` (NaT when absent);
@@ -159,31 +214,43 @@ def generate_frame(n: int = 30_000, seed: int = 20250331, units: Registry | str 
     reg = units if isinstance(units, Registry) else load_registry(units)
     cal = calendar or load_calendar()
     profiles = unit_profiles(reg, seed)
-    lanes, lane_p = _lanes(reg, seed)
+    era_list = eras(reg)
+    era_lanes = [_lanes(reg, seed, a, b) for a, b in era_list]
     wd = cal.workdays
     lo, hi = np.datetime64(START, "D"), np.datetime64(END, "D")
     days = wd[(wd >= lo) & (wd <= hi)]
     dw = _day_weights(cal, days)
     rng = np.random.default_rng([seed, n])
     day_all = np.sort(rng.choice(len(days), size=n, p=dw / dw.sum()).astype(np.int32))
-    # chunks of whole days keep memory bounded at 10 M rows; codes are numbered within (unit, day)
-    bounds = [0]
-    while bounds[-1] < n:
-        j = min(bounds[-1] + CHUNK, n)
-        if j < n:
-            j = int(np.searchsorted(day_all, day_all[j], side="right"))
-        bounds.append(j)
-    parts = [_chunk(np.random.default_rng([seed, n, k]), day_all[a:b], days, lanes, lane_p, profiles, cal)
-             for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
+    # chunks of whole days (never across an era) keep memory bounded at 10 M rows; codes are numbered within
+    # (unit, day)
+    close = {u.code: np.datetime64(u.valid_to, "D") for u in reg if u.valid_to is not None and u.code in profiles}
+    era_end = [int(np.searchsorted(day_all, np.searchsorted(days, np.datetime64(b, "D"), side="right")))
+               for _, b in era_list]
+    parts, k, lo_i = [], 0, 0
+    for (lanes, lane_p), hi_i in zip(era_lanes, era_end):
+        bounds = [lo_i]
+        while bounds[-1] < hi_i:
+            j = min(bounds[-1] + CHUNK, hi_i)
+            if j < hi_i:
+                j = int(np.searchsorted(day_all, day_all[j], side="right"))
+            bounds.append(j)
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            parts.append(_chunk(np.random.default_rng([seed, n, k]), day_all[a:b], days, lanes, lane_p, profiles,
+                                cal, close))
+            k += 1
+        lo_i = hi_i
     del day_all
     if not parts:
-        parts = [_chunk(np.random.default_rng([seed, 0]), np.zeros(0, np.int32), days, lanes, lane_p, profiles, cal)]
+        lanes, lane_p = era_lanes[0]
+        parts = [_chunk(np.random.default_rng([seed, 0]), np.zeros(0, np.int32), days, lanes, lane_p, profiles, cal,
+                        close)]
     df = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     assert list(df.columns) == list(DOSSIER_COLUMNS)
     return df
 
 
-def _chunk(rng, day_i, days, lanes, lane_p, profiles, cal) -> pd.DataFrame:
+def _chunk(rng, day_i, days, lanes, lane_p, profiles, cal, close=None) -> pd.DataFrame:
     n = len(day_i)
     wd = cal.workdays
     codes = sorted(profiles)
@@ -239,6 +306,11 @@ def _chunk(rng, day_i, days, lanes, lane_p, profiles, cal) -> pd.DataFrame:
     shifted = end_day + pause_tot.astype("timedelta64[D]")
     prev_wd = wd[np.clip(cal.rank(shifted) - 1, 0, len(wd) - 1)]
     end_day = np.where(has_bs, np.maximum(prev_wd, bs_done_ts.astype("datetime64[D]")), end_day)
+    if close:  # the hand-over at a unit's closing delays part of its pending dossiers (files moved, new staff)
+        t_close = np.array([close.get(c, np.datetime64("NaT")) for c in codes], dtype="datetime64[D]")[xl]
+        caught = ~np.isnat(t_close) & (end_day > t_close) & (rng.random(n) < HANDOVER_DELAY)
+        extra = np.where(caught, rng.geometric(0.3, size=n), 0).astype(np.int64)
+        end_day = np.where(caught, cal.add_working_days_array(end_day, extra), end_day)
     end_ts = np.maximum(_ts(end_day, rng.integers(480, 1020, size=n)), recv_ts + np.timedelta64(1800, "s"))
     cutoff = np.datetime64(END, "D") + np.timedelta64(1, "D")
     ended = end_ts < cutoff
