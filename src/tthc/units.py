@@ -32,6 +32,7 @@ class Unit:
     valid_from: date
     valid_to: date | None
     successors: tuple[str, ...] = field(default_factory=tuple)
+    ma_dvcqg: str | None = None
 
     def overlaps(self, a: date, b: date) -> bool:
         return self.valid_from <= b and (self.valid_to or OPEN_END) >= a
@@ -135,7 +136,8 @@ def parse_registry(doc, path: Path | str = "units.yaml") -> Registry:
         parent = item.get("parent")
         units.append(Unit(code=code, name=str(item["name"]).strip(), level=level,
                           parent=str(parent).strip() if parent not in (None, "") else None,
-                          valid_from=vf, valid_to=vt, successors=tuple(str(s).strip() for s in succ)))
+                          valid_from=vf, valid_to=vt, successors=tuple(str(s).strip() for s in succ),
+                          ma_dvcqg=str(item["ma_dvcqg"]).strip() if item.get("ma_dvcqg") not in (None, "") else None))
     reg = Registry(units, Path(path))
     for i, u in enumerate(units):
         if u.parent and u.parent not in reg.units:
