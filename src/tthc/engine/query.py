@@ -134,6 +134,7 @@ def index766(unit: str, period, window: str = "calendar", cube_dir=None) -> pd.D
     df = df[df["unit"] == unit]
     cols = ["item", "group", "group_name", "points_max", "score", "computable", "note", "numerator", "denominator",
             "rate", "points_computable"]
+    cols += [c for c in ("name", "rules_version") if c in df.columns]  # the 766 rules version (spec §9)
     return df[cols].reset_index(drop=True)
 
 
@@ -156,7 +157,8 @@ def index766_summary(unit: str, period, window: str = "calendar", cube_dir=None,
     else:
         text = f"{score:.1f}".replace(".", ",") + f" / {cmax:g}".replace(".", ",") + " điểm có dữ liệu"
     return dict(score=score, computable_max=cmax, score_pct=float(r["score_pct"]), band=r["band"],
-                band_assumed=bool(r["band_assumed"]), as_observed_note=note, text=text)
+                band_assumed=bool(r["band_assumed"]), as_observed_note=note, text=text,
+                rules_version=r["rules_version"] if "rules_version" in t.columns else None)
 
 
 def index766_scores(period, window: str = "calendar", cube_dir=None) -> pd.DataFrame:

@@ -87,8 +87,11 @@ def own_items(con, registry, period: str, cfg: i766.Index766Config, units=None) 
 
 
 def reconcile(con, registry, period: str, rules: i766.RuleSet | None = None, override: str | None = None,
-              portal: pd.DataFrame | None = None) -> tuple[pd.DataFrame, str]:
-    """(table with :data:`CSV_COLUMNS` + matched, metric_name, grp, points; the rules version) for a period."""
+              portal: pd.DataFrame | None = None, own: pd.DataFrame | None = None) -> tuple[pd.DataFrame, str]:
+    """(table with :data:`CSV_COLUMNS` + matched, metric_name, grp, points; the rules version) for a period.
+
+    ``own``: the own items already at hand (e.g. a report's cube slice, calendar window, this version); computed
+    from the warehouse by :func:`own_items` when None."""
     from .store import figures
 
     rules = rules or i766.load_rules()
@@ -98,7 +101,10 @@ def reconcile(con, registry, period: str, rules: i766.RuleSet | None = None, ove
     if portal.empty:
         return pd.DataFrame(columns=[*CSV_COLUMNS, "matched", "metric_name", "grp", "points"]), cfg.version
     matched = sorted(set(portal.loc[portal["matched"].astype(bool), "unit"]))
-    own = own_items(con, registry, period, cfg, matched) if matched else pd.DataFrame(
+    if (own is None or not len(own) or "rules_version" not in own or set(own["rules_version"]) != {cfg.version}
+            or not set(matched) <= set(own["unit"])):
+        own = None
+    own = own if own is not None else own_items(con, registry, period, cfg, matched) if matched else pd.DataFrame(
         columns=["unit", "item", "numerator", "denominator", "score", "points_computable", "points_max"])
     own = own.set_index(["unit", "item"]) if len(own) else own
     for r in portal.to_dict("records"):
@@ -185,8 +191,8 @@ def explain(con, units: list[str], period: str, metric: str, limit: int = MAX_CO
 
 
 def unit_reconciliation(con, registry, unit: str, period: str, override: str | None = None,
-                        children: bool = False) -> dict | None:
-    """Everything the report section needs for one unit (``children``: its direct children instead, for the
+                        children: bool = False, own: pd.DataFrame | None = None) -> dict | None:
+    """Everything the report section needs for one unit (``children``: and its direct children, for the
     overview): dict(version, rows (DataFrame), reasons {(unit, metric): [...]}) or None without portal figures."""
     from .store import figures, has_table
 
@@ -195,11 +201,11 @@ def unit_reconciliation(con, registry, unit: str, period: str, override: str | N
     portal = figures(con, period)
     if portal.empty:
         return None
-    want = ([c for c in registry.units if registry.units[c].parent == unit] if children else [unit])
+    want = [unit, *([c for c in registry.units if registry.units[c].parent == unit] if children else [])]
     portal = portal[portal["unit"].isin(want)]
     if portal.empty:
         return None
-    df, version = reconcile(con, registry, period, override=override, portal=portal)
+    df, version = reconcile(con, registry, period, override=override, portal=portal, own=own)
     reasons = {}
     for r in df.itertuples(index=False):
         if not r.matched:
