@@ -195,3 +195,17 @@ def test_indicators_cli_names_version(cube2026, tmp_path, capsys):
     res, d = cube2026
     assert rules_version("2026-01") == NEW and rules_version("2025-12") == OLD
     assert rules_version("2025-12", "2026") == NEW
+
+
+def test_workbook_names_version(cube2026, tmp_path):
+    from openpyxl import load_workbook
+
+    from tthc.export_xlsx import write_bieu06_workbook
+
+    res, d = cube2026
+    reg = parse_registry(UNITS, "u.yaml")
+    for period, version, code in (("2026-01", NEW, "PROGRESS"), ("2025-12", OLD, "2.1")):
+        p = write_bieu06_workbook(tmp_path / f"{period}.xlsx", "X101", period, cube_dir=d, registry=reg)
+        ws = load_workbook(p)["BoChiSo766"]
+        assert ws.cell(1, 1).value == f"Bộ chỉ số 766 — phiên bản quy tắc: {version}"
+        assert code in [ws.cell(r, 1).value for r in range(3, ws.max_row + 1)]
