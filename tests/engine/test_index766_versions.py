@@ -189,12 +189,32 @@ def test_override_rescoring_from_the_cube(cube2026, monkeypatch):
     assert query.index766_summary("X101", "2026-01", cube_dir=d)["rules_version"] == OLD
 
 
-def test_indicators_cli_names_version(cube2026, tmp_path, capsys):
-    from tthc.commands.indicators import rows, rules_version
+def test_indicators_cli_names_version(tmp_path, capsys):
+    import yaml
 
-    res, d = cube2026
+    from tthc.cli import main
+    from tthc.commands.indicators import rules_version
+
     assert rules_version("2026-01") == NEW and rules_version("2025-12") == OLD
     assert rules_version("2025-12", "2026") == NEW
+    reg = tmp_path / "u.yaml"
+    reg.write_text(yaml.safe_dump(UNITS, allow_unicode=True), encoding="utf-8")
+    make_con(ROWS, tmp_path / "wh.duckdb").close()
+    args = ["--units", str(reg), "--warehouse", str(tmp_path / "wh.duckdb"), "--cube", str(tmp_path / "c"),
+            "--format", "csv"]
+    assert main(["indicators", "--period", "2026-01", *args]) == 0
+    out, err = capsys.readouterr()
+    assert "766 rules version: 2026 portal" in err
+    lines = out.splitlines()
+    assert lines[0] == "unit,indicator,numerator,denominator,value,target,status,gap"
+    assert "X101,766_PROGRESS,1,5,20.00,100.00,Chưa đạt," in lines
+    assert "X101,766_DOSSIER_SYNC,3,5,60.00,100.00,Chưa đạt," in lines
+    assert main(["indicators", "--period", "2025-12", *args]) == 0
+    out, err = capsys.readouterr()
+    assert "766 rules version: 2022–2025, as observed" in err and "X101,766_2.1,2,2,100.00,100.00,Đạt," in out
+    assert main(["indicators", "--period", "2025-12", "--rules", "2026", *args]) == 0
+    out, err = capsys.readouterr()
+    assert "766 rules version: 2026 portal" in err and "X101,766_PROGRESS,2,2,100.00,100.00,Đạt," in out
 
 
 def test_workbook_names_version(cube2026, tmp_path):
