@@ -61,3 +61,39 @@ def test_reconciliation_section(wh):  # noqa: F811
     assert "A2, A3" in html and "2026 portal" in html
     en = T.portal_html(rec, "en")
     assert "evaluation missing" in en and "Portal score" in en
+
+
+def test_report_shows_the_section(wh, tmp_path, monkeypatch):  # noqa: F811
+    """A unit report (its own small project root) shows "Đối chiếu với Cổng DVCQG" once figures are imported, and
+    nothing before (no empty section)."""
+    import shutil
+
+    from tthc import config
+    from tthc.report import context as C
+
+    root = tmp_path / "root"
+    shutil.copytree(config.params_dir(), root / "params")
+    shutil.copy(wh["units"], root / "params" / "units.yaml")
+    shutil.copy(config.project_root() / "pyproject.toml", root / "pyproject.toml")
+    (root / "data").mkdir()
+    shutil.copy(wh["warehouse"], root / "data" / "warehouse.duckdb")
+    for k in ("TTHC_WAREHOUSE", "TTHC_UNITS", "TTHC_RULES766"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("TTHC_ROOT", str(root))
+    config.project_root.cache_clear()
+    shown = []
+    monkeypatch.setattr(C, "_display", shown.append)
+    try:
+        r = C.load("X101", "2026-02", "calendar", "vi", ensure=False)
+        r.portal766()
+        assert shown == []
+        f = write(tmp_path, "ev.json", shape_a([{"departmentCode": "G22.1.01", "metrics": [
+            metric("DOSSIER_SYNC", 2, 4, 3.0, 6)]}]))
+        assert run_cli("portal", "import", f, "--period", "2026-02")[0] == 0
+        r.index766()
+        r.portal766()
+    finally:
+        config.project_root.cache_clear()
+    html = "".join(b.get("text/html", "") for b in shown)
+    assert "Phiên bản quy tắc Bộ chỉ số 766: 2026 portal" in html
+    assert "Đối chiếu với Cổng DVCQG" in html and ">A3</td>" in html   # the unsynchronised dossier, by code
