@@ -101,6 +101,20 @@ def test_shape_a_rows_keep_null(tmp_path):
     assert rows[2]["portal_code"] is None and rows[2]["portal_id"] == "2002" and rows[2]["numerator"] == 4.0
 
 
+def test_shape_b_nested_tree(tmp_path):
+    f = write(tmp_path, "tree.json", {"data": {"parent": {"departmentCode": "G22", "totalReceived": 3, "totalOnTime": 2,
+                                                         "totalOverdue": 1, "score": 13.33, "maxScore": 20},
+                                              "children": [{"departmentCode": "G22.1", "totalReceived": 3,
+                                                            "totalOnTime": 2, "totalOverdue": 1, "score": 13.33,
+                                                            "maxScore": 20, "children": [
+                                                  {"departmentCode": "G22.1.01", "totalReceived": 1,
+                                                   "totalOnTime": 1, "totalOverdue": 0, "score": 20,
+                                                   "maxScore": 20}]}]}})
+    shape, rows, _ = read_file(f)
+    assert shape == "B" and [r["portal_code"] for r in rows] == ["G22", "G22.1", "G22.1.01"]
+    assert rows[2]["numerator"] == 1 and rows[2]["denominator"] == 1 and rows[2]["overdue"] == 0
+
+
 def test_shape_b_groups_detected():
     assert detect_group({"departmentCode": "x", "totalReceived": 3, "totalOnTime": 2}) == "PROGRESS"
     assert detect_group({"departmentCode": "x", "totalDossierFinancialObligation": 3}) == "PAYMENT"

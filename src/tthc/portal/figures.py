@@ -140,6 +140,16 @@ def _shape_a(u: dict, file: Path, where: str) -> list[dict]:
     return out
 
 
+def _walk(u, file: Path, where: str, read) -> list[dict]:
+    """A unit and, in tree responses, the units nested in its own ``children`` list."""
+    rows = read(u, file, where)
+    sub = u.get("children") if isinstance(u, dict) else None
+    if isinstance(sub, list):
+        for j, c in enumerate(sub):
+            rows += _walk(c, file, f"{where}.children[{j}]", read)
+    return rows
+
+
 def parse_doc(doc, file: Path) -> tuple[str, list[dict]]:
     """(shape, rows) of a decoded evaluation response."""
     data = doc.get("data", doc) if isinstance(doc, dict) else None
@@ -156,7 +166,7 @@ def parse_doc(doc, file: Path) -> tuple[str, list[dict]]:
                                                                             or ov.get("departmentId")):
             rows += _shape_a(ov, file, "data.overview")
         for i, u in enumerate(ev):
-            rows += _shape_a(u, file, f"data.evaluation[{i}]")
+            rows += _walk(u, file, f"data.evaluation[{i}]", _shape_a)
         return "A", rows
     if "children" in data:
         ch = data["children"]
@@ -166,7 +176,7 @@ def parse_doc(doc, file: Path) -> tuple[str, list[dict]]:
         if isinstance(par, dict) and (par.get("departmentCode") or par.get("departmentId")) and detect_group(par):
             rows += _shape_b(par, file, "data.parent")
         for i, u in enumerate(ch):
-            rows += _shape_b(u, file, f"data.children[{i}]")
+            rows += _walk(u, file, f"data.children[{i}]", _shape_b)
         return "B", rows
     raise InputError(f"{file}: neither data.evaluation (shape A) nor data.children (shape B) found; is this an "
                      f"evaluation file of the portal?")
