@@ -298,3 +298,82 @@ def test_round_trip_from_own_dossiers(wh):
             assert abs(float(r["own_score"]) - float(r["portal_score"])) < 0.006
             checked += 1
     assert checked >= 3 * 5     # every computable metric (PAYMENT needs the catalogue for B, C)
+
+
+def portal_files_from_own(own, code: dict, d, prefix: str) -> list[str]:
+    """The portal's three responses (shape A for the dossier metrics, shape B for progress and payment) written
+    from own items, scores rounded to 2 decimals as the portal publishes them."""
+    ev, prog, pay = [], [], []
+    for unit, g in own.groupby("unit"):
+        g = g.set_index("item")
+        ms = []
+        for m in ("DOSSIER_SYNC", "ORIGINAL_RESULT_AVAILABLE", "SO_HOA_GIAY_TO_GIAI_QUYET", "REUSED_DIGITIZED_DATA",
+                  "DOSSIER_RECEIVING_SATISFACTION"):
+            x = g.loc[m]
+            sc = None if math.isnan(x["score"]) else round(float(x["score"]), 2)
+            ms.append(metric(m, int(x["numerator"]), int(x["denominator"]), sc, x["points_max"]))
+        ev.append({"departmentId": unit, "departmentCode": code[unit], "metrics": ms})
+        p = g.loc["PROGRESS"]
+        prog.append({"departmentCode": code[unit], "totalReceived": int(p["denominator"]),
+                     "totalOnTime": int(p["numerator"]), "totalOverdue": int(p["denominator"] - p["numerator"]),
+                     "score": round(float(p["score"]), 2), "maxScore": 20})
+        a = g.loc["PAYMENT"]
+        pay.append({"departmentCode": code[unit], "totalDossierOnlinePaymentSuccess": int(a["numerator"]),
+                    "totalDossierFinancialObligation": int(a["denominator"]),
+                    "totalDossierOnlineFormalityPaymentSuccess": 0, "totalFeeFormality": 0,
+                    "totalFeeDossierFormality": 0, "totalScore": round(float(a["score"]), 2)})
+    return [write(d, f"{prefix}_a.json", shape_a(ev)),
+            write(d, f"{prefix}_p.json", {"data": {"parent": None, "children": prog}}),
+            write(d, f"{prefix}_pay.json", {"data": {"parent": None, "children": pay}})]
+
+
+def test_round_trip_on_the_sample(tmp_path, monkeypatch):
+    """The bundled synthetic sample (a small draw), every unit given a portal code: portal files written from its
+    own dossiers under the 2026 portal rules (--rules for a 2025 period) reconcile with zero difference."""
+    import shutil
+
+    import duckdb
+
+    from tthc import config
+    from tthc.portal.reconcile import own_items
+    from tthc.sample import build_sample
+    from tthc.units import load_registry
+
+    root = tmp_path / "root"
+    shutil.copytree(config.params_dir(), root / "params")
+    shutil.copy(config.project_root() / "pyproject.toml", root / "pyproject.toml")
+    for k in ("TTHC_WAREHOUSE", "TTHC_UNITS", "TTHC_RULES766"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("TTHC_ROOT", str(root))
+    config.project_root.cache_clear()
+    try:
+        build_sample(n=1500, seed=7)
+        doc = yaml.safe_load((root / "params" / "units.yaml").read_text(encoding="utf-8"))
+        for u in doc["units"]:
+            u["ma_dvcqg"] = f"DV.{u['code']}"
+        units = tmp_path / "units_dvcqg.yaml"
+        units.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+        wh = str(config.default_warehouse())
+        reg = load_registry(units)
+        con = duckdb.connect(wh, read_only=True)
+        own = own_items(con, reg, "2025-03", load_rules().get("2026 portal"))
+        con.close()
+        assert own["unit"].nunique() >= 5
+        files = portal_files_from_own(own, {u: f"DV.{u}" for u in own["unit"].unique()}, tmp_path, "s")
+        common = ["--units", str(units), "--warehouse", wh]
+        assert run_cli("portal", "import", *files, "--period", "2025-03", *common)[0] == 0
+        rc, out = run_cli("reconcile", "--period", "2025-03", "--format", "csv", "--rules", "2026", *common)
+    finally:
+        config.project_root.cache_clear()
+    assert rc == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 7 * own["unit"].nunique()
+    compared = 0
+    for r in rows:
+        assert (r["own_numerator"], r["own_denominator"]) == (r["portal_numerator"], r["portal_denominator"]), r
+        if r["portal_score"] != "":
+            assert abs(float(r["rule_score"]) - float(r["portal_score"])) < 0.006, r
+        if r["own_score"] != "":
+            assert abs(float(r["own_score"]) - float(r["portal_score"])) < 0.006, r
+            compared += 1
+    assert compared >= 4 * own["unit"].nunique()
