@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
 from ..engine import index766 as i766
@@ -237,4 +236,4 @@ def with_differences(df: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["CSV_COLUMNS", "reconcile", "rule_score", "own_items", "explain", "unit_reconciliation", "fmt_csv",
-           "with_differences", "np"]
+           "with_differences"]
