@@ -92,6 +92,11 @@ def test_report_shows_the_section(wh, tmp_path, monkeypatch):  # noqa: F811
         assert run_cli("portal", "import", f, "--period", "2026-02")[0] == 0
         r.index766()
         r.portal766()
+        ov = C.load("T01", "2026-02", "calendar", "en", kind="overview", ensure=False)
+        n = len(shown)
+        ov.portal766()
+        assert len(shown) == n + 1 and "Reconciliation with the national portal" in shown[-1]["text/html"]
+        assert ">A3</td>" in shown[-1]["text/html"]
     finally:
         config.project_root.cache_clear()
     html = "".join(b.get("text/html", "") for b in shown)
