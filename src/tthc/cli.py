@@ -14,7 +14,7 @@ from . import __version__
 from .errors import TthcError
 
 COMMANDS = ("sample", "ingest", "cube", "indicators", "bieu06", "export", "report", "batch", "lab", "bench",
-            "check", "due-soon", "publish")
+            "check", "due-soon", "publish", "portal", "reconcile")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -149,7 +149,31 @@ def write_bieu06_workbook(path, unit: str, period, window: str = "calendar", cub
         _put(ws2, i, 7, x.status)
         _put(ws2, i, 8, int(x.gap))
     ws2.column_dimensions["B"].width = 60
+    _sheet766(wb.create_sheet("BoChiSo766"), unit, p.code, cube_dir, bold)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def _sheet766(ws, unit: str, period: str, cube_dir, bold) -> None:
+    """The 766 items of the unit for the period (calendar months, as the index counts), under the rules version in
+    force at the period's end (or ``--rules``); the first line names the version."""
+    from .engine import query
+
+    it = query.index766(unit, period, "calendar", cube_dir=cube_dir)
+    version = it["rules_version"].iloc[0] if "rules_version" in it.columns and len(it) else ""
+    _put(ws, 1, 1, f"Bộ chỉ số 766 — phiên bản quy tắc: {version}", font=bold)
+    for j, h in enumerate(["Mã", "Nhóm", "Tử số", "Mẫu số", "Điểm", "Điểm tối đa", "Ghi chú"], start=1):
+        _put(ws, 2, j, h, font=bold)
+    for i, x in enumerate(it.to_dict("records"), start=3):
+        _put(ws, i, 1, x["item"])
+        _put(ws, i, 2, x["group_name"])
+        for j, k in ((3, "numerator"), (4, "denominator"), (5, "score")):
+            if x[k] == x[k]:  # not NaN
+                _put(ws, i, j, round(float(x[k]), 4) if k == "score" else int(x[k]))
+        _put(ws, i, 6, float(x["points_max"]))
+        note = x["note"] if isinstance(x["note"], str) else ""
+        _put(ws, i, 7, note or ("" if x["computable"] else "không đủ dữ liệu"))
+    ws.column_dimensions["B"].width = 30
+    ws.column_dimensions["G"].width = 50

@@ -112,7 +112,7 @@ I766_CASES = {
     "threshold above 1": ("threshold: 0.5", "threshold: 1.5", "threshold"),
     "unknown scoring": ("points: 20, scoring: proportional", "points: 20, scoring: magic", "scoring"),
     "unknown group": ('{item: "1.4", group: "1"', '{item: "1.4", group: "9"', "group '9'"),
-    "item not a mapping": ("items:\n", "items:\n  - just text\n", "items[0]"),
+    "item not a mapping": ("    items:\n", "    items:\n      - just text\n", "items[0]"),
     "band without min": ('name_en: "Good", min: 80, assumed: true}', 'name_en: "Good", assumed: true}', "bands"),
     "negative points": ('{item: "4.5", group: "4", points: 2,', '{item: "4.5", group: "4", points: -2,', "points"),
     "python tag": ("total: 100\n", "total: " + PYTAG + "\n", "malformed YAML"),

@@ -17,6 +17,13 @@ def add_period(p: argparse.ArgumentParser, required: bool = True) -> None:
                    help="calendar months (default) or the 15th–14th statutory reporting window")
 
 
+def add_rules(p: argparse.ArgumentParser) -> None:
+    """``--rules VERSION``: the 766 rules version (default: the one in force at the period's end, spec §9)."""
+    p.add_argument("--rules", metavar="VERSION", default=None,
+                   help='766 rules version, e.g. "2026 portal" or "2022–2025, as observed" (default: the version in '
+                        "force at the end of the period)")
+
+
 def export_common_env(args) -> None:
     """Hand ``--units``/``--warehouse`` to child processes (kernels, workers) through the environment that
     ``tthc.config`` reads."""
@@ -26,3 +33,7 @@ def export_common_env(args) -> None:
         os.environ["TTHC_UNITS"] = os.path.abspath(args.units)
     if getattr(args, "warehouse", None):
         os.environ["TTHC_WAREHOUSE"] = os.path.abspath(args.warehouse)
+    if getattr(args, "rules", None):
+        from ..engine.index766 import load_rules
+
+        os.environ["TTHC_RULES766"] = load_rules().get(args.rules).version  # an unknown version: one line, now

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from . import add_common, add_period, export_common_env
+from . import add_common, add_rules, add_period, export_common_env
 
 
 def register(sub):
@@ -28,6 +28,7 @@ def register(sub):
     p.add_argument("--no-pdf", action="store_true", help="skip the PDFs (faster drafts)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_common(p)
+    add_rules(p)
     return p
 
 

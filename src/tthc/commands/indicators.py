@@ -4,7 +4,9 @@
 Rows: D1–D7, ON_TIME (value = % with 2 decimals, half-up; empty when no data), then 766_2.1, 766_3.3, 766_4.1,
 766_4.2, 766_4.3, 766_5.4 (value = the item's rate in %, numerator/denominator its counts, target = the rate that
 earns full points, status Đạt when the item earns full points) and 766_TOTAL (value = score, numerator = score,
-denominator = the computable maximum, status = the band).
+denominator = the computable maximum, status = the band). Under the "2026 portal" rules (periods ending from
+01/01/2026, or ``--rules``) the 766 rows are ``766_<portal metric code>`` for the metrics computed from dossiers.
+The rules version is named in the table's first line (on stderr with ``--format csv``, keeping the CSV's columns).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import math
 import sys
 from pathlib import Path
 
-from . import add_common, add_period
+from . import add_common, add_rules, add_period
 
 CSV_COLUMNS = ["unit", "indicator", "numerator", "denominator", "value", "target", "status", "gap"]
 ITEMS_766 = ("2.1", "3.3", "4.1", "4.2", "4.3", "5.4")
@@ -23,6 +25,7 @@ ITEMS_766 = ("2.1", "3.3", "4.1", "4.2", "4.3", "5.4")
 def register(sub):
     p = sub.add_parser("indicators", help="dispatch indicators D1–D7 and 766 items per unit for a period")
     add_common(p)
+    add_rules(p)
     add_period(p)
     p.add_argument("--format", choices=("table", "csv"), default="table")
     p.add_argument("--cube", default=None, help="cube folder (default data/processed/cube, built when needed)")
@@ -37,9 +40,14 @@ def _num(x, digits=None) -> str:
     return f"{float(x):.{digits}f}"
 
 
-def rows(period, window, warehouse=None, units=None, cube=None) -> list[list[str]]:
+def rules_version(period, rules=None) -> str:
+    from ..engine.index766 import load_rules
+
+    return load_rules().for_period(period, rules).version
+
+
+def rows(period, window, warehouse=None, units=None, cube=None, rules=None) -> list[list[str]]:
     from ..engine import ensure_cube, query
-    from ..engine.index766 import load_index766
     from ..engine.targets import pct_half_up, round_half_up
     from ..units import load_registry
 
@@ -50,9 +58,11 @@ def rows(period, window, warehouse=None, units=None, cube=None) -> list[list[str
     code = query._code(period)
     ind = query.indicators(code, window, cube_dir=d)
     ind = ind[ind["indicator"].isin(query.D_INDICATORS + ("ON_TIME",))]
-    items = query._select(query._table("index766", d), code, window)
-    tot = query._select(query._table("index766_total", d), code, window)
-    cfg = load_index766()
+    items, tot = query._tables766(code, window, d, rules)
+    from ..engine.index766 import PORTAL_INPUTS, load_rules
+
+    cfg = load_rules().for_period(code, rules)
+    item_ids = tuple(PORTAL_INPUTS) if cfg.portal_codes else ITEMS_766
     out = []
     for unit, g in ind.groupby("unit", sort=True):
         for r in g.itertuples(index=False):
@@ -61,7 +71,7 @@ def rows(period, window, warehouse=None, units=None, cube=None) -> list[list[str
                                                                              else 2),
                         r.status, _num(r.gap) if r.status else ""])
         it = items[items["unit"] == unit].set_index("item")
-        for iid in ITEMS_766:
+        for iid in item_ids:
             if iid not in it.index:
                 continue
             x = it.loc[iid]
@@ -69,7 +79,7 @@ def rows(period, window, warehouse=None, units=None, cube=None) -> list[list[str
             t = 100.0 * float(spec.get("threshold", 1.0))
             comp = bool(x["computable"]) and not math.isnan(x["rate"])
             val = float(round_half_up(100.0 * x["rate"])) if comp else float("nan")
-            if iid in ("2.1", "4.1", "4.2", "4.3") and comp:
+            if (iid in ("2.1", "4.1", "4.2", "4.3") or cfg.portal_codes) and comp and x["denominator"] > 0:
                 val = float(pct_half_up(int(x["numerator"]), int(x["denominator"])))
             st = ("Đạt" if x["score"] >= x["points_max"] - 1e-9 else "Chưa đạt") if comp else "Không có dữ liệu"
             out.append([unit, f"766_{iid}", _num(x["numerator"]), _num(x["denominator"]), _num(val, 2),
@@ -87,14 +97,16 @@ def run(args) -> int:
     from ..periods import parse_period
 
     code = parse_period(args.period).code
-    data = rows(code, args.window, args.warehouse, args.units, args.cube)
+    data = rows(code, args.window, args.warehouse, args.units, args.cube, args.rules)
+    version = rules_version(code, args.rules)
     if args.format == "csv":
+        print(f"766 rules version: {version}", file=sys.stderr)
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(CSV_COLUMNS)
         w.writerows(data)
         return 0
     widths = [max(len(str(r[i])) for r in data + [CSV_COLUMNS]) for i in range(len(CSV_COLUMNS))]
-    print(f"Kỳ {code} ({args.window})")
+    print(f"Kỳ {code} ({args.window}) — Bộ chỉ số 766: {version}")
     print("  ".join(h.ljust(w) for h, w in zip(CSV_COLUMNS, widths)))
     for r in data:
         print("  ".join(str(v).ljust(w) for v, w in zip(r, widths)))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import add_common, add_period, export_common_env
+from . import add_common, add_rules, add_period, export_common_env
 
 
 def register(sub):
@@ -18,6 +18,7 @@ def register(sub):
     p.add_argument("--out-root", metavar="DIR", default=None, help="output root (default outputs/)")
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF (faster drafts)")
     add_common(p)
+    add_rules(p)
     return p
 
 

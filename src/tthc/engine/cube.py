@@ -27,7 +27,7 @@ from .classify import connection, resolve_rules
 from .targets import (CHUA_DAT, DAT, INDICATORS, KHONG_DU_LIEU, Targets, gap, load_targets, pct_half_up,
                       round_half_up, status)
 
-ENGINE_VERSION = "2"  # 2: hand-over of pending dossiers to successors (spec §2)
+ENGINE_VERSION = "3"  # 2: hand-over of pending dossiers to successors (spec §2); 3: 766 rules by version
 UNKNOWN_FIELD = ""  # ma_linh_vuc of the "unknown field" row of Biểu 06
 UNKNOWN_FIELD_NAME = "Lĩnh vực chưa xác định"
 TOTAL_FIELD = "TONG"
@@ -52,6 +52,8 @@ COUNTERS: dict[str, str] = {
     "n_moi_tai_su_dung": "count(*) FILTER (NOT ky_truoc AND tai_su_dung)",
     "n_moi_tu_kho": "count(*) FILTER (NOT ky_truoc AND tu_kho)",
     "n_moi_truc_tuyen_kq": "count(*) FILTER (NOT ky_truoc AND kenh = 2 AND (NOT yeu_cau_giay OR kq_dien_tu))",
+    "n_moi_kq_dien_tu": "count(*) FILTER (NOT ky_truoc AND kq_dien_tu)",
+    "n_moi_hai_long": "count(*) FILTER (NOT ky_truoc AND hai_long)",
     "n_gq_kq_dien_tu": "count(*) FILTER (da_giai_quyet AND kq_dien_tu)",
     "n_gq_danh_gia": "count(*) FILTER (da_giai_quyet AND co_danh_gia)",
     "n_qua_han_xin_loi": "count(*) FILTER (tien_do = 'qua_han' AND xin_loi)",
@@ -186,7 +188,8 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
     cal = calendar or load_calendar()
     rules = resolve_rules(rules)
     targets = targets or load_targets()
-    cfg = i766.load_index766()
+    rules766 = i766.load_rules()
+    cfg = rules766.versions[0]
     windows = tuple(check_window(w) for w in windows)
     with connection(con_or_path) as con:
         plist = _as_periods(periods) if periods else default_periods(con)
@@ -255,11 +258,11 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
     bieu06 = compute_bieu06(field_df, counts)
     if proc is not None:
         proc = proc.merge(pdf, on="pkey").drop(columns=["pkey", "a", "b"])
-    items = i766.score_units(counts, cfg, proc)
+    items, tot = i766.score_by_version(counts, rules766, proc)  # each period: the 766 version in force at its end
     items = items.merge(counts[["period", "window", "unit", "unit_name", "level", "parent"]],
                         on=["period", "window", "unit"], how="left")
-    tot = i766.totals(items, cfg).merge(counts[["period", "window", "unit", "unit_name", "level", "parent"]],
-                                        on=["period", "window", "unit"], how="left")
+    tot = tot.merge(counts[["period", "window", "unit", "unit_name", "level", "parent"]],
+                    on=["period", "window", "unit"], how="left")
     timing["indicators"] = time.perf_counter() - t1
     counts = counts.drop(columns=["valid_from", "valid_to"])
     out = dict(counts=counts, indicators=indicators, bieu06=bieu06, index766=items, index766_total=tot,
@@ -269,6 +272,7 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
                 periods=sorted({p.code for p in plist}), windows=list(windows), catalogue=catalogue,
                 unattributed_units=int(unmatched[0]), unattributed_dossier_periods=int(unmatched[1]),
                 as_observed_note_vi=cfg.note_vi, as_observed_note_en=cfg.note_en,
+                rules766={p.code: rules766.for_period(p).version for p in plist},
                 generated=datetime.now().isoformat(timespec="seconds"))
     if write:
         t1 = time.perf_counter()

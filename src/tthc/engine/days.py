@@ -21,7 +21,7 @@ import time
 
 from . import sql
 
-VERSION = "1"
+VERSION = "2"
 TABLE = "tthc_dossier_days"
 META_TABLE = "tthc_dossier_days_meta"
 TEMP_VIEW = "tthc_dossier_rows"
@@ -35,6 +35,8 @@ NEW_FLAGS = {
     "n_moi_tai_su_dung": "tai_su_dung",
     "n_moi_tu_kho": "tu_kho",
     "n_moi_truc_tuyen_kq": "kenh = 2 AND (NOT yeu_cau_giay OR kq_dien_tu)",
+    "n_moi_kq_dien_tu": "kq_dien_tu",  # 766 "2026 portal": electronic results over dossiers received
+    "n_moi_hai_long": "hai_long",      # 766 "2026 portal": evaluations at level 2 or 3 over dossiers received
 }
 # every per-dossier flag the cube counts: name → condition on the columns of ``sql.dossier_flag_columns``;
 # the pre-aggregate holds its count per group as column ``f_<name>``

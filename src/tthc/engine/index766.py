@@ -1,6 +1,14 @@
 """Bộ chỉ số 766 (spec §9) as observed on the national portal: points, thresholds and bands come from
 ``params/index766.yaml``, which says so; every output carries that note.
 
+The rules are versioned with effective dates (:class:`RuleSet`): "2022–2025, as observed" (items 1.4, 2.1, …) and
+"2026 portal" (the portal's own metric codes: DOSSIER_SYNC, PROGRESS, PAYMENT, …). A period uses the version in force
+at its last day (:meth:`RuleSet.for_period`); ``--rules VERSION`` overrides. :func:`score_units` scores the first kind,
+:func:`score_units_portal` the second; both return the same long table, with the version in ``rules_version``.
+The 2026 scoring kinds are small pure functions (:func:`proportional_nd`, :func:`threshold_nd`, :func:`progress_score`,
+:func:`payment_portal`, :func:`score_metric`) used alike for the project's own counts and for the portal's
+published numerators and denominators (``tthc reconcile``): always n/d, never the rounded published ratio.
+
 Scoring helpers: :func:`proportional` ``min(max, max·r)``; :func:`threshold` ``min(max, max·r/t)`` (full points at
 rate ``t``); :func:`payment_score` ``6·A + min(2, 2.5·B) + 2.5·C`` capped at the group maximum.
 The band is decided on the score scaled to the computable maximum: ``100 · score / computable_max``.
@@ -9,16 +17,18 @@ The band is decided on the score scaled to the computable maximum: ``100 · scor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .. import config
-from ..errors import ConfigError
+from ..errors import ConfigError, ParameterError
 from ..yamlio import load_parsed
 
-SCORINGS = ("proportional", "threshold", "payment", "none")
+SCORINGS = ("proportional", "threshold", "payment", "none", "progress", "portal", "tracked")
+ZERO_POLICIES = ("na", "zero", "full")
 
 
 def proportional(max_points, r):
@@ -41,6 +51,68 @@ def payment_score(a, b=None, c=None, a_points=6.0, b_points=2.5, b_cap=2.0, c_po
     return np.minimum(cap, s)
 
 
+def _ratio0(n, d):
+    """n/d with a zero (or missing) denominator giving 0 (the portal's PAYMENT ratios)."""
+    n = np.asarray(n, dtype="float64")
+    d = np.asarray(d, dtype="float64")
+    ok = np.nan_to_num(d) > 0
+    return np.where(ok, np.nan_to_num(n) / np.where(ok, d, 1.0), 0.0)
+
+
+def _apply_zero(score, d, max_points, zero: str):
+    """Where the denominator is 0: NaN (``na``: not computable), 0 (``zero``) or ``max_points`` (``full``)."""
+    d = np.asarray(d, dtype="float64")
+    fill = {"na": np.nan, "zero": 0.0, "full": float(max_points)}[zero]
+    return np.where(d > 0, score, np.where(np.isnan(d), np.nan, fill))
+
+
+def proportional_nd(max_points, n, d, zero: str = "na"):
+    """``min(max, max·n/d)``; a zero denominator gives what ``zero`` says (na → NaN, zero → 0, full → max)."""
+    r = _rate(n, d)
+    return _apply_zero(np.minimum(max_points, np.multiply(max_points, r)), d, max_points, zero)
+
+
+def threshold_nd(max_points, n, d, t, zero: str = "na"):
+    """``min(max, max·(n/d)/t)``: full points from rate ``t``; zero denominators as in :func:`proportional_nd`."""
+    r = _rate(n, d)
+    return _apply_zero(np.minimum(max_points, np.multiply(max_points, r) / t), d, max_points, zero)
+
+
+def progress_score(on_time, received, max_points=20.0):
+    """PROGRESS (2026 portal): ``20·totalOnTime ÷ totalReceived``; on time = resolved early or on time + pending
+    within the deadline; nothing received → 0."""
+    return _apply_zero(np.multiply(max_points, _rate(on_time, received)), received, max_points, "zero")
+
+
+def payment_portal(a_num, a_den, b_num=0, b_den=0, c_num=0, c_den=0, a_points=6.0, b_points=2.5, b_cap=2.0,
+                   c_points=2.5):
+    """PAYMENT (2026 portal): ``6·A + min(2, 2.5·B) + 2.5·C`` with A = totalDossierOnlinePaymentSuccess ÷
+    totalDossierFinancialObligation, B = totalDossierOnlineFormalityPaymentSuccess ÷ totalFeeFormality, C =
+    totalFeeDossierFormality ÷ totalFeeFormality; a zero denominator makes that ratio 0. Not capped further (the
+    three parts add up to at most 10 when the ratios are at most 1)."""
+    a, b, c = _ratio0(a_num, a_den), _ratio0(b_num, b_den), _ratio0(c_num, c_den)
+    return a_points * a + np.minimum(b_cap, b_points * b) + c_points * c
+
+
+def score_metric(item: dict, n, d):
+    """The score of one 2026 metric from its numerator and denominator, by the item's scoring kind: proportional,
+    threshold and progress as above; tracked → 0; portal and none → NaN (no published formula). PAYMENT needs its
+    three ratios: use :func:`payment_portal`."""
+    kind, pts, zero = item["scoring"], float(item["points"]), item.get("zero", "na")
+    if kind == "proportional":
+        return proportional_nd(pts, n, d, zero)
+    if kind == "threshold":
+        return threshold_nd(pts, n, d, float(item["threshold"]), zero)
+    if kind == "progress":
+        return progress_score(n, d, pts)
+    if kind == "tracked":
+        return np.zeros(np.shape(np.asarray(n, dtype="float64")))
+    if kind == "payment":
+        return payment_portal(n, d, a_points=item.get("a_points", 6), b_points=item.get("b_points", 2.5),
+                              b_cap=item.get("b_cap", 2), c_points=item.get("c_points", 2.5))
+    return np.full(np.shape(np.asarray(n, dtype="float64")), np.nan)
+
+
 @dataclass(frozen=True)
 class Index766Config:
     groups: list[dict]
@@ -50,6 +122,9 @@ class Index766Config:
     note_en: str
     as_observed: bool
     total: float
+    version: str = "2022–2025, as observed"
+    effective_from: date | None = None
+    portal_codes: bool = False   # True: items are the portal's metric codes (the "2026 portal" version)
 
     def group(self, gid: str) -> dict:
         return next(g for g in self.groups if g["id"] == gid)
@@ -67,45 +142,129 @@ class Index766Config:
         return self.bands[-1]["name_vi"], bool(self.bands[-1].get("assumed", False))
 
 
-def load_index766(path: Path | str | None = None) -> Index766Config:
+def _norm_name(s: str) -> str:
+    return str(s).strip().lower().replace("–", "-").replace("—", "-")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rule versions of ``params/index766.yaml``, oldest first."""
+
+    versions: tuple[Index766Config, ...]
+    path: Path | None = None
+
+    def names(self) -> list[str]:
+        return [v.version for v in self.versions]
+
+    def get(self, name: str) -> Index766Config:
+        """A version by name; dashes and case do not matter, and the year of its start is enough ("2026")."""
+        key = _norm_name(name)
+        for v in self.versions:
+            if _norm_name(v.version) == key or (v.effective_from and key == str(v.effective_from.year)):
+                return v
+        raise ParameterError(f"unknown 766 rules version {name!r}: choose one of "
+                             + ", ".join(repr(n) for n in self.names()) + f" (see {self.path})")
+
+    def for_date(self, day: date) -> Index766Config:
+        """The version in force on ``day``: the latest ``effective_from`` on or before it (else the oldest)."""
+        best = self.versions[0]
+        for v in self.versions:
+            if v.effective_from is not None and v.effective_from <= day:
+                best = v
+        return best
+
+    def for_period(self, period, override: str | None = None) -> Index766Config:
+        """The version for a period (code or Period): in force at the period's last calendar day, or ``override``."""
+        if override:
+            return self.get(override)
+        from ..periods import parse_period
+
+        p = parse_period(period) if not hasattr(period, "bounds") else period
+        return self.for_date(p.bounds("calendar")[1])
+
+
+def load_rules(path: Path | str | None = None) -> RuleSet:
     path = Path(path) if path else config.index766_file()
-    return load_parsed(path, _parse)
+    return load_parsed(path, _parse_rules)
 
 
-def _parse(doc, path: Path) -> Index766Config:
+def load_index766(path: Path | str | None = None, version: str | None = None) -> Index766Config:
+    """One rule version (default: the oldest, "2022–2025, as observed")."""
+    rs = load_rules(path)
+    return rs.get(version) if version else rs.versions[0]
+
+
+def _parse_rules(doc, path: Path) -> RuleSet:
     if not isinstance(doc, dict):
-        raise ConfigError(f"{path}: expected a mapping with groups, items and bands")
+        raise ConfigError(f"{path}: expected a mapping with versions and bands")
+    if "versions" not in doc:  # a single-version file (the layout before versions)
+        return RuleSet((_parse(doc, path),), path)
+    vs = doc["versions"]
+    if not isinstance(vs, list) or not vs:
+        raise ConfigError(f"{path}: 'versions' must be a non-empty list of rule versions")
+    out = []
+    for i, v in enumerate(vs):
+        if not isinstance(v, dict):
+            raise ConfigError(f"{path}: versions[{i}] must be a mapping {{name, effective_from, groups, items}}")
+        name = v.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"{path}: versions[{i}]: 'name' must be a non-empty text")
+        eff = v.get("effective_from")
+        if isinstance(eff, str):
+            try:
+                eff = date.fromisoformat(eff)
+            except ValueError:
+                eff = None
+        if not isinstance(eff, date):
+            raise ConfigError(f"{path}: versions[{i}] ({name}): 'effective_from' must be an ISO date, e.g. 2026-01-01")
+        merged = {k: x for k, x in doc.items() if k != "versions"}
+        merged.update({k: x for k, x in v.items() if k not in ("name", "effective_from")})
+        cfg = _parse(merged, path, where=f"versions[{i}] ({name}): ")
+        out.append(Index766Config(**{**cfg.__dict__, "version": name.strip(), "effective_from": eff,
+                                     "portal_codes": any(it["scoring"] in ("progress", "portal", "tracked")
+                                                         or "from_dossiers" in it for it in cfg.items)}))
+    out.sort(key=lambda c: c.effective_from)
+    if len({c.version for c in out}) != len(out):
+        raise ConfigError(f"{path}: two rule versions have the same name")
+    return RuleSet(tuple(out), path)
+
+
+def _parse(doc, path: Path, where: str = "") -> Index766Config:
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{path}: {where}expected a mapping with groups, items and bands")
     for key in ("groups", "items", "bands"):
         if not isinstance(doc.get(key), list) or not doc[key]:
-            raise ConfigError(f"{path}: '{key}' must be a non-empty list")
+            raise ConfigError(f"{path}: {where}'{key}' must be a non-empty list")
     for key in ("groups", "items", "bands"):  # malformed entries: a ConfigError naming the key, not a traceback
         num = {"groups": ("max",), "items": ("points",), "bands": ("min",)}[key]
         for i, x in enumerate(doc[key]):
             if not isinstance(x, dict):
-                raise ConfigError(f"{path}: {key}[{i}] must be a mapping {{...}}, not {x!r}")
+                raise ConfigError(f"{path}: {where}{key}[{i}] must be a mapping {{...}}, not {x!r}")
             for k in num:
                 try:
                     if float(x[k]) < 0:
                         raise ValueError
                 except (KeyError, TypeError, ValueError):
-                    raise ConfigError(f"{path}: {key}[{i}] ({x.get('item', x.get('id', x.get('name_vi')))}): "
+                    raise ConfigError(f"{path}: {where}{key}[{i}] ({x.get('item', x.get('id', x.get('name_vi')))}): "
                                       f"'{k}' must be a number ≥ 0, got {x.get(k)!r}") from None
     gids = {g.get("id") for g in doc["groups"]}
     for i, it in enumerate(doc["items"]):
         if it.get("group") not in gids:
-            raise ConfigError(f"{path}: items[{i}] ({it.get('item')}): group {it.get('group')!r} is not a group id")
+            raise ConfigError(f"{path}: {where}items[{i}] ({it.get('item')}): group {it.get('group')!r} is not a group id")
         if it.get("scoring") not in SCORINGS:
-            raise ConfigError(f"{path}: items[{i}] ({it.get('item')}): scoring must be one of {SCORINGS}")
+            raise ConfigError(f"{path}: {where}items[{i}] ({it.get('item')}): scoring must be one of {SCORINGS}")
+        if it.get("zero", "na") not in ZERO_POLICIES:
+            raise ConfigError(f"{path}: {where}items[{i}] ({it.get('item')}): zero must be one of {ZERO_POLICIES}")
         if it["scoring"] == "threshold" and not 0 < float(it.get("threshold", 0)) <= 1:
-            raise ConfigError(f"{path}: items[{i}] ({it.get('item')}): threshold must be a fraction in (0, 1]")
+            raise ConfigError(f"{path}: {where}items[{i}] ({it.get('item')}): threshold must be a fraction in (0, 1]")
         it["points"] = float(it["points"])
     for g in doc["groups"]:
         s = sum(it["points"] for it in doc["items"] if it["group"] == g["id"])
         if abs(s - float(g["max"])) > 1e-9:
-            raise ConfigError(f"{path}: group {g['id']}: items add up to {s} points, the group max is {g['max']}")
+            raise ConfigError(f"{path}: {where}group {g['id']}: items add up to {s} points, the group max is {g['max']}")
     total = float(doc.get("total", 100))
     if abs(sum(float(g["max"]) for g in doc["groups"]) - total) > 1e-9:
-        raise ConfigError(f"{path}: group maxima do not add up to total {total}")
+        raise ConfigError(f"{path}: {where}group maxima do not add up to total {total}")
     bands = sorted(doc["bands"], key=lambda b: -float(b["min"]))
     return Index766Config(doc["groups"], doc["items"], bands, str(doc.get("as_observed_note_vi", "")),
                           str(doc.get("as_observed_note_en", "")), bool(doc.get("as_observed", True)), total)
@@ -197,7 +356,121 @@ def score_units(counts: pd.DataFrame, cfg: Index766Config, proc: pd.DataFrame | 
     out = pd.concat(rows, ignore_index=True)
     out["numerator"] = out["numerator"].astype("float64")
     out["denominator"] = out["denominator"].astype("float64")
+    out["rules_version"] = cfg.version
     return out
+
+
+#: 2026 portal metrics computed from the dossiers: metric code → (numerator counter, denominator counter) of the
+#: cube's ``counts`` (engine/cube.py COUNTERS). "Dossiers" (n_tong) = carried over + received in the period;
+#: "received" (n_moi) = received in the period. The one home of these definitions (the cube, ``tthc reconcile`` and
+#: the reconciliation section read them from here).
+PORTAL_INPUTS: dict[str, tuple[str, str]] = {
+    "DOSSIER_SYNC": ("n_dong_bo", "n_tong"),
+    "PROGRESS": ("n_dung_han_hoac_trong_han", "n_tong"),
+    "PAYMENT": ("n_moi_co_phi_tt", "n_moi_co_phi"),
+    "ORIGINAL_RESULT_AVAILABLE": ("n_moi_kq_dien_tu", "n_moi"),
+    "SO_HOA_GIAY_TO_GIAI_QUYET": ("n_moi_so_hoa", "n_moi"),
+    "REUSED_DIGITIZED_DATA": ("n_moi_tai_su_dung", "n_moi"),
+    # Decision (spec §9): evaluations at level 2 or 3 ÷ dossiers received
+    "DOSSIER_RECEIVING_SATISFACTION": ("n_moi_hai_long", "n_moi"),
+}
+NOT_ENOUGH_DATA = "không đủ dữ liệu"
+
+
+def portal_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """``counts`` plus the derived counters :data:`PORTAL_INPUTS` names (on time or pending within the deadline)."""
+    c = counts.reset_index(drop=True).copy()
+    c["n_dung_han_hoac_trong_han"] = c["n_truoc_han"] + c["n_dung_han"] + c["n_trong_han"]
+    for k in ("n_moi_kq_dien_tu", "n_moi_hai_long"):  # cubes written before these counters existed
+        if k not in c:
+            c[k] = np.nan
+    return c
+
+
+def score_units_portal(counts: pd.DataFrame, cfg: Index766Config, proc: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The "2026 portal" version: same long table as :func:`score_units`, one row per portal metric code. Metrics
+    the dossiers cannot give are "không đủ dữ liệu" (score NaN, 0 computable points); PAYMENT is A only (6 points
+    computable) without the catalogue, A, B, C with it (``proc`` as in :func:`score_units`)."""
+    keys = counts[["period", "window", "unit"]].reset_index(drop=True)
+    c = portal_counts(counts)
+    if proc is not None and len(proc):
+        m = keys.merge(proc, on=["period", "window", "unit"], how="left")
+    else:
+        m = None
+    rows = []
+    for it in cfg.items:
+        iid, pts, kind = it["item"], it["points"], it["scoring"]
+        g = cfg.group(it["group"])
+        df = keys.copy()
+        df["item"], df["group"], df["group_name"], df["points_max"] = iid, it["group"], g["name_vi"], pts
+        df["name"] = it.get("name_vi", iid)
+        if iid not in PORTAL_INPUTS:
+            df["numerator"] = df["denominator"] = df["rate"] = df["score"] = np.nan
+            df["computable"], df["points_computable"] = False, 0.0
+            df["note"] = NOT_ENOUGH_DATA if kind != "tracked" else "theo dõi, không tính điểm"
+            if kind == "tracked":
+                df["score"], df["computable"] = 0.0, True
+            rows.append(df)
+            continue
+        nk, dk = PORTAL_INPUTS[iid]
+        n = c[nk].to_numpy("float64")
+        d = c[dk].to_numpy("float64")
+        df["numerator"], df["denominator"], df["rate"] = n, d, _rate(n, d)
+        if kind == "payment":
+            if m is not None:
+                sc = payment_portal(n, d, m["b_num"].fillna(0), m["b_den"].fillna(0), m["c_num"].fillna(0),
+                                    m["c_den"].fillna(0), it.get("a_points", 6), it.get("b_points", 2.5),
+                                    it.get("b_cap", 2), it.get("c_points", 2.5))
+                df["points_computable"] = pts
+                df["note"] = "A, B, C từ hồ sơ và danh mục TTHC"
+            else:
+                sc = it.get("a_points", 6) * _ratio0(n, d)
+                df["points_computable"] = float(it.get("a_points", 6))
+                df["note"] = "chỉ tính A (6 điểm); B, C cần danh mục TTHC: không đủ dữ liệu"
+            df["score"] = sc
+            df["computable"] = ~np.isnan(d)
+        else:
+            sc = score_metric(it, n, d)
+            ok = ~np.isnan(sc)
+            df["score"] = sc
+            df["computable"] = ok
+            df["points_computable"] = np.where(ok, pts, 0.0)
+            zero_note = {"na": "N/A: mẫu số bằng 0", "zero": "mẫu số bằng 0: 0 điểm",
+                         "full": "mẫu số bằng 0: đủ điểm"}[it.get("zero", "na")]
+            df["note"] = np.where(d > 0, "", np.where(ok, zero_note, "N/A: mẫu số bằng 0"))
+        rows.append(df)
+    out = pd.concat(rows, ignore_index=True)
+    for k in ("numerator", "denominator", "rate", "score", "points_computable", "points_max"):
+        out[k] = out[k].astype("float64")
+    out["computable"] = out["computable"].astype(bool)
+    out["rules_version"] = cfg.version
+    return out
+
+
+def score_any(counts: pd.DataFrame, cfg: Index766Config, proc: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Score ``counts`` with one version, whichever kind it is."""
+    return (score_units_portal if cfg.portal_codes else score_units)(counts, cfg, proc)
+
+
+def score_by_version(counts: pd.DataFrame, rules: RuleSet, proc: pd.DataFrame | None = None,
+                     override: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(items, totals) with each period scored by the version in force at its end (or ``override``)."""
+    if counts.empty:
+        cfg = rules.get(override) if override else rules.versions[0]
+        items = score_any(counts, cfg, proc)
+        return items, totals(items, cfg)
+    ver = {p: rules.for_period(p, override).version for p in counts["period"].unique()}
+    vcol = counts["period"].map(ver)
+    its, tots = [], []
+    for name in dict.fromkeys(vcol):
+        cfg = rules.get(name)
+        sub = counts[vcol == name]
+        items = score_any(sub, cfg, proc)
+        t = totals(items, cfg)
+        t["rules_version"] = name
+        its.append(items)
+        tots.append(t)
+    return pd.concat(its, ignore_index=True), pd.concat(tots, ignore_index=True)
 
 
 def totals(items: pd.DataFrame, cfg: Index766Config) -> pd.DataFrame:

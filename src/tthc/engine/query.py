@@ -147,23 +147,49 @@ def bieu06(period, window: str = "calendar", unit=None, cube_dir=None, descendan
     return df[cols].reset_index(drop=True)
 
 
-def index766(unit: str, period, window: str = "calendar", cube_dir=None) -> pd.DataFrame:
+def _tables766(code: str, window: str, d: Path, rules: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(items, totals) of the 766 index for a period: as the cube stored them (the version in force at the period's
+    end), or rescored from the cube's counts with ``rules`` (default: ``--rules``, i.e. ``TTHC_RULES766``) when that
+    names another version. Rescoring has no procedure catalogue at hand: PAYMENT is then A only."""
+    from .. import config
+    from . import index766 as i766
+
+    items = _select(_table("index766", d), code, window)
+    tot = _select(_table("index766_total", d), code, window)
+    want = rules or config.rules766_override()
+    if not want:
+        return items, tot
+    cfg = i766.load_rules().get(want)
+    if "rules_version" in items.columns and len(items) and set(items["rules_version"]) == {cfg.version}:
+        return items, tot
+    counts = _select(_table("counts", d), code, window)
+    it = i766.score_any(counts, cfg)
+    tt = i766.totals(it, cfg)
+    tt["rules_version"] = cfg.version
+    info = counts[["period", "window", "unit", "unit_name", "level", "parent"]]
+    return (it.merge(info, on=["period", "window", "unit"], how="left"),
+            tt.merge(info, on=["period", "window", "unit"], how="left"))
+
+
+def index766(unit: str, period, window: str = "calendar", cube_dir=None, rules: str | None = None) -> pd.DataFrame:
     """Items of the 766 index: item, group, group_name, points_max, score (NaN when not computable), computable,
-    note, numerator, denominator, rate (fraction)."""
+    note, numerator, denominator, rate (fraction), and (cubes from this version on) name, rules_version."""
     code, window = _code(period), check_window(window)
-    df = _select(_table("index766", _dir(cube_dir, code)), code, window)
+    df = _tables766(code, window, _dir(cube_dir, code), rules)[0]
     df = df[df["unit"] == unit]
     cols = ["item", "group", "group_name", "points_max", "score", "computable", "note", "numerator", "denominator",
             "rate", "points_computable"]
+    cols += [c for c in ("name", "rules_version") if c in df.columns]  # the 766 rules version (spec §9)
     return df[cols].reset_index(drop=True)
 
 
-def index766_summary(unit: str, period, window: str = "calendar", cube_dir=None, lang: str = "vi") -> dict:
+def index766_summary(unit: str, period, window: str = "calendar", cube_dir=None, lang: str = "vi",
+                     rules: str | None = None) -> dict:
     """dict(score, computable_max, score_pct, band, band_assumed, as_observed_note, text) — ``text`` like
     "61,4 / 74 điểm có dữ liệu". The band is decided on 100·score/computable_max."""
     code, window = _code(period), check_window(window)
     d = _dir(cube_dir, code)
-    t = _select(_table("index766_total", d), code, window)
+    t = _tables766(code, window, d, rules)[1]
     t = t[t["unit"] == unit]
     m = json.loads((d / "meta.json").read_text(encoding="utf-8"))
     note = m.get("as_observed_note_en" if lang == "en" else "as_observed_note_vi", "")
@@ -177,14 +203,15 @@ def index766_summary(unit: str, period, window: str = "calendar", cube_dir=None,
     else:
         text = f"{score:.1f}".replace(".", ",") + f" / {cmax:g}".replace(".", ",") + " điểm có dữ liệu"
     return dict(score=score, computable_max=cmax, score_pct=float(r["score_pct"]), band=r["band"],
-                band_assumed=bool(r["band_assumed"]), as_observed_note=note, text=text)
+                band_assumed=bool(r["band_assumed"]), as_observed_note=note, text=text,
+                rules_version=r["rules_version"] if "rules_version" in t.columns else None)
 
 
-def index766_scores(period, window: str = "calendar", cube_dir=None) -> pd.DataFrame:
+def index766_scores(period, window: str = "calendar", cube_dir=None, rules: str | None = None) -> pd.DataFrame:
     """All units' 766 totals for a period (for the overview ranking): unit, unit_name, level, parent, score,
     computable_max, score_pct, band, band_assumed."""
     code, window = _code(period), check_window(window)
-    t = _select(_table("index766_total", _dir(cube_dir, code)), code, window)
+    t = _tables766(code, window, _dir(cube_dir, code), rules)[1]
     return t[["unit", "unit_name", "level", "parent", "score", "computable_max", "score_pct", "band",
               "band_assumed"]].sort_values("score_pct", ascending=False).reset_index(drop=True)
 

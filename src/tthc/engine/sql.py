@@ -77,7 +77,8 @@ def dossier_flag_columns(giay: str) -> str:
              coalesce(d.so_hoa_ho_so, false) AS so_hoa, coalesce(d.ket_qua_dien_tu, false) AS kq_dien_tu,
              coalesce(d.tai_su_dung, false) AS tai_su_dung, coalesce(d.tu_kho_du_lieu, false) AS tu_kho,
              coalesce(d.dong_bo_dvcqg, false) AS dong_bo, coalesce(d.co_danh_gia, false) AS co_danh_gia,
-             coalesce(d.muc_hai_long = 1, false) AS khong_hai_long, """ + f"{giay} AS yeu_cau_giay"
+             coalesce(d.muc_hai_long = 1, false) AS khong_hai_long,
+             coalesce(d.muc_hai_long IN (2, 3), false) AS hai_long, """ + f"{giay} AS yeu_cau_giay"
 
 
 def catalogue_parts(catalogue: bool) -> tuple[str, str, str]:

@@ -205,6 +205,37 @@ class Report:
         self._section("sec_766", T.index766_html(self.data.index766, self.data.index766_summary, self.lang))
         show_figure(fig_766(self.data.index766, self.lang))
 
+    def portal766(self) -> None:
+        """"Đối chiếu với Cổng DVCQG" (spec §9): the portal's published 766 figures for the period against the
+        rules and the unit's own dossiers (an overview: the unit and its children); nothing when none were imported
+        (``tthc portal import``)."""
+        from ..engine import query as q
+        from ..portal.reconcile import unit_reconciliation
+        from ..warehouse import connect
+
+        p = self.params
+        units = [p.unit, *(self.registry.children(p.unit) if self.kind == "overview" else [])]
+        con = connect(read_only=True)
+        try:
+            from ..portal.store import figures, has_table
+
+            if not has_table(con) or figures(con, p.period).empty:
+                return
+            own = []  # the cube's own items (calendar months, as the portal counts) when they use the portal's codes
+            for u in units:
+                it = q.index766(u, p.period, "calendar")
+                if len(it):
+                    own.append(it.assign(unit=u))
+            own_df = pd.concat(own, ignore_index=True) if own else None
+            rec = unit_reconciliation(con, self.registry, p.unit, p.period, children=self.kind == "overview",
+                                      own=own_df)
+        finally:
+            con.close()
+        if rec is None:
+            return
+        names = {c: u.name for c, u in self.registry.units.items()}
+        self._section("sec_portal", T.portal_html(rec, self.lang, names))
+
     def dossiers(self) -> None:
         body = (T.dossiers_html(self.data.overdue, "overdue", self.lang)
                 + T.dossiers_html(self.data.due_soon, "due_soon", self.lang) + T.note(self.t("no_personal")))

@@ -230,6 +230,13 @@ def index766_html(items: pd.DataFrame, summary: dict, lang: str = "vi") -> str:
     share = 100.0 * tot_c / tot_m if tot_m else np.nan
     out += note(t("computable_share", lang, share=fmt_pct(share, 2, lang)))
     out += note(summary.get("as_observed_note") or t("as_observed", lang))
+    version = summary.get("rules_version")
+    if version is None and "rules_version" in items.columns and len(items):
+        version = items["rules_version"].iloc[0]
+    if version and not is_missing(version):
+        out += note(t("rules_version", lang, v=version))
+    if "name" in items.columns and items["name"].notna().any():  # the portal's metric codes ("2026 portal")
+        out += metrics766_html(items, lang)
     # items not computable, listed once
     nc = items[~items["computable"].fillna(False).astype(bool)]
     if len(nc):
@@ -242,6 +249,70 @@ def index766_html(items: pd.DataFrame, summary: dict, lang: str = "vi") -> str:
         h = ("<tr>" + "".join(f"<th>{esc(t(k, lang))}</th>" for k in ("item", "group", "max_points", "note"))
              + "</tr>")
         out += table(h, rows, caption=t("not_computable", lang))
+    return out
+
+
+def metrics766_html(items: pd.DataFrame, lang: str = "vi") -> str:
+    """One row per portal metric: code, name, group, numerator / denominator, score, maximum; "không đủ dữ liệu"
+    where the dossiers cannot give it."""
+    head = ("<tr>" + "".join(f"<th>{esc(t(k, lang))}</th>" for k in ("metric_code", "metric_name", "group",
+                                                                     "numerator", "denominator", "score",
+                                                                     "max_points")) + "</tr>")
+    rows = []
+    for _, r in items.iterrows():
+        comp = bool(r["computable"]) if not is_missing(r["computable"]) else False
+        sc = fmt_num(r["score"], 2, lang) if comp and not is_missing(r["score"]) else t("not_computable", lang)
+        rows.append("<tr>" + td(r["item"]) + td(r["name"] if not is_missing(r["name"]) else r["item"])
+                    + td(group_label(r["group_name"], lang))
+                    + td(fmt_int(r["numerator"], lang) if not is_missing(r["numerator"]) else "–", "num")
+                    + td(fmt_int(r["denominator"], lang) if not is_missing(r["denominator"]) else "–", "num")
+                    + td(sc, "num") + td(fmt_num(r["points_max"], 0, lang), "num") + "</tr>")
+    return table(head, rows, caption=t("metrics_766", lang))
+
+
+def portal_html(rec: dict, lang: str = "vi", unit_names: dict | None = None) -> str:
+    """The reconciliation section: per unit × metric the portal's and the own figures and scores, the difference
+    in dossiers, and the dossiers that explain it (codes only)."""
+    from ..portal.reconcile import with_differences
+
+    df = with_differences(rec["rows"])
+    names = unit_names or {}
+    multi = df["unit"].nunique() > 1
+    cols = (["unit"] if multi else []) + ["metric_code", "metric_name", "portal_nd", "portal_score", "rule_score",
+                                          "own_nd", "own_score", "diff_dossiers"]
+    head = "<tr>" + "".join(f"<th>{esc(t(k, lang))}</th>" for k in cols) + "</tr>"
+
+    def nd(n, d):
+        if is_missing(n) and is_missing(d):
+            return "–"
+        return f"{fmt_int(n, lang) if not is_missing(n) else '–'} / {fmt_int(d, lang) if not is_missing(d) else '–'}"
+
+    def sc(x):
+        return fmt_num(x, 2, lang) if not is_missing(x) else "–"
+
+    def sgn(x):
+        return "–" if is_missing(x) else (("+" if x > 0 else "") + fmt_int(x, lang))
+
+    rows, expl = [], []
+    for r in df.itertuples(index=False):
+        cells = ([td(f"{names.get(r.unit, r.unit)} ({r.unit})")] if multi else []) + [
+            td(r.metric), td(r.metric_name if not is_missing(r.metric_name) else r.metric),
+            td(nd(r.portal_numerator, r.portal_denominator), "num"), td(sc(r.portal_score), "num"),
+            td(sc(r.rule_score), "num"), td(nd(r.own_numerator, r.own_denominator), "num"), td(sc(r.own_score), "num"),
+            td(f"{sgn(r.diff_numerator)} / {sgn(r.diff_denominator)}", "num")]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+        for x in rec["reasons"].get((r.unit, r.metric), []):
+            codes = ", ".join(x["codes"])
+            if x["n"] > len(x["codes"]):
+                codes += " " + t("and_more", lang, n=fmt_int(x["n"] - len(x["codes"]), lang))
+            expl.append("<tr>" + td(r.unit) + td(r.metric) + td(x["reason_en"] if lang == "en" else x["reason_vi"])
+                        + td(fmt_int(x["n"], lang), "num") + td(codes) + "</tr>")
+    out = note(t("rules_version", lang, v=rec["version"])) + table(head, rows, "wide")
+    if expl:
+        h = ("<tr>" + "".join(f"<th>{esc(t(k, lang))}</th>" for k in ("unit", "metric_code", "note")) +
+             f"<th>{esc(t('total', lang))}</th><th>{esc(t('ma_ho_so', lang))}</th></tr>")
+        out += table(h, expl, caption=t("explain", lang))
+    out += note(t("portal_note", lang))
     return out
 
 
