@@ -21,7 +21,7 @@ import time
 
 from . import sql
 
-VERSION = "2"
+VERSION = "3"  # 2: counters of the 2026 766 version; 3: with the successor hand-over
 TABLE = "tthc_dossier_days"
 META_TABLE = "tthc_dossier_days_meta"
 TEMP_VIEW = "tthc_dossier_rows"
