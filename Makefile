@@ -35,6 +35,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@tools/system-deps.sh
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -c requirements.lock -e '.[test]'
+	$(PY) -m tthc.kernel
 	@touch $(STAMP)
 
 report: $(STAMP)

@@ -30,11 +30,9 @@ from pathlib import Path
 from . import __version__, config
 from .errors import TthcError
 
-# Own kernelspec (not the lab's ``tthc``, which pins TTHC_ROOT): the kernel inherits the runner's environment, so
-# TTHC_ROOT / TTHC_WAREHOUSE / TTHC_UNITS given to ``tthc report`` (or a test) reach the notebook.
-KERNEL_NAME = "tthc-report"
-#: the environment of the tthc kernelspec (figures drawn by tthc.report.plots on Agg, no debugger file checks)
-KERNEL_ENV = {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+# The one project kernel (tthc.kernel): the kernel inherits the runner's environment, so TTHC_ROOT / TTHC_WAREHOUSE /
+# TTHC_UNITS given to ``tthc report`` (or a test) reach the notebook.
+from .kernel import KERNEL_ENV, KERNEL_NAME  # noqa: E402
 NOTEBOOKS = {"unit": "unit_report.ipynb", "overview": "overview.ipynb"}
 STEMS = {"unit": "report", "overview": "overview"}
 OUTPUT_NAMES = ("report.ipynb", "report.html", "report.pdf", "report.error.ipynb", "overview.ipynb",
@@ -51,25 +49,11 @@ def log(msg: str) -> None:
 
 # -- kernel ----------------------------------------------------------------------------------------------------
 def ensure_kernelspec(name: str = KERNEL_NAME) -> str:
-    """Install (once) a kernelspec ``tthc`` into this environment's share/jupyter that runs *this* python, so
-    reports never execute on another interpreter. Falls back to ``python3`` if the prefix is read-only."""
-    d = Path(sys.prefix) / "share" / "jupyter" / "kernels" / name
-    # log level ERROR: ipykernel 7 warns on every start that local TCP is unencrypted, which is noise in CLI output
-    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                     "--IPKernelApp.log_level=ERROR"],
-            "display_name": "Python (tthc reports)", "language": "python",
-            "env": dict(KERNEL_ENV),
-            "metadata": {"debugger": True}}
-    f = d / "kernel.json"
-    try:
-        if not f.exists() or json.loads(f.read_text()) != spec:
-            d.mkdir(parents=True, exist_ok=True)
-            tmp = f.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(spec, indent=1))
-            tmp.replace(f)
-    except OSError:
-        return "python3"
-    return name
+    """The project kernel ``tthc`` (:func:`tthc.kernel.ensure`): installed once into this environment, running *this*
+    python; ``python3`` if the prefix is read-only."""
+    from .kernel import ensure
+
+    return ensure()
 
 
 # -- steps -----------------------------------------------------------------------------------------------------
@@ -345,7 +329,8 @@ def run_report(unit, period, window="calendar", lang="vi", out_root=None, format
                ensure: bool = True, registry=None) -> dict:
     """Validate, (sample + cube if nothing was ingested), execute the unit report (and the overview when the unit
     has children), export, write run.json. Returns the run record; raises on failure after recording it."""
-    from .report.data import ensure_data, slice_hash
+    from .bootstrap import ensure_data
+    from .report.data import slice_hash
     from .units import load_registry
 
     t_start = time.perf_counter()

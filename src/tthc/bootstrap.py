@@ -1,0 +1,50 @@
+"""The explicit data step before a report: the synthetic sample on a fresh clone, then the cube.
+
+Run by the command layer (``tthc report``, ``tthc batch``, ``tthc explore``) and by ``make install``
+(``python -m tthc.bootstrap``), never by a report query: :mod:`tthc.report` only reads, and says what to run when
+there is nothing to read (:func:`tthc.report.data.require_data`).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from . import config
+from .report.data import warehouse_has_data
+
+
+def _say(msg: str) -> None:
+    print(f"tthc: {msg}", file=sys.stderr, flush=True)
+
+
+def ensure_data(verbose: bool = True) -> dict:
+    """Sample data if nothing was ingested, then the cube if missing or stale. Returns what was done.
+
+    A batch that already checked the cube for all its reports sets ``TTHC_CUBE_READY`` (the warehouse hash), and
+    each report then skips the check."""
+    import os
+
+    done = {"sample": False, "cube_rebuilt": False}
+    if os.environ.get("TTHC_CUBE_READY"):
+        done["cube_meta"] = {"warehouse_hash": os.environ["TTHC_CUBE_READY"], "rebuilt": False}
+        return done
+    wh = config.default_warehouse()
+    if not warehouse_has_data(wh):
+        if verbose:
+            _say(f"no data ingested in {wh}: generating and ingesting the synthetic sample (tthc sample) …")
+        from .sample import build_sample
+
+        build_sample(echo=print if verbose else None)  # what `tthc sample` does with its defaults
+        done["sample"] = True
+    from .engine.cube import ensure_cube
+
+    meta = ensure_cube(str(wh))
+    done["cube_rebuilt"] = bool(meta.get("rebuilt"))
+    if verbose and done["cube_rebuilt"]:
+        _say(f"built the indicator cube in {config.processed_dir() / 'cube'}")
+    done["cube_meta"] = meta
+    return done
+
+
+if __name__ == "__main__":  # `python -m tthc.bootstrap` (make install): sample if nothing was ingested, cube
+    ensure_data()
