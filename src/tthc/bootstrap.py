@@ -17,8 +17,9 @@ def _say(msg: str) -> None:
     print(f"tthc: {msg}", file=sys.stderr, flush=True)
 
 
-def ensure_data(verbose: bool = True) -> dict:
-    """Sample data if nothing was ingested, then the cube if missing or stale. Returns what was done.
+def ensure_data(verbose: bool = True, dossiers: int | None = None) -> dict:
+    """Sample data if nothing was ingested (``dossiers``: its size, default the sample's 30 000), then the cube if
+    missing or stale. Returns what was done.
 
     A batch that already checked the cube for all its reports sets ``TTHC_CUBE_READY`` (the warehouse hash), and
     each report then skips the check."""
@@ -34,7 +35,8 @@ def ensure_data(verbose: bool = True) -> dict:
             _say(f"no data ingested in {wh}: generating and ingesting the synthetic sample (tthc sample) …")
         from .sample import build_sample
 
-        build_sample(echo=print if verbose else None)  # what `tthc sample` does with its defaults
+        kw = {"n": dossiers} if dossiers else {}
+        build_sample(echo=print if verbose else None, **kw)  # what `tthc sample` does
         done["sample"] = True
     from .engine.cube import ensure_cube
 
@@ -46,5 +48,18 @@ def ensure_data(verbose: bool = True) -> dict:
     return done
 
 
-if __name__ == "__main__":  # `python -m tthc.bootstrap` (make install): sample if nothing was ingested, cube
-    ensure_data()
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tthc.bootstrap [--dossiers N]`` (``make install``): the sample if nothing was ingested, the cube."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m tthc.bootstrap", description=main.__doc__)
+    ap.add_argument("--dossiers", type=int, default=None, help="size of the sample when one is generated")
+    args = ap.parse_args(argv)
+    done = ensure_data(dossiers=args.dossiers)
+    _say(f"data ready in {config.default_warehouse()} (sample generated: {done['sample']}, cube rebuilt: "
+         f"{done['cube_rebuilt']})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
