@@ -19,16 +19,8 @@ def _say(msg: str) -> None:
 
 def ensure_data(verbose: bool = True, dossiers: int | None = None) -> dict:
     """Sample data if nothing was ingested (``dossiers``: its size, default the sample's 30 000), then the cube if
-    missing or stale. Returns what was done.
-
-    A batch that already checked the cube for all its reports sets ``TTHC_CUBE_READY`` (the warehouse hash), and
-    each report then skips the check."""
-    import os
-
+    missing or stale. Returns what was done. A batch runs it once, in its plan; its reports do not."""
     done = {"sample": False, "cube_rebuilt": False}
-    if os.environ.get("TTHC_CUBE_READY"):
-        done["cube_meta"] = {"warehouse_hash": os.environ["TTHC_CUBE_READY"], "rebuilt": False}
-        return done
     wh = config.default_warehouse()
     if not warehouse_has_data(wh):
         if verbose:

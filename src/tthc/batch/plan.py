@@ -209,9 +209,6 @@ def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root
     nb_dir = config.notebooks_dir()
     env = dict(env_for_workers(), TTHC_BATCH_PERIOD=p.code, TTHC_BATCH_WINDOW=window,
                TTHC_SLICE_CACHE=str(out_root / p.code / SLICE_CACHE))
-    if ensure:
-        # the cube was checked for this batch: a report may skip its own check (see docs/batch.md)
-        env["TTHC_CUBE_READY"] = warehouse_hash or "1"
     for u in units:
         overview = tthc_run.has_children(u, p.code, window, reg)
         notebooks = [nb_dir / tthc_run.NOTEBOOKS["unit"]] + ([nb_dir / tthc_run.NOTEBOOKS["overview"]]
