@@ -123,26 +123,26 @@ def test_failed_run_keeps_the_previous_good_outputs(tmp_path, sample_root):
 
 
 def test_ctrl_c_keeps_the_previous_outputs(tmp_path, sample_root):
-    root = root_with_cell(tmp_path, sample_root, "import time; time.sleep(120)")
+    marker = tmp_path / "executing"
+    root = root_with_cell(tmp_path, sample_root, f"open({str(marker)!r}, 'w').close(); import time; time.sleep(120)")
     out = tmp_path / "out"
     d = good_folder(out)
     before = snapshot(d)
     p = subprocess.Popen([*TTHC, "report", "--unit", "X001", "--period", "2025-Q1", "--out-root", str(out)],
                          env=env_for(root, sample_root), cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
+                         text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 300
-        # executing: papermill writes its running notebook (in the staging folder, or in the folder on today's main)
-        while not list(out.rglob(".report.*.running.ipynb")):
+        while not marker.exists():  # the notebook is executing (today's main has removed the old outputs by then)
             assert p.poll() is None, p.communicate()
             assert time.monotonic() < deadline
             time.sleep(0.2)
         time.sleep(1.0)
-        p.send_signal(signal.SIGINT)
+        os.killpg(p.pid, signal.SIGINT)  # Ctrl-C in a terminal: the whole foreground process group
         p.communicate(timeout=120)
     finally:
         if p.poll() is None:
-            p.kill()
+            os.killpg(p.pid, signal.SIGKILL)
     assert p.returncode != 0
     after = snapshot(d)
     after.pop("report.error.ipynb", None)

@@ -43,12 +43,13 @@ def require_data() -> None:
     from ..engine.cube import default_cube_dir
     from ..errors import InputError
 
+    if (default_cube_dir() / "meta.json").exists():  # a cube is only ever built from ingested data
+        return
     wh = config.default_warehouse()
     if not warehouse_has_data(wh):
         raise InputError(f"{wh}: no data ingested; run `tthc sample` (synthetic sample) or `tthc ingest` first "
                          f"(`make install` and `tthc report` do it for you)")
-    if not (default_cube_dir() / "meta.json").exists():
-        raise InputError(f"{default_cube_dir()}: no indicator cube; run `tthc cube` first")
+    raise InputError(f"{default_cube_dir()}: no indicator cube; run `tthc cube` first")
 
 
 def cube_dir() -> Path:
