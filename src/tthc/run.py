@@ -459,6 +459,7 @@ def run_report(unit, period, window="calendar", lang="vi", out_root=None, format
             if good_run(final):
                 say(f"{p.unit} {p.period}: failed; the previous outputs in {final} are kept")
             else:
+                final.mkdir(parents=True, exist_ok=True)
                 write_run_json(final, record)
             raise
         finally:

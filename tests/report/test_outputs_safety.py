@@ -139,7 +139,7 @@ def test_ctrl_c_keeps_the_previous_outputs(tmp_path, sample_root):
             time.sleep(0.2)
         time.sleep(1.0)
         os.killpg(p.pid, signal.SIGINT)  # Ctrl-C in a terminal: the whole foreground process group
-        p.communicate(timeout=120)
+        p.communicate(timeout=300)
     finally:
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
