@@ -75,11 +75,15 @@ class FolderLock:
         except BaseException:
             os.close(fd)
             raise
+        self._claim(fd)
+        return self
+
+    def _claim(self, fd: int) -> None:
+        """Record the holder (pid, host, start) in the locked file and keep the descriptor."""
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
                                   "started": time.strftime("%Y-%m-%dT%H:%M:%S")}).encode(), 0)
         self.fd = fd
-        return self
 
     def release(self) -> None:
         if self.fd is not None:
