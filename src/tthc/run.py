@@ -276,7 +276,9 @@ def export_xlsx(job: Job) -> Path:
 
 
 # -- provenance ------------------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
 def git_commit() -> str:
+    """The commit of the package's checkout (asked once per process: a batch worker runs many reports)."""
     try:
         r = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True, text=True,
                            timeout=5)

@@ -182,13 +182,6 @@ class Runner:
             self._reg_key = key
         return self._reg
 
-    def git_commit(self) -> str:
-        if not hasattr(self, "_git"):
-            from .. import run as R
-
-            self._git = R.git_commit()
-        return self._git
-
 
 def _shutdown(km) -> None:
     import asyncio
