@@ -101,17 +101,6 @@ def prepare(unit, period, window="calendar", lang="vi", kind="unit", out_root=No
     return nb, Job(params=params, notebook=nb_path, out_dir=out_dir)
 
 
-def clear_outputs(out_dir: Path) -> list[str]:
-    """Remove what a previous run of this unit/period left (see the module docstring)."""
-    removed = []
-    for n in OUTPUT_NAMES:
-        p = out_dir / n
-        if p.exists():
-            p.unlink()
-            removed.append(n)
-    return removed
-
-
 def _is_port_race(e: BaseException) -> bool:
     text = f"{type(e).__name__}: {e}"
     return "Address already in use" in text or "ZMQError" in text or "Kernel didn't respond" in text
