@@ -36,10 +36,12 @@ help:
 install: $(STAMP)
 
 # requirements.lock pins the whole environment (transitive packages too): `make lock` refreshes it.
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock src/tthc/kernel.py
 	@tools/system-deps.sh
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -c requirements.lock -e '.[test]'
+	$(PY) -m tthc.kernel
+	$(PY) -m tthc.bootstrap
 	@touch $(STAMP)
 
 report: $(STAMP)

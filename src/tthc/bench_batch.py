@@ -121,7 +121,7 @@ def run(period: str = "2025-Q1", window: str = "calendar", lang: str = "vi", nai
         jobs: int | None = None, out: Path | None = None, echo=print) -> dict:
     from . import run as R
     from .batch.plan import period_units
-    from .report.data import ensure_data
+    from .bootstrap import ensure_data
     from .units import load_registry
 
     jobs = jobs or os.cpu_count() or 2

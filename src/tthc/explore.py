@@ -63,7 +63,7 @@ def available_periods(ensure: bool = True) -> list[str]:
 
     global _DATA_ENSURED
     if ensure:
-        from .report.data import ensure_data
+        from .bootstrap import ensure_data
 
         ensure_data()
         _DATA_ENSURED = True

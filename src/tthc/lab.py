@@ -1,9 +1,8 @@
 """JupyterLab for the project: the ``tthc`` kernel and the ``tthc lab`` launcher.
 
-The kernelspec ``tthc`` ("Python (tthc)") runs this environment's interpreter with ``TTHC_ROOT`` set, so a notebook
-finds ``params/`` and the warehouse whatever folder Jupyter starts it in. It is written under ``sys.prefix``
-(``.venv/share/jupyter/kernels/tthc``), never into the user's home, so it travels with the venv and disappears with
-it. Notebooks select it with the metadata in :data:`NOTEBOOK_KERNELSPEC`.
+The kernelspec ``tthc`` is the project's one kernel (:mod:`tthc.kernel`, installed by ``make install``); the server
+:func:`launch` starts has ``TTHC_ROOT`` set, so a notebook finds ``params/`` and the warehouse whatever folder Jupyter
+starts it in. Notebooks select it with the metadata in :data:`NOTEBOOK_KERNELSPEC`.
 
 The server listens on the loopback interface only, with a random token, and opens the ``notebooks`` folder. Its root
 is the project folder (not ``notebooks/``) so that links from a notebook to the rendered reports under ``outputs/``
@@ -13,10 +12,8 @@ is the project folder (not ``notebooks/``) so that links from a notebook to the 
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -26,8 +23,7 @@ from pathlib import Path
 from . import config
 from .errors import ParameterError
 
-KERNEL_NAME = "tthc"
-KERNEL_DISPLAY_NAME = "Python (tthc)"
+from .kernel import KERNEL_DISPLAY_NAME, KERNEL_NAME, kernels_dir  # noqa: F401 - the one kernel (tthc.kernel)
 
 #: The ``metadata`` block every project notebook carries so JupyterLab and papermill pick the project kernel.
 NOTEBOOK_KERNELSPEC = {
@@ -39,50 +35,18 @@ DEFAULT_PORT = 8888
 
 
 def kernelspec(root: Path | str | None = None, python: str | None = None) -> dict:
-    """The ``kernel.json`` content of the project kernel (this interpreter, ``TTHC_ROOT`` = project root)."""
-    return {
-        "argv": [python or sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": KERNEL_DISPLAY_NAME,
-        "language": "python",
-        # MPLBACKEND: a server started with MPLBACKEND=Agg (tests, CI) would otherwise hide every chart.
-        "env": {"TTHC_ROOT": str(Path(root or config.project_root()).resolve()),
-                "MPLBACKEND": "module://matplotlib_inline.backend_inline"},
-        "metadata": {"debugger": True},
-        "interrupt_mode": "signal",
-    }
+    """The ``kernel.json`` content of the project kernel (:func:`tthc.kernel.kernelspec`; ``root`` is no longer
+    pinned: the kernel inherits ``TTHC_ROOT`` from the server :func:`launch` starts)."""
+    from .kernel import kernelspec as spec
 
-
-def kernels_dir(prefix: Path | str | None = None) -> Path:
-    """Where kernelspecs of this environment live: ``<prefix>/share/jupyter/kernels`` (prefix = ``sys.prefix``)."""
-    return Path(prefix or sys.prefix) / "share" / "jupyter" / "kernels"
+    return spec(python)
 
 
 def install_kernelspec(prefix: Path | str | None = None, root: Path | str | None = None) -> Path:
-    """Write (or refresh) the ``tthc`` kernelspec under ``prefix`` (default ``sys.prefix``); return its folder.
+    """Write (or refresh) the one ``tthc`` kernelspec under ``prefix`` (default ``sys.prefix``); return its folder."""
+    from .kernel import install
 
-    Idempotent: an existing spec is rewritten only when its content changed, so a running Lab is not disturbed.
-    """
-    dest = kernels_dir(prefix) / KERNEL_NAME
-    dest.mkdir(parents=True, exist_ok=True)
-    spec = kernelspec(root)
-    text = json.dumps(spec, indent=1, ensure_ascii=False) + "\n"
-    kj = dest / "kernel.json"
-    if not kj.is_file() or kj.read_text(encoding="utf-8") != text:
-        kj.write_text(text, encoding="utf-8")
-    _copy_logos(dest)
-    return dest
-
-
-def _copy_logos(dest: Path) -> None:
-    # Same logos as ipykernel's python3 spec, so the launcher tile is not blank.
-    try:
-        from ipykernel.kernelspec import RESOURCES
-    except ImportError:  # pragma: no cover - ipykernel is a pinned dependency
-        return
-    for name in ("logo-32x32.png", "logo-64x64.png", "logo-svg.svg"):
-        src = Path(RESOURCES) / name
-        if src.is_file() and not (dest / name).is_file():
-            shutil.copyfile(src, dest / name)
+    return install(prefix)
 
 
 def has_display() -> bool:

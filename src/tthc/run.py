@@ -9,10 +9,23 @@ Each step is a separate function so the batch runner can reuse them with long-li
   them only when everything succeeded;
 * :func:`write_run_json` records parameters, data hash, version, git commit, timings and the :func:`compute_stamp`.
 
-Stale outputs (**decision**): a run first removes every output a previous run of the same unit and period left
-(report.*, overview.*, bieu06.xlsx, run.json, report.error.ipynb), so the folder only ever holds the latest run. A
-failed execution leaves ``report.error.ipynb`` (papermill's partial notebook with the traceback) and a run.json
-with ``"status": "failed"``, and no HTML/PDF.
+:func:`run_report` is the one report run: ``tthc report``, the local batch pool and Dask workers all call it; they
+differ only in how a notebook gets its kernel (``executor``: by default papermill starts the ``tthc`` kernel; a batch
+worker passes one that uses its pre-started kernels through the papermill engine :data:`WARM_ENGINE`) and in what
+they already know (the data hash and stamp the batch plan computed, the registry).
+
+Outputs (**decision**, issue #18): a run holds the lock of its output folder (:class:`tthc.outputs.FolderLock`;
+a second run of the same report waits, then says in one line that it is being produced), writes everything into a
+staging folder beside it and moves the files in only when complete, ``run.json`` last; outputs of the previous run
+that the new one does not write (an overview, a PDF not asked for, a previous ``report.error.ipynb``) are removed
+then. A failed or interrupted run (Ctrl-C, a busy warehouse) leaves the previous outputs untouched: its
+``run.json`` (``"status": "failed"``, same schema as a success) is written only where there is no good run to keep,
+and papermill's partial notebook with the traceback is kept as ``report.error.ipynb``.
+
+``run.json`` (one schema, success or failure): ``status`` ("ok" | "failed"), ``error`` (failed only),
+``parameters``, ``runner`` ("tthc report" | "tthc batch"), ``version``, ``git_commit``, ``python``,
+``warehouse_hash``, ``data_hash``, ``stamp``, ``stamp_parts``, ``meta`` (the report's metadata), ``outputs``,
+``output_sha256``, ``indicators`` (headline D1–D7), ``timings`` (and ``sample_generated`` when the run made data).
 """
 
 from __future__ import annotations
@@ -30,11 +43,9 @@ from pathlib import Path
 from . import __version__, config
 from .errors import TthcError
 
-# Own kernelspec (not the lab's ``tthc``, which pins TTHC_ROOT): the kernel inherits the runner's environment, so
-# TTHC_ROOT / TTHC_WAREHOUSE / TTHC_UNITS given to ``tthc report`` (or a test) reach the notebook.
-KERNEL_NAME = "tthc-report"
-#: the environment of the tthc kernelspec (figures drawn by tthc.report.plots on Agg, no debugger file checks)
-KERNEL_ENV = {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+# The one project kernel (tthc.kernel): the kernel inherits the runner's environment, so TTHC_ROOT / TTHC_WAREHOUSE /
+# TTHC_UNITS given to ``tthc report`` (or a test) reach the notebook.
+from .kernel import KERNEL_ENV, KERNEL_NAME  # noqa: E402
 NOTEBOOKS = {"unit": "unit_report.ipynb", "overview": "overview.ipynb"}
 STEMS = {"unit": "report", "overview": "overview"}
 OUTPUT_NAMES = ("report.ipynb", "report.html", "report.pdf", "report.error.ipynb", "overview.ipynb",
@@ -51,25 +62,11 @@ def log(msg: str) -> None:
 
 # -- kernel ----------------------------------------------------------------------------------------------------
 def ensure_kernelspec(name: str = KERNEL_NAME) -> str:
-    """Install (once) a kernelspec ``tthc`` into this environment's share/jupyter that runs *this* python, so
-    reports never execute on another interpreter. Falls back to ``python3`` if the prefix is read-only."""
-    d = Path(sys.prefix) / "share" / "jupyter" / "kernels" / name
-    # log level ERROR: ipykernel 7 warns on every start that local TCP is unencrypted, which is noise in CLI output
-    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                     "--IPKernelApp.log_level=ERROR"],
-            "display_name": "Python (tthc reports)", "language": "python",
-            "env": dict(KERNEL_ENV),
-            "metadata": {"debugger": True}}
-    f = d / "kernel.json"
-    try:
-        if not f.exists() or json.loads(f.read_text()) != spec:
-            d.mkdir(parents=True, exist_ok=True)
-            tmp = f.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(spec, indent=1))
-            tmp.replace(f)
-    except OSError:
-        return "python3"
-    return name
+    """The project kernel ``tthc`` (:func:`tthc.kernel.ensure`): installed once into this environment, running *this*
+    python; ``python3`` if the prefix is read-only."""
+    from .kernel import ensure
+
+    return ensure()
 
 
 # -- steps -----------------------------------------------------------------------------------------------------
@@ -79,8 +76,9 @@ class Job:
 
     params: object                     # tthc.report.params.ReportParams
     notebook: Path
-    out_dir: Path
+    out_dir: Path                      # where the files are written (a run's staging folder)
     timings: dict = field(default_factory=dict)
+    final_dir: Path | None = None      # the output folder the staged files go to (error notebooks go straight here)
 
     @property
     def stem(self) -> str:
@@ -103,20 +101,42 @@ def prepare(unit, period, window="calendar", lang="vi", kind="unit", out_root=No
     return nb, Job(params=params, notebook=nb_path, out_dir=out_dir)
 
 
-def clear_outputs(out_dir: Path) -> list[str]:
-    """Remove what a previous run of this unit/period left (see the module docstring)."""
-    removed = []
-    for n in OUTPUT_NAMES:
-        p = out_dir / n
-        if p.exists():
-            p.unlink()
-            removed.append(n)
-    return removed
-
-
 def _is_port_race(e: BaseException) -> bool:
     text = f"{type(e).__name__}: {e}"
     return "Address already in use" in text or "ZMQError" in text or "Kernel didn't respond" in text
+
+
+#: papermill engine (registered by :func:`register_engine`) that runs a notebook on a kernel manager the caller
+#: started (``km=``) and closes the client channels it opened; the kernel's shutdown stays with the caller
+WARM_ENGINE = "tthc-warm"
+
+
+def register_engine() -> str:
+    """Register :data:`WARM_ENGINE` in papermill's engine registry (again: harmless); returns its name."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    class WarmKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            # as NBClientEngine.execute_managed_notebook, keeping hold of the client to close its channels
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(safe_kwargs, timeout=execution_timeout or kwargs.get("timeout"),
+                                        startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
+                                        log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            client = PapermillNotebookClient(nb_man, **final_kwargs)
+            try:
+                return client.execute()
+            finally:
+                if getattr(client, "kc", None) is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
+    return WARM_ENGINE
 
 
 def execute(nb, job: Job, kernel_name: str | None = None, retries: int = 2, **engine_kwargs):
@@ -142,7 +162,8 @@ def execute(nb, job: Job, kernel_name: str | None = None, retries: int = 2, **en
                                       cwd=str(config.project_root()), **engine_kwargs)
             break
         except PapermillExecutionError as e:
-            err = job.out_dir / f"{job.stem}.error.ipynb"
+            err = (job.final_dir or job.out_dir) / f"{job.stem}.error.ipynb"
+            err.parent.mkdir(parents=True, exist_ok=True)
             if tmp.exists():
                 tmp.replace(err)
             job.timings[f"execute_{job.stem}"] = round(time.perf_counter() - t0, 3)
@@ -155,7 +176,8 @@ def execute(nb, job: Job, kernel_name: str | None = None, retries: int = 2, **en
                 time.sleep(0.3 * attempt)
                 continue
             if tmp.exists():
-                tmp.replace(job.out_dir / f"{job.stem}.error.ipynb")
+                (job.final_dir or job.out_dir).mkdir(parents=True, exist_ok=True)
+                tmp.replace((job.final_dir or job.out_dir) / f"{job.stem}.error.ipynb")
             raise
     if tmp.exists():
         tmp.unlink()
@@ -243,7 +265,9 @@ def export_xlsx(job: Job) -> Path:
 
 
 # -- provenance ------------------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
 def git_commit() -> str:
+    """The commit of the package's checkout (asked once per process: a batch worker runs many reports)."""
     try:
         r = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True, text=True,
                            timeout=5)
@@ -342,63 +366,143 @@ def has_children(unit: str, period: str, window: str, registry) -> bool:
 
 def run_report(unit, period, window="calendar", lang="vi", out_root=None, formats=("ipynb", "html", "pdf"),
                xlsx: bool = True, overview: bool | None = None, kernel_name: str | None = None,
-               ensure: bool = True, registry=None) -> dict:
-    """Validate, (sample + cube if nothing was ingested), execute the unit report (and the overview when the unit
-    has children), export, write run.json. Returns the run record; raises on failure after recording it."""
-    from .report.data import ensure_data, slice_hash
+               ensure: bool = True, registry=None, *, executor=None, data_hash: str | None = None,
+               stamp: dict | None = None, record_extra: dict | None = None, say=None,
+               lock_timeout: float | None = None) -> dict:
+    """The one report run (see the module docstring): lock the output folder, (sample + cube if nothing was
+    ingested, when ``ensure``), execute the unit report (and the overview when the unit has children), export,
+    swap the finished outputs in, write run.json. Returns the run record; raises on failure after recording it.
+
+    ``executor(nb, job) -> executed nb`` is how a notebook gets its kernel (default: :func:`execute` on the ``tthc``
+    kernel); ``data_hash`` / ``stamp`` (``{"stamp", "parts"}``) are computed unless given; ``say`` gets the progress
+    messages (default stderr)."""
+    from .outputs import LOCK_TIMEOUT, FolderLock, commit, discard, good_run, new_stage
+    from .report.data import slice_hash
     from .units import load_registry
 
+    say = say or log
     t_start = time.perf_counter()
     reg = registry if registry is not None else load_registry()
     nb, job = prepare(unit, period, window, lang, "unit", out_root, reg)
     timings = {"validate": round(time.perf_counter() - t_start, 3)}
     p = job.params
-    removed = clear_outputs(job.out_dir) if job.out_dir.exists() else []
-    if removed:
-        log(f"removed the previous run's outputs in {job.out_dir}: {', '.join(removed)}")
-    job.out_dir.mkdir(parents=True, exist_ok=True)
-    record = {"status": "running", "parameters": p.papermill(), "version": __version__, "git_commit": git_commit(),
-              "python": sys.version.split()[0], "outputs": [], "timings": timings}
-    try:
-        if ensure:
-            t0 = time.perf_counter()
-            done = ensure_data()
-            timings["ensure_data"] = round(time.perf_counter() - t0, 3)
-            record["sample_generated"] = done["sample"]
-            record["warehouse_hash"] = done["cube_meta"].get("warehouse_hash")
-        t0 = time.perf_counter()
-        data_hash = slice_hash([p.unit, *reg.descendants(p.unit)], p.period, p.window)
-        record["data_hash"] = data_hash
+    final = job.out_dir
+    record = {"status": "running", "parameters": p.papermill(), "runner": "tthc report", "version": __version__,
+              "git_commit": git_commit(), "python": sys.version.split()[0], "outputs": [], "timings": timings}
+    record.update(record_extra or {})
+    with FolderLock(final, timeout=LOCK_TIMEOUT if lock_timeout is None else lock_timeout, say=say):
+        stage = new_stage(final)
+        job.out_dir, job.final_dir = stage, final
         jobs = [(nb, job)]
-        if overview if overview is not None else has_children(p.unit, p.period, p.window, reg):
-            nb2, job2 = prepare(p.unit, p.period, p.window, p.lang, "overview", out_root, reg)
-            jobs.append((nb2, job2))
-        st = compute_stamp(p, [j.notebook for _, j in jobs], data_hash)
-        record["stamp"], record["stamp_parts"] = st["stamp"], st["parts"]
-        timings["stamp"] = round(time.perf_counter() - t0, 3)
-        kname = kernel_name or ensure_kernelspec()
-        executed = [(execute(tnb, tjob, kernel_name=kname), tjob) for tnb, tjob in jobs]
-        record["meta"] = executed[0][0].metadata.get("tthc")
-        # exports only once every notebook ran: a failed overview leaves no half-finished set of PDFs
-        for enb, tjob in executed:
-            log(f"{p.unit} {p.period}: writing {', '.join(f'{tjob.stem}.{f}' for f in formats)}")
-            record["outputs"] += [x.name for x in export(enb, tjob, formats)]
-            timings.update(tjob.timings)
-        if xlsx:
-            log(f"{p.unit} {p.period}: writing bieu06.xlsx")
-            record["outputs"].append(export_xlsx(job).name)
-            timings.update(job.timings)
-        record["status"] = "ok"
-    except BaseException as e:
-        record["status"] = "failed"
-        record["error"] = f"{type(e).__name__}: {e}"
-        for _, tjob in locals().get("jobs", [(nb, job)]):
-            timings.update(tjob.timings)
-        timings["total"] = round(time.perf_counter() - t_start, 3)
-        write_run_json(job.out_dir, record)
-        raise
-    timings["total"] = round(time.perf_counter() - t_start, 3)
-    write_run_json(job.out_dir, record)
-    log(f"{p.unit} {p.period}: done in {timings['total']:.1f} s → {job.out_dir}")
-    record["out_dir"] = str(job.out_dir)
+        try:
+            if ensure:
+                from .bootstrap import ensure_data
+
+                t0 = time.perf_counter()
+                done = ensure_data()
+                timings["ensure_data"] = round(time.perf_counter() - t0, 3)
+                record["sample_generated"] = done["sample"]
+                record["warehouse_hash"] = done["cube_meta"].get("warehouse_hash")
+            t0 = time.perf_counter()
+            if data_hash is None:
+                data_hash = slice_hash([p.unit, *reg.descendants(p.unit)], p.period, p.window)
+            record["data_hash"] = data_hash
+            if overview if overview is not None else has_children(p.unit, p.period, p.window, reg):
+                nb2, job2 = prepare(p.unit, p.period, p.window, p.lang, "overview", out_root, reg)
+                job2.out_dir, job2.final_dir = stage, final
+                jobs.append((nb2, job2))
+            st = stamp or compute_stamp(p, [j.notebook for _, j in jobs], data_hash)
+            record["stamp"], record["stamp_parts"] = st["stamp"], st["parts"]
+            timings["stamp"] = round(time.perf_counter() - t0, 3)
+            if executor is None:
+                kname = kernel_name or ensure_kernelspec()
+
+                def executor(tnb, tjob):
+                    return execute(tnb, tjob, kernel_name=kname)
+            executed = []
+            for tnb, tjob in jobs:
+                executed.append((executor(tnb, tjob), tjob))
+                timings.update(tjob.timings)
+            record["meta"] = executed[0][0].metadata.get("tthc")
+            # exports only once every notebook ran: a failed overview leaves no half-finished set of PDFs
+            for enb, tjob in executed:
+                say(f"{p.unit} {p.period}: writing {', '.join(f'{tjob.stem}.{f}' for f in formats)}")
+                record["outputs"] += [x.name for x in export(enb, tjob, formats)]
+                timings.update(tjob.timings)
+            if xlsx:
+                say(f"{p.unit} {p.period}: writing bieu06.xlsx")
+                record["outputs"].append(export_xlsx(job).name)
+                timings.update(job.timings)
+            record["output_sha256"] = {n: _sha256_file(stage / n) for n in record["outputs"]}
+            record["indicators"] = headline(p)
+            record["status"] = "ok"
+            timings["total"] = round(time.perf_counter() - t_start, 3)
+            write_run_json(stage, record)
+            commit(stage, final, OUTPUT_NAMES + ("error.json",))
+        except BaseException as e:
+            record["status"] = "failed"
+            record["error"] = f"{type(e).__name__}: {e}"
+            record["outputs"] = []
+            for _, tjob in jobs:
+                timings.update(tjob.timings)
+            timings["total"] = round(time.perf_counter() - t_start, 3)
+            discard(stage)
+            if good_run(final):
+                say(f"{p.unit} {p.period}: failed; the previous outputs in {final} are kept")
+            else:
+                final.mkdir(parents=True, exist_ok=True)
+                write_run_json(final, record)
+            raise
+        finally:
+            for _, tjob in jobs:
+                tjob.out_dir = final
+    say(f"{p.unit} {p.period}: done in {timings['total']:.1f} s → {final}")
+    record["out_dir"] = str(final)
     return record
+
+
+#: the headline indicators run.json records (and the batch index shows)
+HEADLINE = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
+
+
+def headline(params) -> dict:
+    """D1–D7 (value, target, status, numerator, denominator, gap) of the report's unit from the cube, for run.json
+    and the batch index; empty when the cube cannot say."""
+    try:
+        from .engine import query as q
+
+        ind = q.indicators(params.period, params.window, units=[params.unit])
+    except Exception:  # noqa: BLE001 - the index then shows no figures for this run
+        return {}
+    out = {}
+    for row in ind.to_dict("records"):
+        if row.get("indicator") in HEADLINE:
+            out[row["indicator"]] = {k: _plain(row.get(k)) for k in ("value", "target", "status", "numerator",
+                                                                    "denominator", "gap")}
+    return out
+
+
+def _plain(v):
+    try:
+        import math
+
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return None
+    except TypeError:
+        pass
+    if hasattr(v, "item"):
+        try:
+            return v.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(v, (int, float, str, bool)):
+        return v
+    return str(v)
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -22,7 +22,7 @@ def batch_root(tmp_path_factory) -> Path:
     shutil.copytree(HERE / "data" / "notebooks", root / "notebooks")
     r = run_tthc(root, "sample", "--format", "parquet", "--dossiers", "2000", timeout=300)
     assert r.returncode == 0, r.stderr
-    r = subprocess.run([sys.executable, "-c", "from tthc.report.data import ensure_data; ensure_data(False)"],
+    r = subprocess.run([sys.executable, "-c", "from tthc.bootstrap import ensure_data; ensure_data(False)"],
                        env=root_env(root), capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     return root

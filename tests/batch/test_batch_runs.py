@@ -36,14 +36,16 @@ def test_failing_unit_is_isolated_and_reported(batch_root, tmp_path):
     assert "1 failed" in r.stdout and "2 done" in r.stdout
     assert "FAILED X002" in r.stdout and "deliberate test failure for X002" in r.stdout
     recs = records(out)
+    assert recs.pop("X002")["status"] == "failed"
     assert set(recs) == {"X001", "H001"}
     assert all(rec["status"] == "ok" for rec in recs.values())
     # H001 has children: its overview ran in the same run
     assert {"report.pdf", "overview.pdf", "overview.html", "report.html"} <= set(recs["H001"]["outputs"])
     x2 = out / "2025-Q1" / "X002"
-    assert not (x2 / "run.json").exists() and not (x2 / "report.pdf").exists()
-    err = json.loads((x2 / "error.json").read_text(encoding="utf-8"))
+    assert not (x2 / "report.pdf").exists() and not (x2 / "error.json").exists()
+    err = json.loads((x2 / "run.json").read_text(encoding="utf-8"))   # one run.json schema, success or failure
     assert err["status"] == "failed" and "deliberate test failure" in err["error"]
+    assert err["runner"] == "tthc batch" and err["outputs"] == [] and err["stamp"]
     assert (x2 / "report.error.ipynb").is_file()
     assert "deliberate test failure" in (x2 / "run.log").read_text(encoding="utf-8")
     lines = last_batch(out)

@@ -42,6 +42,7 @@ def main() -> int:
     os.environ.pop("TTHC_UNITS", None)
     import nbformat
 
+    from tthc.kernel import KERNEL_DISPLAY_NAME
     from tthc.run import KERNEL_NAME, ensure_kernelspec, execute, prepare
 
     ensure_kernelspec()
@@ -49,7 +50,7 @@ def main() -> int:
         nb, job = prepare(unit, period, "calendar", lang, kind, out_root=tmp / "out")
         out = execute(nb, job)
         # nbval starts the kernel named here: the report kernel, which inherits TTHC_ROOT from the test
-        out.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python (tthc reports)",
+        out.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": KERNEL_DISPLAY_NAME,
                                       "language": "python"}
         out.metadata.pop("papermill", None)
         for c in out.cells:

@@ -64,7 +64,7 @@ def sample_data(lab_root, lab_env) -> Path:
     commands (``tthc sample``, then the same bootstrap a report runs). Returns the warehouse path. 8000 dossiers
     as canonical Parquet: ~3 s instead of ~16 s for the JSON/XLSX exports, same generator and ingest."""
     run_tthc(["sample", "--dossiers", "8000", "--format", "parquet"], lab_env, timeout=600)
-    subprocess.run([sys.executable, "-c", "from tthc.report.data import ensure_data; ensure_data()"],
+    subprocess.run([sys.executable, "-c", "from tthc.bootstrap import ensure_data; ensure_data()"],
                    env=lab_env, check=True, capture_output=True, timeout=300)
     wh = lab_root / "data" / "warehouse.duckdb"
     assert wh.is_file()

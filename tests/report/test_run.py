@@ -47,7 +47,9 @@ def test_failed_execution_leaves_error_notebook_and_no_pdf(tmp_path, sample_root
     assert r.returncode == 1, r.stderr
     assert "ValueError: công thức hỏng" in r.stdout and "report.error.ipynb" in r.stdout
     files = sorted(p.name for p in stale.iterdir())
-    assert files == ["report.error.ipynb", "run.json"]   # stale outputs removed, nothing half-written
+    # nothing half-written; files of an older run stay until a new run is complete (issue #18: never lose an output)
+    assert files == ["bieu06.xlsx", "report.error.ipynb", "report.html", "report.pdf", "run.json"]
+    assert (stale / "report.pdf").read_text() == "from an older run"
     err = nbformat.read(stale / "report.error.ipynb", as_version=4)
     tb = [o for c in err.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert tb and tb[0]["ename"] == "ValueError"

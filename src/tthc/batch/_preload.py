@@ -8,7 +8,7 @@ matplotlib, seaborn and tthc. Kept import-only: no threads, no sockets, no event
 import os
 
 # Kernels must render figures inline; matplotlib reads MPLBACKEND once, at import, here in the zygote.
-# The zygote gets the kernelspec's MPLBACKEND (tthc-report pins Agg); a plain kernel renders inline.
+# The zygote gets the kernelspec's MPLBACKEND (the tthc kernel pins Agg); a plain kernel renders inline.
 os.environ["MPLBACKEND"] = os.environ.get("TTHC_ZYGOTE_MPLBACKEND") or "module://matplotlib_inline.backend_inline"
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     # several kernels share 2 cores; BLAS thread pools would only fight (and do not survive a fork well)

@@ -7,13 +7,11 @@ A second batch started while one runs fails at once with a message naming the ho
 from __future__ import annotations
 
 import fcntl
-import json
 import os
-import socket
-import time
 from pathlib import Path
 
 from ..errors import TthcError
+from ..outputs import FolderLock
 
 LOCK_NAME = ".tthc-batch.lock"
 
@@ -22,7 +20,9 @@ class BatchLocked(TthcError):
     """Another batch holds the lock on this output root."""
 
 
-class BatchLock:
+class BatchLock(FolderLock):
+    """The batch lock of an output root (fails at once when held); release and context use as :class:`FolderLock`."""
+
     def __init__(self, out_root: str | os.PathLike):
         self.path = Path(out_root) / LOCK_NAME
         self.fd: int | None = None
@@ -33,33 +33,10 @@ class BatchLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            try:
-                holder = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
-            except ValueError:
-                holder = {}
+            who = self._holder(fd)
             os.close(fd)
-            who = (f"pid {holder.get('pid')} on {holder.get('host')}, started {holder.get('started')}"
-                   if holder else "another process")
             raise BatchLocked(f"{self.path.parent}: another tthc batch is already running ({who}); wait for it to "
                               f"finish, or use another --out-root. The lock {self.path} frees itself when that "
                               f"batch exits.") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                  "started": time.strftime("%Y-%m-%dT%H:%M:%S")}).encode(), 0)
-        self.fd = fd
+        self._claim(fd)
         return self
-
-    def release(self) -> None:
-        if self.fd is not None:
-            try:
-                os.ftruncate(self.fd, 0)
-            except OSError:
-                pass
-            os.close(self.fd)  # closing releases the flock
-            self.fd = None
-
-    def __enter__(self) -> "BatchLock":
-        return self.acquire()
-
-    def __exit__(self, *exc) -> None:
-        self.release()

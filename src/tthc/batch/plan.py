@@ -24,7 +24,7 @@ import numpy as np
 from .. import config
 from ..errors import ParameterError
 
-CUBE_TABLES = ("counts", "indicators", "bieu06", "index766", "index766_total")
+from ..slicecache import CUBE_TABLES, _valid_hashes, cube_signature, lookup_slice_hash, read_json  # noqa: F401
 SLICE_CACHE = ".slice-hashes.json"  # per period folder: data-slice hashes keyed by the cube files' identity
 
 
@@ -92,27 +92,6 @@ def slice_hashes(unit_sets: dict[str, list[str]], period: str, window: str, dire
     return out
 
 
-def cube_signature(directory: Path | None = None) -> list:
-    """Identity of the cube files (name, size, mtime): the cube is rewritten atomically whenever it is rebuilt."""
-    from ..report.data import cube_dir
-
-    directory = Path(directory) if directory else cube_dir()
-    sig = []
-    for name in CUBE_TABLES:
-        try:
-            st = (directory / f"{name}.parquet").stat()
-            sig.append([name, st.st_size, st.st_mtime_ns])
-        except OSError:
-            sig.append([name, None, None])
-    return sig
-
-
-def _valid_hashes(cache: dict, key: str, cube_sig: list) -> dict:
-    """The cache's entries for ``key`` (period|window) if they were computed from these cube files, else none."""
-    entry = cache.get(key) or {}
-    return entry.get("hashes", {}) if entry.get("cube") == cube_sig else {}
-
-
 def cached_slice_hashes(unit_sets: dict[str, list[str]], period: str, window: str, cache_file: Path,
                         directory: Path | None = None) -> dict[str, str]:
     """:func:`slice_hashes`, remembered in ``cache_file`` for as long as the cube files are the same ones: a re-run
@@ -145,18 +124,6 @@ def cached_slice_hashes(unit_sets: dict[str, list[str]], period: str, window: st
     return out
 
 
-def lookup_slice_hash(cache_file: Path, units: list[str], period: str, window: str,
-                      directory: Path | None = None) -> str | None:
-    """The slice hash :func:`cached_slice_hashes` stored for exactly these units, while the cube files are the ones
-    it was computed from; None otherwise. Lets a report in a batch skip hashing its slice again."""
-    known = _valid_hashes(read_json(cache_file) or {}, f"{period}|{window}", cube_signature(directory))
-    want = ",".join(units)
-    for hit in known.values():
-        if hit.get("units") == want:
-            return hit.get("hash")
-    return None
-
-
 def period_units(period: str, window: str, directory: Path | None = None) -> list[str]:
     """Units the cube reports for the period (validity overlaps it, counted dossiers in the subtree)."""
     import pyarrow.parquet as pq
@@ -169,13 +136,6 @@ def period_units(period: str, window: str, directory: Path | None = None) -> lis
     t = pq.read_table(f, columns=["unit", "n_tong"], filters=[("period", "=", period), ("window", "=", window)])
     df = t.to_pandas()
     return sorted(set(df.loc[df["n_tong"] > 0, "unit"]))
-
-
-def read_json(path: Path) -> dict | None:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def outputs_exist(out_dir: Path, record: dict) -> bool:
@@ -220,7 +180,7 @@ def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root
             raise ParameterError(f"--units-list: unknown unit code(s) {', '.join(unknown)}; codes are as in "
                                  f"{reg.path or 'the unit registry'} (e.g. X001, P005, H001)")
     if ensure:
-        from ..report.data import ensure_data
+        from ..bootstrap import ensure_data
 
         done = ensure_data(verbose=echo is not None)
         plan.cube_rebuilt = bool(done.get("cube_rebuilt"))
@@ -249,9 +209,6 @@ def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root
     nb_dir = config.notebooks_dir()
     env = dict(env_for_workers(), TTHC_BATCH_PERIOD=p.code, TTHC_BATCH_WINDOW=window,
                TTHC_SLICE_CACHE=str(out_root / p.code / SLICE_CACHE))
-    if ensure:
-        # the cube was checked for this batch: a report may skip its own check (see docs/batch.md)
-        env["TTHC_CUBE_READY"] = warehouse_hash or "1"
     for u in units:
         overview = tthc_run.has_children(u, p.code, window, reg)
         notebooks = [nb_dir / tthc_run.NOTEBOOKS["unit"]] + ([nb_dir / tthc_run.NOTEBOOKS["overview"]]

@@ -5,7 +5,9 @@ warmed (:class:`tthc.batch.kernels.KernelPool`) while the current report execute
 kernel. :func:`run_one` is the task function: it takes a plain-dict run spec (see :mod:`tthc.batch.plan`) and returns
 a plain-dict result; it never raises for a failing report (the result says ``failed`` and why).
 
-Writes are atomic (:mod:`tthc.batch.atomic`); ``run.json`` is written last and only on success.
+The run itself is :func:`tthc.run.run_report`, the same as ``tthc report``'s (folder lock, staged outputs, one
+``run.json`` schema); the worker only supplies its kernels (``executor``), the stamp and data hash the plan computed,
+and its ``run.log``.
 """
 
 from __future__ import annotations
@@ -19,11 +21,8 @@ import time
 import traceback
 from pathlib import Path
 
-from . import atomic
 from .eventlog import EventLog
 
-RUN_JSON = "run.json"
-ERROR_JSON = "error.json"
 RUN_LOG = "run.log"
 
 _runner_lock = threading.Lock()
@@ -110,10 +109,8 @@ class Runner:
         return km
 
     def run_report(self, spec: dict) -> dict:
-        """A unit's report (and its overview) exactly as ``tthc report`` makes it, composed from the public steps
-        of :mod:`tthc.run`, but on a pre-warmed kernel of this worker."""
+        """A unit's report (and its overview): :func:`tthc.run.run_report` on a pre-warmed kernel of this worker."""
         from .. import run as R
-        from . import steps
 
         t0 = time.perf_counter()
         out_dir = Path(spec["out_dir"])
@@ -128,45 +125,15 @@ class Runner:
         quiet = contextlib.redirect_stderr(log.f)  # step messages and warnings go to run.log, not over the progress bar
         quiet.__enter__()
         try:
-            reg = self.registry()
-            nb, job = R.prepare(spec["unit"], spec["period"], spec["window"], spec["lang"], "unit",
-                                spec["out_root"], reg)
-            jobs = [(nb, job)]
-            if spec.get("overview"):
-                jobs.append(R.prepare(spec["unit"], spec["period"], spec["window"], spec["lang"], "overview",
-                                      spec["out_root"], reg))
-            removed = R.clear_outputs(out_dir)
-            if removed:
-                log(f"removed the previous run's outputs: {', '.join(removed)}")
-            for extra in (ERROR_JSON,):
-                (out_dir / extra).unlink(missing_ok=True)
-            record = {"status": "running", "parameters": job.params.papermill(), "version": self.version,
-                      "git_commit": self.git_commit(), "python": sys.version.split()[0], "outputs": [],
-                      "timings": timings, "warehouse_hash": spec.get("warehouse_hash"),
-                      "data_hash": spec.get("data_hash"), "stamp": spec.get("stamp"),
-                      "stamp_parts": spec.get("stamp_parts"), "runner": "tthc batch"}
-            executed = []
-            for tnb, tjob in jobs:
-                executed.append((self._execute_tthc(R, tnb, tjob, log), tjob))
-                timings.update(tjob.timings)
-            record["meta"] = executed[0][0].metadata.get("tthc")
-            formats = tuple(spec.get("formats") or ("ipynb", "html", "pdf"))
-            for enb, tjob in executed:
-                t = time.perf_counter()
-                record["outputs"] += [x.name for x in R.export(enb, tjob, formats)]
-                timings.update(tjob.timings)
-                log(f"exported {tjob.stem}.{{{','.join(formats)}}} in {time.perf_counter() - t:.2f} s")
-            if spec.get("xlsx", True):
-                try:
-                    record["outputs"].append(R.export_xlsx(job).name)
-                    timings.update(job.timings)
-                except ImportError as e:  # the Excel writer is not in this version of the package
-                    log(f"no Excel export: {e}")
-            record["output_sha256"] = {n: atomic.sha256_file(out_dir / n) for n in record["outputs"]}
-            record["indicators"] = steps.headline(spec)
-            record["status"] = "ok"
-            timings["total"] = round(time.perf_counter() - t0, 3)
-            R.write_run_json(out_dir, record)  # last, and only on success
+            stamp = ({"stamp": spec["stamp"], "parts": spec.get("stamp_parts")} if spec.get("stamp") else None)
+            record = R.run_report(
+                spec["unit"], spec["period"], spec["window"], spec["lang"], out_root=spec["out_root"],
+                formats=tuple(spec.get("formats") or ("ipynb", "html", "pdf")), xlsx=spec.get("xlsx", True),
+                overview=bool(spec.get("overview")), ensure=False, registry=self.registry(),
+                executor=lambda nb, job: self._execute_tthc(R, nb, job, log), data_hash=spec.get("data_hash"),
+                stamp=stamp, record_extra={"runner": "tthc batch", "warehouse_hash": spec.get("warehouse_hash")},
+                say=log)
+            timings = record["timings"]
             log(f"ok in {timings['total']:.2f} s: {', '.join(record['outputs'])}")
             result.update(status="ok", files=record["outputs"], timing=timings)
         except BaseException as e:  # noqa: BLE001 - isolation: report it, never take the batch down
@@ -175,7 +142,6 @@ class Runner:
             err = f"{type(e).__name__}: {e}"
             log(f"FAILED: {err}\n{traceback.format_exc()}")
             errnb = next((p.name for p in out_dir.glob("*.error.ipynb")), None)
-            steps.write_error_record(out_dir, spec, err, errnb)
             result.update(status="failed", error=err[:1000], error_notebook=errnb, timing=timings)
         finally:
             quiet.__exit__(None, None, None)
@@ -185,23 +151,16 @@ class Runner:
         return result
 
     def _execute_tthc(self, R, nb, job, log):
-        """tthc.run.execute on a warm kernel; the kernel clients papermill opens are closed afterwards."""
+        """tthc.run.execute on a warm kernel, through papermill's engine :data:`tthc.run.WARM_ENGINE` (which closes
+        the kernel clients it opens); the kernel is shut down afterwards."""
+        engine = R.register_engine()
         attempts = 0
         while True:
             attempts += 1
             km = self._kernel(log)
-            clients = []
-            make_client = km.client
-
-            def _client(**kw):
-                c = make_client(**kw)
-                clients.append(c)
-                return c
-
-            km.client = _client
             t = time.perf_counter()
             try:
-                out = R.execute(nb, job, kernel_name=self.kernel_name, km=km)
+                out = R.execute(nb, job, kernel_name=self.kernel_name, km=km, engine_name=engine)
                 log(f"executed {job.notebook.name} in {time.perf_counter() - t:.2f} s")
                 return out
             except Exception as e:  # noqa: BLE001
@@ -211,11 +170,6 @@ class Runner:
                     continue
                 raise
             finally:
-                for c in clients:
-                    try:
-                        c.stop_channels()
-                    except Exception:  # noqa: BLE001
-                        pass
                 _shutdown(km)
 
     def registry(self):
@@ -227,13 +181,6 @@ class Runner:
             self._reg = load_registry()
             self._reg_key = key
         return self._reg
-
-    def git_commit(self) -> str:
-        if not hasattr(self, "_git"):
-            from .. import run as R
-
-            self._git = R.git_commit()
-        return self._git
 
 
 def _shutdown(km) -> None:

@@ -17,6 +17,8 @@ def register(sub):
     p.add_argument("--lang", default="vi", help="vi (default) or en")
     p.add_argument("--out-root", metavar="DIR", default=None, help="output root (default outputs/)")
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF (faster drafts)")
+    p.add_argument("--wait", type=float, default=None, metavar="SECONDS",
+                   help="how long to wait for another run of the same report to finish (default 900)")
     add_common(p)
     add_rules(p)
     return p
@@ -30,7 +32,8 @@ def run(args) -> int:
     export_common_env(args)
     formats = ("ipynb", "html") if args.no_pdf else ("ipynb", "html", "pdf")
     try:
-        rec = run_report(args.unit, args.period, args.window, args.lang, out_root=args.out_root, formats=formats)
+        rec = run_report(args.unit, args.period, args.window, args.lang, out_root=args.out_root, formats=formats,
+                         lock_timeout=args.wait)
     except ReportExecutionError as e:
         print(f"tthc report: error: {e}")
         return 1

@@ -94,7 +94,7 @@ def stamp(con, signature: str | None = None) -> str:
     """What the pre-aggregate was built from: the dossier signature (``tthc.warehouse.dossiers_signature``, computed
     when not given), the catalogue hash and this module's version."""
     from ..warehouse import dossiers_signature
-    from .cube import catalogue_hash
+    from .sql import catalogue_hash
 
     sig = signature or dossiers_signature(con)
     return hashlib.sha256(f"days-v{VERSION}|{sig}|{catalogue_hash(con)}".encode()).hexdigest()[:32]

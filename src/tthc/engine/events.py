@@ -202,7 +202,7 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
     counted dossiers. ``signature``: the dossier signature, to use the
     stored pre-aggregate (:func:`tthc.engine.days.ensure`). Columns: pkey, unit, ma_linh_vuc, ten_linh_vuc,
     counters."""
-    from .cube import COUNTERS
+    from .counters import COUNTERS
 
     timing = timing if timing is not None else {}
     t0 = time.perf_counter()

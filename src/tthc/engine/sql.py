@@ -9,6 +9,8 @@ day 0 — and "working days in (d1, d2]" is ``rank(d2) − rank(d1)``.
 
 from __future__ import annotations
 
+import hashlib
+
 from datetime import date
 
 import numpy as np
@@ -167,3 +169,10 @@ def classified_sql(rules: Rules, table: str = "dossiers", catalogue: bool = Fals
              END AS tien_do
       FROM joined j
     )"""
+
+
+def catalogue_hash(con) -> str:
+    if not has_catalogue(con):
+        return "-"
+    row = con.execute("SELECT count(*), bit_xor(hash(c)) FROM catalogue c").fetchall()[0]
+    return hashlib.sha256(repr(row).encode()).hexdigest()[:16]

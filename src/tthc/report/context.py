@@ -480,15 +480,16 @@ def build_meta(params: ReportParams, registry, synthetic: bool, data_hash: str, 
 
 
 def load(unit="X001", period="2025-Q1", window="calendar", lang="vi", kind="unit", ensure: bool = True) -> Report:
-    """Validate parameters, make sure data and cube exist (sample on a fresh clone), load the report's slice."""
+    """Validate parameters, check that data and cube exist (one-line error naming what to run, see
+    :func:`tthc.bootstrap.ensure_data`), load the report's slice. Only reads."""
     from ..units import load_registry
     from ..warehouse import connect
-    from .data import ensure_data, load_slice, report_slice_hash
+    from .data import load_slice, report_slice_hash, require_data
 
     registry = load_registry()
     params = validate(unit, period, window, lang, kind=kind, registry=registry)
     if ensure:
-        ensure_data()
+        require_data()
     con = connect(read_only=True)
     try:
         data = load_slice(params.unit, params.period, params.window, params.kind, registry, con, params.lang)

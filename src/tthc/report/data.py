@@ -1,13 +1,13 @@
 """Load the slice of the cube (and the few warehouse facts) one report needs, through :mod:`tthc.engine.query`.
 
-``ensure_data()`` makes "Run All" work on a fresh clone: when no warehouse (or an empty one) exists it runs the
-synthetic sample (``tthc sample``) and builds the cube, saying so on stdout.
+Only reads: making the data (the synthetic sample on a fresh clone, the cube after an ingest) is the explicit step
+:func:`tthc.bootstrap.ensure_data`, run by the command layer (``tthc report``, ``tthc batch``, ``make install``)
+before a report. :func:`require_data` says in one line what to run when there is nothing to read.
 """
 
 from __future__ import annotations
 
 import hashlib
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,13 +16,9 @@ import pandas as pd
 from .. import config
 from ..periods import parse_period
 
-CUBE_TABLES = ("counts", "indicators", "bieu06", "index766", "index766_total")
+from ..slicecache import CUBE_TABLES  # noqa: F401 - one home (tthc.slicecache)
 #: months shown by the trend section (the period's last month and the 11 before it)
 TREND_MONTHS = 12
-
-
-def _say(msg: str) -> None:
-    print(f"tthc: {msg}", file=sys.stderr, flush=True)
 
 
 def warehouse_has_data(path: Path | None = None) -> bool:
@@ -42,37 +38,18 @@ def warehouse_has_data(path: Path | None = None) -> bool:
         con.close()
 
 
-def ensure_data(verbose: bool = True) -> dict:
-    """Sample data if nothing was ingested, then the cube if missing or stale. Returns what was done.
+def require_data() -> None:
+    """Raise a one-line :class:`tthc.errors.InputError` when there is no ingested data or no cube to read."""
+    from ..engine.cube import default_cube_dir
+    from ..errors import InputError
 
-    A batch that already checked the cube for all its reports sets ``TTHC_CUBE_READY`` (the warehouse hash), and
-    each report then skips the check."""
-    import os
-
-    done = {"sample": False, "cube_rebuilt": False}
-    if os.environ.get("TTHC_CUBE_READY"):
-        done["cube_meta"] = {"warehouse_hash": os.environ["TTHC_CUBE_READY"], "rebuilt": False}
-        return done
+    if (default_cube_dir() / "meta.json").exists():  # a cube is only ever built from ingested data
+        return
     wh = config.default_warehouse()
     if not warehouse_has_data(wh):
-        if verbose:
-            _say(f"no data ingested in {wh}: generating and ingesting the synthetic sample (tthc sample) …")
-        from ..cli import main as cli_main
-
-        rc = cli_main(["sample"])
-        if rc:
-            from ..errors import TthcError
-
-            raise TthcError(f"tthc sample failed (exit {rc}); run it by hand to see why")
-        done["sample"] = True
-    from ..engine.cube import ensure_cube
-
-    meta = ensure_cube(str(wh))
-    done["cube_rebuilt"] = bool(meta.get("rebuilt"))
-    if verbose and done["cube_rebuilt"]:
-        _say(f"built the indicator cube in {config.processed_dir() / 'cube'}")
-    done["cube_meta"] = meta
-    return done
+        raise InputError(f"{wh}: no data ingested; run `tthc sample` (synthetic sample) or `tthc ingest` first "
+                         f"(`make install` and `tthc report` do it for you)")
+    raise InputError(f"{default_cube_dir()}: no indicator cube; run `tthc cube` first")
 
 
 def cube_dir() -> Path:
@@ -115,7 +92,7 @@ def report_slice_hash(units: list[str], period: str, window: str) -> str:
 
     cache = os.environ.get("TTHC_SLICE_CACHE")
     if cache:
-        from ..batch.plan import lookup_slice_hash
+        from ..slicecache import lookup_slice_hash
 
         try:
             hit = lookup_slice_hash(Path(cache), units, period, window)
