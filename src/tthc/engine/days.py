@@ -21,7 +21,7 @@ import time
 
 from . import sql
 
-VERSION = "1"
+VERSION = "2"  # 2: a moved due date (han_da_doi) has no pause dates
 TABLE = "tthc_dossier_days"
 META_TABLE = "tthc_dossier_days_meta"
 TEMP_VIEW = "tthc_dossier_rows"
@@ -50,7 +50,8 @@ def _day(expr: str) -> str:
 
 def _raw_sql(catalogue: bool, table: str) -> str:
     cat_join, th, giay = sql.catalogue_parts(catalogue)
-    one = "coalesce(d.so_lan_bo_sung, 0) = 1"
+    # pause dates only for exactly one supplement whose due date was not moved (han_da_doi, spec §6)
+    one = "coalesce(d.so_lan_bo_sung, 0) = 1 AND NOT coalesce(d.han_da_doi, false)"
     return f"""raw AS (
       SELECT d.ma_don_vi AS unit, d.ma_linh_vuc AS field, d.ten_linh_vuc AS name, d.kenh,
              {_day('d.ngay_tiep_nhan')} AS r,

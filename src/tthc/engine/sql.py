@@ -70,7 +70,9 @@ def has_catalogue(con) -> bool:
 def dossier_flag_columns(giay: str) -> str:
     """The supplement dates and 0/1 flags of a dossier (alias ``d``), nulls read as "no": shared by the reference
     join (``base_sql``) and the event counting (``events.stage_sql``) so that both count the same thing."""
-    return """CAST(d.ngay_yeu_cau_bo_sung AS DATE) AS d_req, CAST(d.ngay_hoan_thanh_bo_sung AS DATE) AS d_comp,
+    # a moved due date (han_da_doi, spec §6) already includes the supplement: no pause, so no pause dates
+    return """CASE WHEN NOT coalesce(d.han_da_doi, false) THEN CAST(d.ngay_yeu_cau_bo_sung AS DATE) END AS d_req,
+             CASE WHEN NOT coalesce(d.han_da_doi, false) THEN CAST(d.ngay_hoan_thanh_bo_sung AS DATE) END AS d_comp,
              coalesce(d.co_phieu_xin_loi, false) AS xin_loi, coalesce(d.co_phi, false) AS co_phi,
              coalesce(d.thanh_toan_truc_tuyen, 0) IN (1, 2) AS tt_truc_tuyen,
              coalesce(d.so_hoa_ho_so, false) AS so_hoa, coalesce(d.ket_qua_dien_tu, false) AS kq_dien_tu,

@@ -23,6 +23,7 @@ import pandas as pd
 from ..errors import InputError
 from ..schema import DOSSIER_COLUMNS
 from .sources import PARQUET, SourceMap, norm_key
+from .validate import BOOL_WORDS
 
 HEADER_SCAN_ROWS = 50
 JSON_EXT = (".json", ".jsonl", ".ndjson")
@@ -329,23 +330,48 @@ def _get(d: dict, names) -> tuple[bool, object]:
     return False, None
 
 
-def _truthy(v) -> bool:
+def _yes_no(v):
+    """A nested yes/no value read as a CSV yes/no cell is: (True | False | None, bad). "maybe", 2 or a list is bad,
+    so the JSON path quarantines what the CSV path quarantines (bad_boolean), instead of reading it as "no"."""
+    if v is None or (isinstance(v, float) and v != v):
+        return None, False
+    if isinstance(v, bool):
+        return v, False
+    if isinstance(v, (int, float)) and v in (0, 1):
+        return bool(v), False
     if isinstance(v, str):
-        return v.strip().casefold() in ("true", "1", "có", "co", "yes", "x")
-    return bool(v) and v == v
+        k = norm_key(v)
+        if k == "":
+            return None, False
+        if k in BOOL_WORDS:
+            return BOOL_WORDS[k], False
+    return None, True
 
 
-def _num(v) -> float:
+def _gia(v):
+    """A fee amount: (amount, bad); None/"" → 0."""
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return 0.0, False
+    if isinstance(v, bool):
+        return 0.0, True
     try:
-        return float(v)
+        x = float(v)
     except (TypeError, ValueError):
-        return 0.0
+        return 0.0, True
+    return (x, False) if x == x and x >= 0 and x != float("inf") else (0.0, True)
+
+
+def _set(v) -> bool:
+    return v is not None and not (isinstance(v, str) and not v.strip())
 
 
 def flatten_dvcqg(obj: dict, sm: SourceMap, fields: dict[str, str]) -> dict:
     """One DVCQG object → raw canonical values (nested lists reduced per spec §3; rules in the map's comments).
 
-    ``fields`` maps lower-cased source names to canonical names; unmapped keys (personal data included) are skipped."""
+    ``fields`` maps lower-cased source names to canonical names; unmapped keys (personal data included) are skipped.
+    A nested value that cannot be read (a yes/no that is "maybe", a fee that is not a number, a supplement list
+    that is a number or a word) is handed on raw in the canonical column it feeds, so validation quarantines the
+    row with the reason code a CSV cell with that value gets (bad_boolean, bad_number)."""
     out: dict = {}
     for k, v in obj.items():
         canon = fields.get(k.lower())
@@ -354,35 +380,83 @@ def flatten_dvcqg(obj: dict, sm: SourceMap, fields: dict[str, str]) -> dict:
     nz = sm.nested
     has, tl = _get(obj, nz["tai_lieu_nop"])
     flag = out.get("tai_su_dung")
-    reuse = None if flag is None else _truthy(flag)
+    reuse, bad = _yes_no(flag)
+    bad_reuse = flag if bad else None
     if has and tl is not None:
         items = [x for x in (tl if isinstance(tl, list) else [tl]) if isinstance(x, dict)]
+
+        def yn(x, key, first_bad):
+            v = _get(x, nz[key])[1]
+            b, bad = _yes_no(v)
+            return b, (v if bad and first_bad[0] is None else None)
+
+        bad_sh, bad_k, bad_t = [None], [None], [None]
+
+        def keep(slot, v):
+            if v is not None and slot[0] is None:
+                slot[0] = v
+
         comp = []
         for x in items:
-            hb, bb = _get(x, nz["bat_buoc"])
-            comp.append((x, (not hb) or bb is None or _truthy(bb)))
+            hb = _get(x, nz["bat_buoc"])[0]
+            b, bv = yn(x, "bat_buoc", bad_sh)
+            keep(bad_sh, bv)
+            comp.append((x, (not hb) or b is None or b))
         req = [x for x, r in comp if r] or [x for x, _ in comp]
-        out["so_hoa_ho_so"] = bool(req) and all(_truthy(_get(x, nz["duoc_so_hoa"])[1]) for x in req)
-        kho = any(_truthy(_get(x, nz["duoc_lay_tu_kho"])[1]) for x, _ in comp)
-        tsd = any(_truthy(_get(x, nz["duoc_tai_su_dung"])[1]) for x, _ in comp)
-        out["tu_kho_du_lieu"] = kho
+        so_hoa = []
+        for x in req:
+            b, bv = yn(x, "duoc_so_hoa", bad_sh)
+            keep(bad_sh, bv)
+            so_hoa.append(bool(b))
+        kho = tsd = False
+        for x, _ in comp:
+            b, bv = yn(x, "duoc_lay_tu_kho", bad_k)
+            keep(bad_k, bv)
+            kho = kho or bool(b)
+            b, bv = yn(x, "duoc_tai_su_dung", bad_t)
+            keep(bad_t, bv)
+            tsd = tsd or bool(b)
+        out["so_hoa_ho_so"] = bad_sh[0] if bad_sh[0] is not None else (bool(req) and all(so_hoa))
+        out["tu_kho_du_lieu"] = bad_k[0] if bad_k[0] is not None else kho
+        if bad_reuse is None:
+            bad_reuse = bad_t[0] if bad_t[0] is not None else bad_k[0]
         reuse = bool(reuse) or kho or tsd
-    out["tai_su_dung"] = reuse
+    out["tai_su_dung"] = bad_reuse if bad_reuse is not None else reuse
     has, kq = _get(obj, nz["giay_to_ket_qua"])
     if has and kq is not None:
         out["ket_qua_dien_tu"] = any(isinstance(x, dict) and str(_get(x, nz["duong_dan_ket_qua"])[1] or "").strip()
                                      for x in (kq if isinstance(kq, list) else [kq]))
     has, lp = _get(obj, nz["le_phi"])
     if has and lp is not None:
-        out["co_phi"] = any(isinstance(x, dict) and _num(_get(x, nz["gia"])[1]) > 0
-                            for x in (lp if isinstance(lp, list) else [lp]))
+        fee, bad_g = False, None
+        for x in (lp if isinstance(lp, list) else [lp]):
+            if isinstance(x, dict):
+                v = _get(x, nz["gia"])[1]
+                g, bad = _gia(v)
+                if bad and bad_g is None:
+                    bad_g = v if v is not None else "?"
+                fee = fee or g > 0
+        out["co_phi"] = bad_g if bad_g is not None else fee
     has, bs = _get(obj, nz["ho_so_bo_sung"])
     if has and bs is not None:
-        bs = [x for x in (bs if isinstance(bs, list) else [bs]) if isinstance(x, dict)]
-        out["so_lan_bo_sung"] = len(bs)
-        if bs:
-            out["ngay_yeu_cau_bo_sung"] = _get(bs[0], nz["ngay_yeu_cau_bo_sung"])[1]
-            out["ngay_hoan_thanh_bo_sung"] = _get(bs[0], nz["ngay_hoan_thanh_bo_sung"])[1]
+        if isinstance(bs, dict):
+            bs = [bs]
+        if isinstance(bs, list):
+            out["so_lan_bo_sung"] = len(bs)
+            items = [x for x in bs if isinstance(x, dict)]
+            if items:
+                out["ngay_yeu_cau_bo_sung"] = _get(items[0], nz["ngay_yeu_cau_bo_sung"])[1]
+                out["ngay_hoan_thanh_bo_sung"] = _get(items[0], nz["ngay_hoan_thanh_bo_sung"])[1]
+                moved = [v for v in (_get(x, nz["ngay_hen_tra_moi"])[1] for x in items) if _set(v)]
+                out["han_da_doi"] = bool(moved)
+                if moved:
+                    out["_hen_moi"] = moved[-1]  # validated as a date (bad_date) though only its presence counts
+                    if not _set(out.get("ngay_hen_tra")):
+                        out["ngay_hen_tra"] = moved[-1]
+            else:
+                out["han_da_doi"] = False
+        else:
+            out["so_lan_bo_sung"] = bs  # a number or a word where a list belongs: validated as a count
     has, dg = _get(obj, nz["danh_gia"])
     if has:
         if isinstance(dg, list):
@@ -396,7 +470,7 @@ def flatten_dvcqg(obj: dict, sm: SourceMap, fields: dict[str, str]) -> dict:
 
 def _read_json(path: Path, sm: SourceMap, chunk_rows: int) -> Iterator[pd.DataFrame]:
     fields = {k.lower(): v for k, v in sm.fields.items()}
-    cols = list(DOSSIER_COLUMNS)
+    cols = [*DOSSIER_COLUMNS, "_hen_moi"]
     recs, nums, errs = [], [], []
     seen = False
     try:

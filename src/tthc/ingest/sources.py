@@ -29,7 +29,7 @@ FORMATS = ("json", "tabular", "parquet")
 VALUE_COLUMNS = ("kenh", "trang_thai", "thanh_toan_truc_tuyen", "muc_hai_long")
 NESTED_KEYS = ("tai_lieu_nop", "duoc_so_hoa", "duoc_tai_su_dung", "duoc_lay_tu_kho", "bat_buoc", "giay_to_ket_qua",
                "duong_dan_ket_qua", "le_phi", "gia", "ho_so_bo_sung", "ngay_yeu_cau_bo_sung",
-               "ngay_hoan_thanh_bo_sung", "danh_gia", "muc_do")
+               "ngay_hoan_thanh_bo_sung", "ngay_hen_tra_truoc", "ngay_hen_tra_moi", "danh_gia", "muc_do")
 _DERIVED = re.compile(r"^\s*([a-z_]+)\s+IS\s+(NOT\s+)?NULL\s*$", re.I)
 _WS = re.compile(r"\s+")
 
@@ -65,7 +65,11 @@ _DEFAULT_NESTED = {
     "duoc_lay_tu_kho": ("DuocLayTuKhoDMQG",), "bat_buoc": ("BatBuoc",),
     "giay_to_ket_qua": ("DanhSachGiayToKetQua",), "duong_dan_ket_qua": ("DuongDanTepTinKetQua",),
     "le_phi": ("DanhSachLePhi",), "gia": ("Gia",), "ho_so_bo_sung": ("DanhSachHoSoBoSung",),
-    "ngay_yeu_cau_bo_sung": ("NgayYeuCauBoSung",), "ngay_hoan_thanh_bo_sung": ("NgayHoanThanhBoSung",),
+    # national schema (spec §3): NgayBoSung = the day the supplement was REQUESTED, NgayTiepNhanBoSung = the day the
+    # supplemented dossier came back; NgayYeuCauBoSung / NgayHoanThanhBoSung are one-stop systems' own spellings
+    "ngay_yeu_cau_bo_sung": ("NgayBoSung", "NgayYeuCauBoSung"),
+    "ngay_hoan_thanh_bo_sung": ("NgayTiepNhanBoSung", "NgayHoanThanhBoSung"),
+    "ngay_hen_tra_truoc": ("NgayHenTraTruoc",), "ngay_hen_tra_moi": ("NgayHenTraMoi",),
     "danh_gia": ("DanhGiaHaiLong",), "muc_do": ("MucDo",),
 }
 

@@ -218,6 +218,8 @@ def validate_chunk(raw: pd.DataFrame, sm: SourceMap, unit_codes: set[str]) -> tu
             flag(bad, c, "bad_date")
         else:
             out[c] = pd.Series(pd.NaT, index=idx, dtype="datetime64[us]")
+    if "_hen_moi" in raw:  # DVCQG DanhSachHoSoBoSung[].NgayHenTraMoi: only its presence is kept (han_da_doi)
+        flag(parse_dates(raw["_hen_moi"])[1], "ngay_hen_tra_moi", "bad_date", raw["_hen_moi"])
     for c, (lo, hi, code) in CODED.items():
         if c not in raw:
             out[c] = pd.array([pd.NA] * len(idx), dtype="Int16")
