@@ -129,7 +129,7 @@ def _arrow_chunk(clean: pd.DataFrame, meta: dict):
     return pa.Table.from_arrays(arrays, names=_ALL)
 
 
-def _ingest_one(con, path: Path, sm: SourceMap, units: set[str], sha: str, ingest_id: int, qdir: Path,
+def _ingest_one(con, path: Path, sm: SourceMap, units: dict, sha: str, ingest_id: int, qdir: Path,
                 progress: bool) -> IngestResult:
     res = IngestResult(file=str(path), source=sm.name, sha256=sha, ingest_id=ingest_id)
     q = _Quarantine(qdir / f"{ingest_id:05d}-{path.stem}.csv", str(path))
@@ -246,7 +246,8 @@ def ingest_files(paths, source: str | None = None, warehouse=None, units=None, p
     from ..units import Registry, load_registry
 
     reg = units if isinstance(units, Registry) else load_registry(units)
-    codes = set(reg.units)
+    # code → (valid_from, valid_to): a dossier received outside its unit's validity is quarantined (unit_not_valid)
+    codes = {c: (u.valid_from, u.valid_to) for c, u in reg.units.items()}
     maps = load_all_sources()
     wpath = wh.warehouse_path(warehouse)
     qdir = quarantine_dir_for(wpath)
