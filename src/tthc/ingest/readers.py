@@ -196,7 +196,12 @@ def _read_tabular(path: Path, sm: SourceMap, rows, chunk_rows: int) -> Iterator[
     pos: dict[int, str] = {}
     for j, c in enumerate(hcells):
         canon = nf.get(norm_key(c)) if c is not None else None
-        if canon and canon not in pos.values():
+        if canon and canon in pos.values():
+            k = next(i for i, v in pos.items() if v == canon)
+            raise InputError(f"{path}: row {hrow}: column {hcells[k]!r} (column {_col_letter(k)}) and column "
+                             f"{c!r} (column {_col_letter(j)}) both give {canon}; an export with a duplicated "
+                             f"column is ambiguous: delete or rename one of them")
+        if canon:
             pos[j] = canon
     missing = [k for k, v in sm.fields.items() if v in ("ma_ho_so", "ma_tthc", "ma_linh_vuc", "ngay_tiep_nhan",
                                                           "trang_thai") and v not in pos.values()]
@@ -218,6 +223,16 @@ def _read_tabular(path: Path, sm: SourceMap, rows, chunk_rows: int) -> Iterator[
             recs, nums = [], []
     if recs:
         yield _tab_frame(recs, nums, cols)
+
+
+def _col_letter(j: int) -> str:
+    """0-based column index → spreadsheet letters (0 → A, 26 → AA)."""
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out
 
 
 def _tab_frame(recs, nums, cols) -> pd.DataFrame:
@@ -271,8 +286,75 @@ def _iter_array(f, path: Path, pos_after_bracket: str) -> Iterator[object]:
             buf, pos = buf[pos:], 0
 
 
+def _seek_data_array(f, head: str) -> str | None:
+    """For a document ``{"meta": …, "data": [ … ], …}``: skip the top-level members before ``"data"`` (each is
+    decoded on its own, so only the largest of them is ever in memory) and return the text right after the ``[`` of
+    the data array, the rest of ``f`` following it; None when the document is not such an object (JSON Lines, or no
+    ``"data"`` array), and the caller falls back."""
+    dec = json.JSONDecoder()
+    buf, pos, eof = head, 0, False
+    ws = re.compile(r"\s*")
+
+    def more() -> bool:
+        nonlocal buf, pos, eof
+        if eof:
+            return False
+        chunk = f.read(max(_BLOCK, len(buf) - pos))
+        eof = not chunk
+        buf, pos = buf[pos:] + chunk, 0
+        return bool(chunk)
+
+    def decode():
+        nonlocal pos
+        while True:
+            pos = ws.match(buf, pos).end()
+            try:
+                obj, end = dec.raw_decode(buf, pos)
+            except json.JSONDecodeError:
+                if more():
+                    continue
+                return None, False
+            if end >= len(buf) and not eof and isinstance(obj, (int, float)):
+                if more():  # a number at the end of the buffer may continue in the next block
+                    continue
+            pos = end
+            return obj, True
+
+    def char() -> str:
+        nonlocal pos
+        while True:
+            pos = ws.match(buf, pos).end()
+            if pos < len(buf):
+                return buf[pos]
+            if not more():
+                return ""
+
+    if char() != "{":
+        return None
+    pos += 1
+    while True:
+        c = char()
+        if c != '"':
+            return None
+        key, ok = decode()
+        if not ok or char() != ":":
+            return None
+        pos += 1
+        if key == "data" and char() == "[":
+            return buf[pos + 1:]
+        _, ok = decode()  # a member before the data: decoded and dropped
+        if not ok:
+            return None
+        c = char()
+        if c == ",":
+            pos += 1
+            continue
+        return None  # "}" without a data array, or not JSON
+
+
 def _json_items(path: Path) -> Iterator[tuple[int, object]]:
-    """(record number, item) for a JSON array, {"data": [...]} or JSON Lines."""
+    """(record number, item) for a JSON array, {"data": [...]} (the array streamed wherever "data" stands among
+    the top-level members, e.g. after a "meta" object) or JSON Lines."""
     first = _first_char(path)
     if first == "[":
         with path.open(encoding="utf-8-sig") as f:
@@ -285,9 +367,9 @@ def _json_items(path: Path) -> Iterator[tuple[int, object]]:
                          f"JSON Lines (one object per line)")
     with path.open(encoding="utf-8-sig") as f:
         head = f.read(_BLOCK)
-        m = re.match(r'\s*\{\s*"data"\s*:\s*\[', head)
-        if m:
-            yield from enumerate(_iter_array(f, path, head[m.end():]), start=1)
+        rest = _seek_data_array(f, head)
+        if rest is not None:
+            yield from enumerate(_iter_array(f, path, rest), start=1)
             return
     # JSON Lines, or a whole object that is not one per line
     with path.open(encoding="utf-8-sig") as f:
