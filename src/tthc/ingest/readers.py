@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..schema import DOSSIER_COLUMNS
-from .sources import PARQUET, SourceMap, norm_key
+from .sources import BUILT_IN, CANONICAL, PARQUET, SourceMap, is_map_path, load_map_file, norm_key
 from .validate import BOOL_WORDS
 
 HEADER_SCAN_ROWS = 50
@@ -45,10 +45,13 @@ def _frame(records: list[dict], rows: list[int], errs: list[str | None], cols: l
 def detect_source(path: Path, maps: dict[str, SourceMap], name: str | None = None) -> SourceMap:
     """The map for ``path``: ``name`` if given, else by extension (and, for CSV/XLSX, by the header row)."""
     if name:
-        if name == "parquet":
-            return PARQUET
+        if name in BUILT_IN:
+            return BUILT_IN[name]
+        if name not in maps and is_map_path(name):
+            return load_map_file(name)
         if name not in maps:
-            raise InputError(f"{path}: unknown --source {name!r}; known: {', '.join(sorted([*maps, 'parquet']))}")
+            raise InputError(f"{path}: unknown --source {name!r}; known: {', '.join(sorted([*maps, *BUILT_IN]))}, "
+                             f"or the path of a map file (docs/column-maps.md)")
         return maps[name]
     ext = path.suffix.lower()
     if ext in PARQUET_EXT:
@@ -59,11 +62,7 @@ def detect_source(path: Path, maps: dict[str, SourceMap], name: str | None = Non
             raise InputError(f"{path}: no JSON source map under params/sources/")
         return js[0]
     if ext in CSV_EXT + XLSX_EXT:
-        tab = [m for m in maps.values() if m.format == "tabular"]
-        if not tab:
-            raise InputError(f"{path}: no CSV/XLSX source map under params/sources/")
-        if len(tab) == 1:
-            return tab[0]
+        tab = [m for m in maps.values() if m.format == "tabular"] + [CANONICAL]
         rows = list(_peek_rows(path, HEADER_SCAN_ROWS, {norm_key(m.header_marker) for m in tab}))
         best, score = None, 0
         for m in tab:
@@ -75,10 +74,13 @@ def detect_source(path: Path, maps: dict[str, SourceMap], name: str | None = Non
                     if s > score:
                         best, score = m, s
                     break
+        if best is None and len(tab) == 2:
+            return tab[0]  # the one map of params/sources/: its reader says what its header lacks
         if best is None:
             raise InputError(f"{path}: no header row of a known source found in the first {HEADER_SCAN_ROWS} rows; "
                              f"expected a row containing one of: "
-                             f"{', '.join(repr(m.header_marker) for m in tab)}; or pass --source")
+                             f"{', '.join(repr(m.header_marker) for m in tab)}; or write a column map for this "
+                             f"layout and pass it with --source PATH/TO/map.yaml (docs/column-maps.md)")
         return best
     raise InputError(f"{path}: unsupported file type {ext or '(none)'!r}; accepted: "
                      f"{', '.join(JSON_EXT + CSV_EXT + XLSX_EXT + PARQUET_EXT)}")
@@ -92,17 +94,23 @@ def _peek_rows(path: Path, n: int, markers: set[str]):
         yield r
 
 
-def read_chunks(path: Path, sm: SourceMap, chunk_rows: int = 100_000) -> Iterator[pd.DataFrame]:
+def read_chunks(path: Path, sm: SourceMap, chunk_rows: int = 100_000, info: dict | None = None) \
+        -> Iterator[pd.DataFrame]:
+    """Chunks of ``path`` read with ``sm``. ``info`` (a dict), when given, receives ``unmapped``: the file's columns
+    (CSV/XLSX headers, JSON keys of the first records, Parquet columns) that map to nothing and are not dropped
+    personal fields; they are read past."""
+    info = {} if info is None else info
+    info.setdefault("unmapped", [])
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty (0 bytes); export it again")
     if sm.format == "parquet":
-        return _read_parquet(path, chunk_rows)
+        return _read_parquet(path, chunk_rows, info)
     if sm.format == "json":
-        return _read_json(path, sm, chunk_rows)
+        return _read_json(path, sm, chunk_rows, info)
     if path.suffix.lower() in XLSX_EXT:
-        return _read_tabular(path, sm, _xlsx_rows(path, {norm_key(sm.header_marker)}), chunk_rows)
+        return _read_tabular(path, sm, _xlsx_rows(path, {norm_key(sm.header_marker)}), chunk_rows, info)
     rows, _ = _csv_rows(path)
-    return _read_tabular(path, sm, rows, chunk_rows)
+    return _read_tabular(path, sm, rows, chunk_rows, info)
 
 
 # ---------------------------------------------------------------- CSV / XLSX
@@ -178,7 +186,7 @@ def _pick_sheet(wb, markers: set[str]):
     return wb.worksheets[0]
 
 
-def _read_tabular(path: Path, sm: SourceMap, rows, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def _read_tabular(path: Path, sm: SourceMap, rows, chunk_rows: int, info: dict) -> Iterator[pd.DataFrame]:
     marker = norm_key(sm.header_marker)
     nf = sm.norm_fields
     header = None
@@ -208,7 +216,14 @@ def _read_tabular(path: Path, sm: SourceMap, rows, chunk_rows: int) -> Iterator[
     if missing:
         found = [str(c) for c in hcells if c not in (None, "")]
         raise InputError(f"{path}: row {hrow}: header lacks required column(s) {', '.join(map(repr, missing))}; "
-                         f"found {', '.join(map(repr, found))}. Rename the columns as in {sm.path}")
+                         f"found {', '.join(map(repr, found))}. Cột tiêu đề khác mẫu: viết một tệp ánh xạ cột "
+                         f"(YAML) cho mẫu xuất này và chạy `tthc ingest FILE --source map.yaml`; hướng dẫn: "
+                         f"docs/column-maps.md. / The headers differ from {sm.path or 'the built-in ' + sm.name + ' layout'}: "
+                         f"write a column map for this layout and pass it with --source PATH/TO/map.yaml; "
+                         f"reference: docs/column-maps.md")
+    dropped = {norm_key(d) for d in sm.drop}
+    info["unmapped"] = [str(c) for j, c in enumerate(hcells) if j not in pos and c not in (None, "")
+                        and norm_key(c) not in dropped]
     cols = list(pos.values())
     idx = list(pos)
     recs: list[list] = []
@@ -550,8 +565,15 @@ def flatten_dvcqg(obj: dict, sm: SourceMap, fields: dict[str, str]) -> dict:
     return out
 
 
-def _read_json(path: Path, sm: SourceMap, chunk_rows: int) -> Iterator[pd.DataFrame]:
+JSON_KEYS_SCANNED = 1000  # records whose keys are checked for unmapped names
+
+
+def _read_json(path: Path, sm: SourceMap, chunk_rows: int, info: dict) -> Iterator[pd.DataFrame]:
     fields = {k.lower(): v for k, v in sm.fields.items()}
+    known = set(fields) | {d.lower() for d in sm.drop} | {
+        n.lower() for k in ("tai_lieu_nop", "giay_to_ket_qua", "le_phi", "ho_so_bo_sung", "danh_gia")
+        for n in sm.nested.get(k, ())}
+    unmapped: dict[str, None] = {}
     cols = [*DOSSIER_COLUMNS, "_hen_moi"]
     recs, nums, errs = [], [], []
     seen = False
@@ -559,6 +581,11 @@ def _read_json(path: Path, sm: SourceMap, chunk_rows: int) -> Iterator[pd.DataFr
         for n, obj in _json_items(path):
             seen = True
             if isinstance(obj, dict):
+                if n <= JSON_KEYS_SCANNED:
+                    for k in obj:
+                        if k.lower() not in known and k not in unmapped:
+                            unmapped[k] = None
+                            info["unmapped"] = list(unmapped)
                 recs.append(flatten_dvcqg(obj, sm, fields))
                 errs.append(None)
             else:
@@ -580,7 +607,7 @@ def _read_json(path: Path, sm: SourceMap, chunk_rows: int) -> Iterator[pd.DataFr
 
 
 # ---------------------------------------------------------------- Parquet
-def _read_parquet(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def _read_parquet(path: Path, chunk_rows: int, info: dict) -> Iterator[pd.DataFrame]:
     import pyarrow.parquet as pq
 
     try:
@@ -589,6 +616,7 @@ def _read_parquet(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         raise InputError(f"{path}: not a Parquet file ({type(e).__name__}: {e})") from None
     names = set(pf.schema_arrow.names)
     cols = [c for c in DOSSIER_COLUMNS if c in names]
+    info["unmapped"] = sorted(names - set(cols))
     if "ma_ho_so" not in cols:
         raise InputError(f"{path}: Parquet input must use canonical column names (tthc.schema.DOSSIER_COLUMNS); "
                          f"found {', '.join(sorted(names)[:20])}")
