@@ -22,7 +22,7 @@ def test_cli_summary_and_error(tmp_path, capsys):
     out = capsys.readouterr().out.strip()
     assert rc == 0
     assert out.startswith(f"{f}: read 2, stored 1 (new 1, replaced 0, unchanged 0), quarantined 1 → "
-                          f"{wh.parent / 'quarantine' / '00002-a.csv'}; fields empty on every row: ngay_nop, ")
+                          f"{wh.parent / 'quarantine' / '00002-a.csv'}; fields empty on every row: ")
     assert "\n" not in out and out.endswith("ngay_yeu_cau_bo_sung, ngay_hoan_thanh_bo_sung, han_da_doi, co_phieu_xin_loi, "
                                         "co_phi, thanh_toan_truc_tuyen, so_hoa_ho_so, ket_qua_dien_tu, tai_su_dung, "
                                         "tu_kho_du_lieu, dong_bo_dvcqg, co_danh_gia, muc_hai_long, thoi_han_gq")

@@ -25,7 +25,7 @@ def register(sub):
     add_common(p)
     add_period(p)
     p.add_argument("--format", choices=("table", "csv"), default="table")
-    p.add_argument("--cube", default=None, help="cube folder (default data/processed/cube, built when needed)")
+    p.add_argument("--cube", default=None, help="cube folder (default: the warehouse's own cube, data/processed/cube for data/warehouse.duckdb, else <name>.cube/ beside the warehouse; built when needed)")
     return p
 
 
@@ -43,9 +43,9 @@ def rows(period, window, warehouse=None, units=None, cube=None) -> list[list[str
     from ..engine.targets import pct_half_up, round_half_up
     from ..units import load_registry
 
-    from ..engine.cube import default_cube_dir
+    from ..engine.cube import cube_dir_for
 
-    d = Path(cube) if cube else default_cube_dir()
+    d = Path(cube) if cube else cube_dir_for(warehouse)
     ensure_cube(warehouse, load_registry(units), periods=[period], out_dir=d)
     code = query._code(period)
     ind = query.indicators(code, window, cube_dir=d)

@@ -85,8 +85,18 @@ RATE_SPEC = {  # D-indicator → (numerator, denominator)
 }
 
 
+def cube_dir_for(warehouse=None) -> Path:
+    """The cube of a warehouse (one cube per warehouse, never shared): ``data/processed/cube`` for the project's
+    ``data/warehouse.duckdb``, otherwise the folder ``<name>.cube/`` beside the warehouse file."""
+    wh = Path(warehouse) if warehouse else config.default_warehouse()
+    if wh.resolve() == (config.data_dir() / "warehouse.duckdb").resolve():
+        return config.processed_dir() / "cube"
+    return wh.parent / f"{wh.stem}.cube"
+
+
 def default_cube_dir() -> Path:
-    return config.processed_dir() / "cube"
+    """The cube of the default warehouse (``--warehouse`` / TTHC_WAREHOUSE), see :func:`cube_dir_for`."""
+    return cube_dir_for(None)
 
 
 def _as_periods(periods) -> list[Period]:
@@ -289,7 +299,7 @@ def ensure_cube(con_or_path=None, registry: Registry | None = None, periods=None
     """Rebuild the cube only when the warehouse content or the configuration changed; returns its meta."""
     registry = registry or load_registry()
     rules = resolve_rules(rules)
-    out_dir = Path(out_dir) if out_dir else default_cube_dir()
+    out_dir = Path(out_dir) if out_dir else cube_dir_for(con_or_path if isinstance(con_or_path, (str, Path)) else None)
     windows = tuple(check_window(w) for w in windows)
     with connection(con_or_path) as con:
         whash = content_hash(con)
