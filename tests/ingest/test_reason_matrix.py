@@ -170,3 +170,27 @@ def test_nfc_codes_are_one_dossier(tmp_path):
     assert [q["reason_code"] for q in qlines(r)] == ["duplicate"]
     assert query(tmp_path / "w.duckdb", "SELECT ma_ho_so FROM dossiers") == [
         (unicodedata.normalize("NFC", "HS-Đồng-1"),)]
+
+
+def test_canonical_headers_need_no_map(tmp_path):
+    """A CSV headed by the canonical names is read by the built-in `canonical` layout, detected without --source."""
+    units = tmp_path / "units.yaml"
+    units.write_text(yaml.safe_dump(UNITS), encoding="utf-8")
+    head = list(GOOD) + ["so_hoa_ho_so", "chu_ho_so", "ghi_chu"]
+    rows = [[*GOOD.values(), "true", "Nguyễn Văn A", ""], [*{**GOOD, "ma_ho_so": "G2", "kenh": "1"}.values(), "0", "B", "x"]]
+    f = write_csv(tmp_path / "c.csv", rows, head=head)
+    (r,) = ingest_files([f], warehouse=tmp_path / "w.duckdb", units=units)
+    assert (r.source, r.rows_read, r.rows_stored) == ("canonical", 2, 2)
+    assert r.unmapped == ["ghi_chu"]  # the personal column is dropped, not listed
+    assert query(tmp_path / "w.duckdb", "SELECT ma_ho_so, kenh, trang_thai, so_hoa_ho_so FROM dossiers ORDER BY 1") \
+        == [("G1", 2, 10, True), ("G2", 1, 10, False)]
+
+
+def test_header_message_points_to_column_maps(tmp_path):
+    from tthc.errors import InputError
+
+    f = tmp_path / "m.csv"
+    f.write_text("Mã hồ sơ,Mã lĩnh vực,Ngày tiếp nhận,Trạng thái\nA,L1,01/03/2025,Đang xử lý\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"viết một tệp ánh xạ cột .* docs/column-maps\.md.* write a column map for "
+                                         r"this layout and pass it with --source PATH/TO/map\.yaml"):
+        ingest_files([f], warehouse=tmp_path / "w.duckdb")

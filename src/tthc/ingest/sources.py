@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .. import config
 from ..errors import ConfigError
-from ..schema import DOSSIER_COLUMNS
+from ..schema import DOSSIER_COLUMNS, PERSONAL_FIELDS
 from ..yamlio import load_yaml
 
 FORMATS = ("json", "tabular", "parquet")
@@ -62,7 +62,7 @@ PARQUET = SourceMap(name="parquet", format="parquet", path=None, fields={c: c fo
 # built in: a CSV/XLSX whose header row holds the canonical names themselves (ma_ho_so, ma_tthc, …) needs no map;
 # codes are numbers (trang_thai 1–10, kenh 1–3), yes/no cells true/false, 1/0, có/không, x
 CANONICAL = SourceMap(name="canonical", format="tabular", path=None, header_marker="ma_ho_so",
-                      fields={c: c for c in DOSSIER_COLUMNS if c != "ma_don_vi"})
+                      fields={c: c for c in DOSSIER_COLUMNS if c != "ma_don_vi"}, drop=PERSONAL_FIELDS)
 BUILT_IN = {"parquet": PARQUET, "canonical": CANONICAL}
 
 _DEFAULT_NESTED = {
