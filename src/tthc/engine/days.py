@@ -21,7 +21,7 @@ import time
 
 from . import sql
 
-VERSION = "2"  # 2: a moved due date (han_da_doi) has no pause dates
+VERSION = "3"  # 2: a moved due date (han_da_doi) has no pause dates; 3: flags co_bo_sung, dung
 TABLE = "tthc_dossier_days"
 META_TABLE = "tthc_dossier_days_meta"
 TEMP_VIEW = "tthc_dossier_rows"
@@ -35,11 +35,12 @@ NEW_FLAGS = {
     "n_moi_tai_su_dung": "tai_su_dung",
     "n_moi_tu_kho": "tu_kho",
     "n_moi_truc_tuyen_kq": "kenh = 2 AND (NOT yeu_cau_giay OR kq_dien_tu)",
+    "n_moi_bo_sung": "co_bo_sung",  # BO_SUNG: new dossiers with at least one supplement request
 }
 # every per-dossier flag the cube counts: name → condition on the columns of ``sql.dossier_flag_columns``;
 # the pre-aggregate holds its count per group as column ``f_<name>``
 ROW_FLAGS = {**NEW_FLAGS, "dong_bo": "dong_bo", "khong_hai_long": "khong_hai_long", "xl": "xin_loi",
-             "kq": "kq_dien_tu", "dg": "co_danh_gia"}
+             "kq": "kq_dien_tu", "dg": "co_danh_gia", "dung": "dung_xu_ly"}
 # the grouping key (besides unit, field, name): day numbers since 1970-01-01
 KEY = ("r", "e0", "hen", "th", "nbs", "req", "comp")
 

@@ -78,7 +78,9 @@ def dossier_flag_columns(giay: str) -> str:
              coalesce(d.so_hoa_ho_so, false) AS so_hoa, coalesce(d.ket_qua_dien_tu, false) AS kq_dien_tu,
              coalesce(d.tai_su_dung, false) AS tai_su_dung, coalesce(d.tu_kho_du_lieu, false) AS tu_kho,
              coalesce(d.dong_bo_dvcqg, false) AS dong_bo, coalesce(d.co_danh_gia, false) AS co_danh_gia,
-             coalesce(d.muc_hai_long = 1, false) AS khong_hai_long, """ + f"{giay} AS yeu_cau_giay"
+             coalesce(d.muc_hai_long = 1, false) AS khong_hai_long,
+             coalesce(d.so_lan_bo_sung, 0) >= 1 AS co_bo_sung, d.trang_thai = 8 AS dung_xu_ly, """ + \
+        f"{giay} AS yeu_cau_giay"
 
 
 def catalogue_parts(catalogue: bool) -> tuple[str, str, str]:
