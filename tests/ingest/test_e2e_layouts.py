@@ -35,11 +35,11 @@ MAP = {
                 "Paid online": "thanh_toan_truc_tuyen", "Digitised": "so_hoa_ho_so", "E-result": "ket_qua_dien_tu",
                 "Rated": "co_danh_gia", "Reused": "tai_su_dung"},
     "drop": ["Applicant"],
-    "values": {"trang_thai": {"open": 4, "waiting": 5, "done": 9, "returned": 10},
+    "values": {"trang_thai": {"open": 4, "waiting": 5, "done": 9, "returned": 10, "rejected": 3, "stopped": 8},
                "kenh": {"desk": 1, "web": 2, "post": 3},
                "boolean": {"Y": True, "N": False, "": False}},
 }
-STATE_WORD = {4: "open", 5: "waiting", 9: "done", 10: "returned"}
+STATE_WORD = {4: "open", 5: "waiting", 9: "done", 10: "returned", 3: "rejected", 8: "stopped"}
 CHANNEL_WORD = {1: "desk", 2: "web", 3: "post"}
 
 
@@ -66,7 +66,9 @@ def _records(seed=12, n=160):
                 r["due_before"] = r["due"]
                 r["due"] = r["due"] + (r["back"] - r["req"])
         r["end"] = end
-        r["status"] = rnd.choice([9, 10]) if end is not None else (5 if r["nbs"] and r["back"] is None else 4)
+        r["status"] = rnd.choice([9, 10, 10, 8]) if end is not None else (5 if r["nbs"] and r["back"] is None else 4)
+        if rnd.random() < 0.06:  # not received (returned at intake): counts only in D8
+            r.update(status=3, nbs=0, req=None, back=None, moved=False, end=recv)
         out.append(r)
     return out
 
@@ -109,7 +111,7 @@ def _csv_row(r) -> list:
 def _classify(r, a, b):
     """None when not counted in [a, b]; else (new, resolved, class)."""
     end = r["end"]
-    if r["recv"] > b or (end is not None and end < a):
+    if r["status"] == 3 or r["recv"] > b or (end is not None and end < a):
         return None
     resolved = end is not None and end <= b
     due = r["due"]
@@ -151,6 +153,10 @@ def _reference(records, window):
             "D6": (sum(r["dg"] for r, _ in res), len(res)),
             "D7": (sum(r["tsd"] for r in new), len(new)),
             "ON_TIME": (k(res, "truoc_han") + k(res, "dung_han"), len(res)),
+            "BO_SUNG": (sum(r["nbs"] >= 1 for r in new), len(new)),
+            "D8": (sum(r["status"] == 8 for r, _ in res) + len(rej := [r for r in records if r["unit"] in own
+                                                                   and r["status"] == 3 and a <= r["recv"] <= b]),
+                   len(new) + len(rej)),
         }
     return out_b06, out_ind
 
@@ -205,12 +211,14 @@ def test_indicators_and_bieu06_equal_the_reference(setup, window):
         assert {k: int(v) for k, v in b06[unit].items() if k.startswith("col")} == want, unit
     ind = list(csv.DictReader(io.StringIO(_run(["indicators", *args]))))
     got = {(r["unit"], r["indicator"]): (int(r["numerator"] or 0), int(r["denominator"] or 0)) for r in ind
-           if r["indicator"] in ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "ON_TIME")}
+           if r["indicator"] in ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "ON_TIME", "BO_SUNG")}
     for unit, want in ref_ind.items():
         for i, nd in want.items():
             assert got[(unit, i)] == nd, (unit, i)
     # the generated data exercises every case: moved dates, open pauses, two supplements
     assert sum(r["moved"] for r in setup["recs"]) >= 10 and sum(r["nbs"] == 2 for r in setup["recs"]) >= 10
+    assert sum(r["status"] == 3 for r in setup["recs"]) >= 5 and sum(r["status"] == 8 for r in setup["recs"]) >= 5
+    assert any(nd[0] > 0 for u in ref_ind.values() for i, nd in u.items() if i == "D8")
 
 
 def test_two_warehouses_never_share_a_cube(setup):
