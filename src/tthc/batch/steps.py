@@ -12,7 +12,7 @@ from . import atomic
 
 RUN_JSON = "run.json"
 ERROR_JSON = "error.json"
-HEADLINE = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
+HEADLINE = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8")
 
 
 def warm_up() -> None:
