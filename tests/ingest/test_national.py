@@ -100,3 +100,38 @@ def test_national_schema_through_bieu06_and_indicators(national):
     assert (ind[("X001", "D5")]["numerator"], ind[("X001", "D5")]["status"]) == ("2", "Chưa đạt")
     on = ind[("X001", "ON_TIME")]
     assert (on["numerator"], on["denominator"], on["value"]) == ("2", "4", "50.00")
+
+
+def test_returned_dossiers_dated_by_submission_and_bad_moved_date(tmp_path):
+    """Status 3 without NgayTiepNhan is kept when NgayNopHoSo is given (D8 dates it by submission, spec §7), on the
+    JSON path and the Parquet fast path alike; an unreadable NgayHenTraMoi quarantines its row (bad_date)."""
+    import pandas as pd
+
+    units = tmp_path / "units.yaml"
+    units.write_text(yaml.safe_dump(UNITS), encoding="utf-8")
+    recs = [dossier("R1", TrangThaiHoSo=3, NgayTiepNhan=None, NgayNopHoSo="20250310080000", NgayHenTra=None,
+                    NgayKetThucXuLy=None, NgayTra=None),
+            dossier("R2", TrangThaiHoSo=4, NgayTiepNhan=None, NgayNopHoSo="20250310080000"),  # received: required
+            dossier("M1", DanhSachHoSoBoSung=[bs("20250304090000", "20250305090000", None, "ngày mai")]),
+            dossier("N1")]  # received 03/03 in X001, resolved 04/03
+    wh = tmp_path / "w.duckdb"
+    (r,) = ingest_files([write_json(tmp_path / "r.json", recs)], warehouse=wh, units=units)
+    from ingest_helpers import qlines
+
+    assert [(q["row"], q["column"], q["reason_code"]) for q in qlines(r)] == [
+        ("2", "ngay_tiep_nhan", "missing_required"), ("3", "ngay_hen_tra_moi", "bad_date")]
+    assert query(wh, "SELECT ma_ho_so, trang_thai, ngay_tiep_nhan FROM dossiers ORDER BY 1") == [
+        ("N1", 10, dt.datetime(2025, 3, 3, 8)), ("R1", 3, None)]
+    df = pd.DataFrame({"ma_ho_so": ["P1", "P2"], "ma_tthc": ["T", "T"], "ma_linh_vuc": ["L", "L"],
+                       "don_vi_xu_ly": ["X001", "X001"], "trang_thai": pd.array([3, 4], dtype="Int8"),
+                       "ngay_nop": [pd.Timestamp(2025, 3, 10)] * 2, "ngay_tiep_nhan": [pd.NaT, pd.NaT]})
+    df.to_parquet(tmp_path / "p.parquet")
+    (r,) = ingest_files([tmp_path / "p.parquet"], warehouse=wh, units=units)
+    assert (r.rows_stored, [q["reason_code"] for q in qlines(r)]) == (1, ["missing_required"])
+    cube = tmp_path / "cube"
+    ind = {(x["unit"], x["indicator"]): x for x in csv.DictReader(io.StringIO(_run(
+        ["indicators", "--period", "2025-03", "--warehouse", str(wh), "--units", str(units), "--cube", str(cube),
+         "--format", "csv"])))}
+    # X001 in March: R1 and P1 returned (status 3, submitted 10/03) over 1 new (N1) + 2 → D8 = 2, Chưa đạt, gap 2
+    d8 = ind[("X001", "D8")]
+    assert [d8[k] for k in ("numerator", "denominator", "value", "status", "gap")] == ["2", "3", "2", "Chưa đạt", "2"]

@@ -53,6 +53,7 @@ CASES = {
     "formula": ({"ten_tthc": "=SUM(A1)"}, {"TenTTHC": "=SUM(A1)"}, "ten_tthc"),
     "html": ({"ten_tthc": "<b>x</b>"}, {"TenTTHC": "<b>x</b>"}, "ten_tthc"),
     "control_char": ({"ma_ho_so": "B\n1"}, {"MaHoSo": "B\n1"}, "ma_ho_so"),
+    "duplicate": ({"ma_ho_so": "G1"}, {"MaHoSo": "G1"}, "ma_ho_so"),  # an identical copy: the first is stored
     "duplicate_conflict": ({"ma_ho_so": "G1", "ten_tthc": "Khác"}, {"MaHoSo": "G1", "TenTTHC": "Khác"}, "ma_ho_so"),
 }
 SHAPES = ("csv", "xlsx", "json", "parquet_text", "parquet_typed")

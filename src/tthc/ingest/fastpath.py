@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..schema import DOSSIER_COLUMNS, REQUIRED
 from .validate import (CODE_COLUMNS, CODED, DATE_COLUMNS, END_COLUMNS, FINAL_STATUSES, MAX_TEXT, MIN_DATE,
+                       NOT_RECEIVED_STATUSES,
                        TEXT_COLUMNS, _CONTROL, _CONTROL_NAME, _FORMULA, _HTML, _shown)
 
 # UBIGINT/HUGEINT can exceed BIGINT (CAST fails): such files take the general path, which quarantines the values
@@ -93,7 +94,11 @@ def stage_parquet(con, path: Path, types: dict[str, str], units, meta: dict) -> 
         if c in types:
             check(f"{c} < {lo} OR {c} > {hi}", c, code, c)
     for c in REQUIRED:
-        check(f"{c} IS NULL", c, "missing_required")
+        if c == "ngay_tiep_nhan":
+            check(f"{c} IS NULL AND NOT coalesce(trang_thai IN {NOT_RECEIVED_STATUSES} AND ngay_nop IS NOT NULL, "
+                  "false)", c, "missing_required")
+        else:
+            check(f"{c} IS NULL", c, "missing_required")
     check("coalesce(don_vi_xu_ly, don_vi_tiep_nhan) IS NULL", "don_vi_xu_ly", "missing_required")
     check("coalesce(don_vi_xu_ly, don_vi_tiep_nhan) NOT IN (SELECT code FROM units_known)", "ma_don_vi",
           "unknown_unit", "coalesce(don_vi_xu_ly, don_vi_tiep_nhan)")

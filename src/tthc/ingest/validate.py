@@ -51,7 +51,10 @@ TEXT_COLUMNS = [c for c, t in DOSSIER_COLUMNS.items() if t == "VARCHAR" and c !=
 # typed two ways (precomposed or combining accents) is one code.
 CODE_COLUMNS = ("ma_ho_so", "ma_tthc", "ma_linh_vuc", "don_vi_xu_ly", "don_vi_tiep_nhan")
 MIN_DATE = "2000-01-01"  # any earlier date is implausible for a TTHC dossier (implausible_date)
-FINAL_STATUSES = (8, 9, 10)  # a dossier in one of these without an end date is quarantined (missing_end_date)
+FINAL_STATUSES = (8, 9, 10)
+# a dossier never received (status 1 mới đăng ký, 3 không được tiếp nhận) may lack ngay_tiep_nhan when it has
+# ngay_nop: D8 dates the returned (status 3) dossiers by ngay_tiep_nhan, else ngay_nop (spec §7)
+NOT_RECEIVED_STATUSES = (1, 3)  # a dossier in one of these without an end date is quarantined (missing_end_date)
 DATE_COLUMNS = [c for c, t in DOSSIER_COLUMNS.items() if t == "TIMESTAMP"]
 BOOL_COLUMNS = [c for c, t in DOSSIER_COLUMNS.items() if t == "BOOLEAN"]
 # coded integer columns: (lowest, highest, reason code when unknown/out of range)
@@ -313,6 +316,9 @@ def validate_chunk(raw: pd.DataFrame, sm: SourceMap, unit_codes) -> tuple[pd.Dat
             present = as_text(raw[c]).notna()
         else:
             present = raw[c].notna()
+        if c == "ngay_tiep_nhan":
+            present = present | (out["trang_thai"].isin(NOT_RECEIVED_STATUSES).fillna(False).astype(bool)
+                                 & out["ngay_nop"].notna())
         flag(~present, c, "missing_required", none)
     flag(out["ma_don_vi"].isna(), "don_vi_xu_ly", "missing_required", none)
     known = out["ma_don_vi"].isin(list(unit_codes))
