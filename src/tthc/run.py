@@ -462,7 +462,7 @@ def run_report(unit, period, window="calendar", lang="vi", out_root=None, format
 
 
 #: the headline indicators run.json records (and the batch index shows)
-HEADLINE = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
+HEADLINE = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8")
 
 
 def headline(params) -> dict:

@@ -26,6 +26,7 @@ DOSSIER_COLUMNS: dict[str, str] = {
     "so_lan_bo_sung": "SMALLINT",
     "ngay_yeu_cau_bo_sung": "TIMESTAMP",
     "ngay_hoan_thanh_bo_sung": "TIMESTAMP",
+    "han_da_doi": "BOOLEAN",          # the due date was moved by a supplement (NgayHenTraMoi set): no pause (spec §6)
     "co_phieu_xin_loi": "BOOLEAN",
     "co_phi": "BOOLEAN",
     "thanh_toan_truc_tuyen": "TINYINT",  # 0 no, 1 national portal, 2 provincial

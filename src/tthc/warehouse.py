@@ -50,6 +50,12 @@ def catalogue_ddl() -> str:
 
 def ensure_schema(con) -> None:
     con.execute(dossiers_ddl())
+    # a warehouse written before a canonical column was added gets it (NULL = unknown) on its next write
+    have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = 'dossiers'").fetchall()}
+    for c, t in DOSSIER_COLUMNS.items():
+        if c not in have:
+            con.execute(f"ALTER TABLE dossiers ADD COLUMN {c} {t}")
     con.execute(ingest_log_ddl())
     con.execute(catalogue_ddl())
 

@@ -93,7 +93,7 @@ def test_index_page_links_statuses_escaping_offline(outputs):
     assert 'class="num nodata"' in rows["X001"]
     assert re.search(r'class="num chua"[^>]*>44,05%<', rows["H001"])
     # sortable headers (inline script)
-    assert "table.sortable th" in page and page.count("<th>") == 14
+    assert "table.sortable th" in page and page.count("<th>") == 15  # 7 fixed columns + D1–D8
 
 
 def test_atomic_write_and_tmp_names(tmp_path):

@@ -119,6 +119,25 @@ def test_one_supplement_pause_extends_due(con_factory, calendar):
     assert neg["tien_do"] == "dung_han"
 
 
+def test_moved_due_date_has_no_pause(con_factory, calendar):
+    """han_da_doi (spec §6): the system's ngay_hen_tra already is the moved date, so the pause is not added again.
+    Due 15/03 (moved from 10/03); pause 02/03 → 07/03 = 5 days would make it 20/03."""
+    row = dict(ngay_tiep_nhan="2025-03-01", ngay_hen_tra="2025-03-15", so_lan_bo_sung=1, han_da_doi=True,
+               ngay_yeu_cau_bo_sung="2025-03-02", ngay_hoan_thanh_bo_sung="2025-03-07",
+               ngay_ket_thuc_xu_ly="2025-03-17", trang_thai=10)
+    r = _one(con_factory, calendar, row)
+    assert r["tien_do"] == "qua_han" and r["han_xu_ly"] == pd.Timestamp("2025-03-15")
+    r = _one(con_factory, calendar, {**row, "han_da_doi": False})  # not moved: 15/03 + 5 = 20/03 ≥ 17/03
+    assert r["tien_do"] == "truoc_han" and r["han_xu_ly"] == pd.Timestamp("2025-03-20")
+    # pending, moved, request never answered: no open pause either; b = 31/03 > 15/03 → overdue
+    r = _one(con_factory, calendar, {**row, "ngay_hoan_thanh_bo_sung": None, "ngay_ket_thuc_xu_ly": None,
+                                     "trang_thai": 5})
+    assert r["tien_do"] == "qua_han" and r["han_xu_ly"] == pd.Timestamp("2025-03-15")
+    # more than one supplement stays late whether or not the date moved (the portal's rule)
+    r = _one(con_factory, calendar, {**row, "so_lan_bo_sung": 2, "ngay_ket_thuc_xu_ly": "2025-03-10"})
+    assert r["tien_do"] == "qua_han"
+
+
 def test_open_pause_runs_to_period_end(con_factory, calendar):
     row = dict(ngay_tiep_nhan="2025-03-01", ngay_hen_tra="2025-03-10", so_lan_bo_sung=1, trang_thai=5,
                ngay_yeu_cau_bo_sung="2025-03-02")

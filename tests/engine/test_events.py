@@ -72,6 +72,7 @@ def dossier(draw):
         row["ngay_yeu_cau_bo_sung"] = day(req)
         if draw(st.booleans()):
             row["ngay_hoan_thanh_bo_sung"] = day(req + timedelta(days=draw(st.integers(-3, 30))))
+        row["han_da_doi"] = draw(st.sampled_from([None, False, True]))  # a moved due date: no pause
     return row
 
 

@@ -51,8 +51,17 @@ def test_indicators_csv(wh):
     assert lines[0] == "unit,indicator,numerator,denominator,value,target,status,gap"
     rows = list(csv.DictReader(io.StringIO(out)))
     x1 = {r["indicator"]: r for r in rows if r["unit"] == "X001"}
-    assert list(x1) == ["D1", "D2", "D3", "D4", "D5", "D6", "D7", "ON_TIME", "766_2.1", "766_3.3", "766_4.1",
-                        "766_4.2", "766_4.3", "766_5.4", "766_TOTAL"]
+    assert list(x1) == ["D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "ON_TIME", "BO_SUNG", "766_2.1", "766_3.3",
+                        "766_4.1", "766_4.2", "766_4.3", "766_5.4", "766_TOTAL"]
+    # D8: nothing returned in X001 (0 of 5 new) → Đạt; H001 holds X003's not-received dossier of 20/03:
+    # 1 returned over 8 new + 1 = 9 → Chưa đạt, gap 1. BO_SUNG: no supplement request among X001's 5 new dossiers
+    assert [x1["D8"][k] for k in ("numerator", "denominator", "value", "target", "status", "gap")] == \
+        ["0", "5", "0", "0", "Đạt", "0"]
+    h1 = {r["indicator"]: r for r in rows if r["unit"] == "H001"}
+    assert [h1["D8"][k] for k in ("numerator", "denominator", "value", "status", "gap")] == \
+        ["1", "9", "1", "Chưa đạt", "1"]
+    assert [x1["BO_SUNG"][k] for k in ("numerator", "denominator", "value", "target", "status")] == \
+        ["0", "5", "0.00", "", ""]
     assert (x1["D1"]["numerator"], x1["D1"]["denominator"], x1["D1"]["value"], x1["D1"]["status"],
             x1["D1"]["gap"]) == ("3", "5", "60.00", "Đạt", "0")
     assert (x1["D2"]["value"], x1["D2"]["status"], x1["D2"]["gap"]) == ("", "Không có dữ liệu", "0")

@@ -82,7 +82,7 @@ def e2e(tmp_path_factory):
     logs.append(r.stdout + r.stderr)
     hostile = base / "hostile.json"
     n_hard = _hostile_export(hostile)
-    r = hh.run_cli(["ingest", str(hostile)], root, timeout=300)
+    r = hh.run_cli(["ingest", "--allow-missing", str(hostile)], root, timeout=300)
     hh.assert_clean(r, allow=(0,))
     assert f"stored 3 " in r.stdout and f"quarantined {n_hard}" in r.stdout, r.stdout
     logs.append(r.stdout + r.stderr)

@@ -49,13 +49,13 @@ def root(tmp_path):
 def test_sigkill_mid_file_leaves_warehouse_as_before(root, tmp_path, tally):
     wh = tmp_path / "w" / "warehouse.duckdb"
     small = _csv(tmp_path / "small.csv", 50, prefix="S")
-    r = hh.run_cli(["ingest", "--warehouse", str(wh), str(small)], root)
+    r = hh.run_cli(["ingest", "--allow-missing", "--warehouse", str(wh), str(small)], root)
     hh.assert_clean(r, allow=(0,))
     before = _state(wh)
     assert before[0] == 50
     big = _csv(tmp_path / "big.csv", 120_000, prefix="B", bad_every=1000)
     qdir = wh.parent / "quarantine"
-    p = subprocess.Popen([hh.TTHC, "ingest", "--warehouse", str(wh), str(big)], env=hh.env_for(root), cwd=root,
+    p = subprocess.Popen([hh.TTHC, "ingest", "--allow-missing", "--warehouse", str(wh), str(big)], env=hh.env_for(root), cwd=root,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=os.setsid)
     deadline = time.monotonic() + 300
     # "started writing": the first chunk was validated, its quarantine lines are being streamed to disk
@@ -69,7 +69,7 @@ def test_sigkill_mid_file_leaves_warehouse_as_before(root, tmp_path, tally):
     after = _state(wh)
     assert after == before, "a killed ingest changed the warehouse"
     # the lock is free again and the warehouse usable: the same file goes in completely afterwards
-    r = hh.run_cli(["ingest", "--warehouse", str(wh), "--lock-timeout", "5", str(big)], root, timeout=600)
+    r = hh.run_cli(["ingest", "--allow-missing", "--warehouse", str(wh), "--lock-timeout", "5", str(big)], root, timeout=600)
     hh.assert_clean(r, allow=(0,))
     assert "read 120000, stored 119880" in r.stdout and "quarantined 120" in r.stdout, r.stdout
     n, _, log = _state(wh)
@@ -84,13 +84,13 @@ def test_two_ingests_at_once_are_serialised(root, tmp_path, tally):
     f = _csv(tmp_path / "a.csv", 20)
     with warehouse.write_lock(wh):  # another ingest holds the warehouse
         t0 = time.monotonic()
-        r = hh.run_cli(["ingest", "--warehouse", str(wh), "--lock-timeout", "1", str(f)], root)
+        r = hh.run_cli(["ingest", "--allow-missing", "--warehouse", str(wh), "--lock-timeout", "1", str(f)], root)
         waited = time.monotonic() - t0
     assert r.returncode == 2 and "another ingest is running" in r.stderr, r.stderr
     hh.assert_clean(r)
     assert waited >= 1.0
     assert not wh.exists() or _state(wh)[0] == 0
-    r = hh.run_cli(["ingest", "--warehouse", str(wh), str(f)], root)  # once free, it goes through
+    r = hh.run_cli(["ingest", "--allow-missing", "--warehouse", str(wh), str(f)], root)  # once free, it goes through
     hh.assert_clean(r, allow=(0,))
     assert _state(wh)[0] == 20
     tally("faults injected", 1, "concurrent ingest while the warehouse lock is held")
@@ -120,7 +120,7 @@ def test_two_real_ingests_wait_for_each_other(root, tmp_path, tally):
     wh = tmp_path / "w" / "warehouse.duckdb"
     a = _csv(tmp_path / "a.csv", 40_000, prefix="A", bad_every=500)
     b = _csv(tmp_path / "b.csv", 300, prefix="B")
-    procs = [subprocess.Popen([hh.TTHC, "ingest", "--warehouse", str(wh), "--lock-timeout", "300", str(f)],
+    procs = [subprocess.Popen([hh.TTHC, "ingest", "--allow-missing", "--warehouse", str(wh), "--lock-timeout", "300", str(f)],
                               env=hh.env_for(root), cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for f in (a, b)]
     outs = [p.communicate(timeout=600) for p in procs]

@@ -35,7 +35,7 @@ def test_words_booleans_and_satisfaction(tmp_path, wh):
                   "Thanh_toán_trực_tuyến": "Cổng DVC tỉnh", "Mức_độ_hài_lòng": "Không hài lòng",
                   "Có_phí,_lệ_phí": "x", "Số_lần_yêu_cầu_bổ_sung": "2", "Ngày_yêu_cầu_bổ_sung": "04/03/2025",
                   "Ngày_hoàn_thành_bổ_sung": "06/03/2025 10:00"}),
-        r("C", **{"Trạng_thái": "9", "Hình_thức_nộp": "", "Hồ_sơ_được_số_hóa": "có", "Kết_quả_điện_tử": "KHÔNG",
+        r("C", **{"Trạng_thái": "7", "Hình_thức_nộp": "", "Hồ_sơ_được_số_hóa": "có", "Kết_quả_điện_tử": "KHÔNG",
                   "Mức_độ_hài_lòng": "Hài lòng"}),
     ]
     f = write_csv(tmp_path / "w.csv", rows, head=FULL_HEAD, sep=";")
@@ -48,7 +48,7 @@ def test_words_booleans_and_satisfaction(tmp_path, wh):
         ("A", 1, 1, True, False, 1, False, False, 3, True, 0, None, None),
         ("B", 5, 3, False, True, 2, False, False, 1, True, 2, dt.datetime(2025, 3, 4), dt.datetime(2025, 3, 6, 10)),
         # blank channel → 1 (spec §3), blank yes/no → false per the map's "" entry, blank payment → 0
-        ("C", 9, 1, False, False, 0, True, False, 2, True, 0, None, None),
+        ("C", 7, 1, False, False, 0, True, False, 2, True, 0, None, None),
     ]
 
 

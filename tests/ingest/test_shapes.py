@@ -179,6 +179,7 @@ def test_parquet_fast_path_matches_general_path(tmp_path, monkeypatch):
         "ngay_tiep_nhan": [ts(2025, 3, 3, 8), ts(2025, 3, 3), ts(2025, 3, 3), None, ts(2025, 3, 3), ts(2025, 3, 3),
                            ts(2025, 3, 3), ts(2025, 3, 3), ts(2025, 3, 3), ts(2025, 3, 3)],
         "ngay_hen_tra": [ts(2025, 3, 5), ts(2025, 3, 2), None, None, None, ts(2025, 3, 3, 7), None, None, None, None],
+        "ngay_ket_thuc_xu_ly": [ts(2025, 3, 4)] + [None] * 9,  # status 10 needs an end date (missing_end_date)
         "trang_thai": pd.array([10, 4, 11, 4, 4, 4, 4, 4, 4, 4], dtype="Int8"),
         "co_phi": [True, False, None, None, None, True, None, None, None, None],
         "muc_hai_long": pd.array([3, None, 0, None, None, None, None, None, None, None], dtype="Int8"),

@@ -89,7 +89,7 @@ def test_overview_sections_english(on_sample, shown):
     assert meta["kind"] == "overview" and meta["lang"] == "en" and meta["period_label"] == "Q1 2025"
     assert meta["parent_name"] is None
     html = "".join(b.get("text/html", "") for b in shown)
-    assert "League table of units on targets D1–D7" in html and "UBND xã Thanh An" in html
+    assert "League table of units on targets D1–D8" in html and "D8 Returned" in html and "UBND xã Thanh An" in html
     assert "Form 06 aggregated by level and field" in html
     # league: one row per unit with data (the district first), each with 7 indicator cells
     league = [b["text/html"] for b in shown if "League table" in b.get("text/html", "")][0]
@@ -97,7 +97,7 @@ def test_overview_sections_english(on_sample, shown):
     assert units[0] == "H001" and len(units) == 1 + len(r.data.children) and len(r.data.children) > 20
     body = league.split("<tbody>")[1]
     assert body.count("<tr") == len(units)
-    assert body.count('class="num ') == 7 * len(units)
+    assert body.count('class="num ') == 8 * len(units)  # D1–D8
 
 
 def test_unit_without_dossiers_says_so(on_sample, shown):

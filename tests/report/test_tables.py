@@ -171,3 +171,16 @@ def test_index766_english_translates_configured_names():
     assert cells(html, "Publicity") == ["Publicity and transparency", "6.00", "6", "18"]
     assert "Band: <strong>Fair</strong>" in html and "assumed band thresholds" in html
     assert "insufficient data" in html and "cần dữ liệu" not in html
+
+
+def test_scorecard_d8_is_a_count_and_bo_sung_an_extra():
+    """D8 (returned dossiers, target 0): value, target, gap and change in dossiers; BO_SUNG among the extras."""
+    from conftest import ind_rows
+
+    ind = ind_rows([("D8", 2, 40, 2.0, 0.0, "Chưa đạt", 2, 1.0, 4, 21),
+                    ("BO_SUNG", 3, 40, 7.5, float("nan"), "", float("nan"), -0.5, float("nan"), 21)])
+    html = T.scorecard_html(ind, "vi")
+    d8 = cells(html, "D8")
+    assert d8[:7] == ["D8", "Số hồ sơ trả lại cho công dân", "2", "0", "Chưa đạt", "2", "+1"]
+    extra = T.extras_html(ind, "en")
+    assert "New dossiers with a supplement request" in extra and "7.50%" in extra and "3/40" in extra

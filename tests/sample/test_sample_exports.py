@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import datetime
 
 import pandas as pd
 import pytest
@@ -91,7 +92,7 @@ def test_json_fields_and_nested_lists_agree_with_frame(exports, project_root, sm
     for o in objs:
         assert set(sm["fields"]) <= set(o)
         assert re.fullmatch(r"\d{14}", o["NgayTiepNhan"])
-    checked = 0
+    checked = moved = 0
     for o in objs[:800]:
         r = f.loc[o["MaHoSo"]]
         req = [t for t in o["TaiLieuNop"] if t["BatBuoc"]]
@@ -103,13 +104,25 @@ def test_json_fields_and_nested_lists_agree_with_frame(exports, project_root, sm
         assert any(p["Gia"] > 0 for p in o["DanhSachLePhi"]) == r["co_phi"]
         assert len(o["DanhSachHoSoBoSung"]) == r["so_lan_bo_sung"]
         if o["DanhSachHoSoBoSung"]:
-            assert o["DanhSachHoSoBoSung"][0]["NgayYeuCauBoSung"] == r["ngay_yeu_cau_bo_sung"].strftime("%Y%m%d%H%M%S")
+            first = o["DanhSachHoSoBoSung"][0]  # national names: NgayBoSung = requested, NgayTiepNhanBoSung = back
+            assert "NgayYeuCauBoSung" not in first and "NgayHoanThanhBoSung" not in first
+            assert first["NgayBoSung"] == r["ngay_yeu_cau_bo_sung"].strftime("%Y%m%d%H%M%S")
+            back = r["ngay_hoan_thanh_bo_sung"]
+            assert first["NgayTiepNhanBoSung"] == (None if pd.isna(back) else back.strftime("%Y%m%d%H%M%S"))
+            assert (first["NgayHenTraMoi"] is not None) == bool(r["han_da_doi"])
+            if r["han_da_doi"]:
+                assert first["NgayHenTraMoi"] == o["NgayHenTra"]
+                pause = (back.normalize() - r["ngay_yeu_cau_bo_sung"].normalize()).days
+                before = pd.Timestamp(datetime.strptime(first["NgayHenTraTruoc"], "%Y%m%d%H%M%S"))
+                assert (r["ngay_hen_tra"] - before).days == pause
+                moved += 1
         assert (o["DanhGiaHaiLong"] is not None) == r["co_danh_gia"]
         if o["DanhGiaHaiLong"]:
             assert o["DanhGiaHaiLong"]["MucDo"] == r["muc_hai_long"]
         assert o["TrangThaiHoSo"] == r["trang_thai"] and o["KenhThucHien"] == r["kenh"]
         checked += 1
     assert checked == min(800, len(objs))
+    assert moved > 0, "the sample moves some due dates (han_da_doi)"
 
 
 def test_personal_data_in_exports_only(exports, small_frame):

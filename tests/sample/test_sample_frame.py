@@ -19,7 +19,8 @@ def _late_resolved(df: pd.DataFrame) -> pd.Series:
     end = df["ngay_ket_thuc_xu_ly"].dt.normalize()
     due = df["ngay_hen_tra"].dt.normalize()
     pause = (df["ngay_hoan_thanh_bo_sung"].dt.normalize() - df["ngay_yeu_cau_bo_sung"].dt.normalize()).dt.days
-    pause = pause.fillna(0).clip(lower=0).where(df["so_lan_bo_sung"] == 1, 0)
+    # a moved due date (han_da_doi) already holds the pause (spec §6)
+    pause = pause.fillna(0).clip(lower=0).where((df["so_lan_bo_sung"] == 1) & ~df["han_da_doi"], 0)
     resolved = df["trang_thai"].isin([9, 10])
     return resolved & ((end > due + pd.to_timedelta(pause, unit="D")) | (df["so_lan_bo_sung"] > 1))
 
@@ -173,9 +174,14 @@ def test_due_date_is_receipt_plus_limit_on_working_days(frame, calendar):
     recv = frame["ngay_tiep_nhan"].dt.normalize().to_numpy().astype("datetime64[D]")
     due = frame["ngay_hen_tra"].dt.normalize().to_numpy().astype("datetime64[D]")
     expect = calendar.add_working_days_array(recv, frame["thoi_han_gq"].to_numpy())
-    assert (due == expect).all()
+    # a due date moved by its supplement (han_da_doi) is the original one + the pause in calendar days
+    moved = frame["han_da_doi"].to_numpy()
+    pause = (frame["ngay_hoan_thanh_bo_sung"].dt.normalize() - frame["ngay_yeu_cau_bo_sung"].dt.normalize()).dt.days
+    expect = np.where(moved, expect + pause.fillna(0).to_numpy().astype("timedelta64[D]"), expect)
+    assert moved.sum() > 0 and (due == expect).all()
     # the spec's example: Friday 24/01/2025 + 3 working days = Wednesday 05/02/2025 (Tết 27/01–01/02)
-    rows = frame[(frame["ngay_tiep_nhan"].dt.date == date(2025, 1, 24)) & (frame["thoi_han_gq"] == 3)]
+    rows = frame[(frame["ngay_tiep_nhan"].dt.date == date(2025, 1, 24)) & (frame["thoi_han_gq"] == 3)
+                 & ~frame["han_da_doi"]]
     assert len(rows) > 0 and (rows["ngay_hen_tra"].dt.date == date(2025, 2, 5)).all()
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from . import atomic
 from .plan import read_json
 
-HEADLINE = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
+HEADLINE = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8")
 LINKS = (("report.html", "HTML"), ("report.pdf", "PDF"), ("bieu06.xlsx", "Excel"), ("overview.html", "Tổng hợp HTML"),
          ("overview.pdf", "Tổng hợp PDF"), ("report.error.ipynb", "Lỗi (notebook)"),
          ("overview.error.ipynb", "Lỗi tổng hợp (notebook)"), ("run.log", "Nhật ký"))
@@ -194,9 +194,9 @@ def _cell_indicator(ind: str, d: dict | None) -> str:
     status = str(d.get("status") or "")
     cls = "dat" if status == "Đạt" else ("nodata" if "dữ liệu" in status.lower() else "chua")
     v = float(d["value"])
-    text = (f"{int(round(v))}" if ind == "D5" else _fmt_pct(v))
+    text = (f"{int(round(v))}" if ind in ("D5", "D8") else _fmt_pct(v))
     tgt = d.get("target")
-    title = f"{status}; chỉ tiêu {tgt:g}{'' if ind == 'D5' else '%'}" if isinstance(tgt, (int, float)) else status
+    title = f"{status}; chỉ tiêu {tgt:g}{'' if ind in ('D5', 'D8') else '%'}" if isinstance(tgt, (int, float)) else status
     return f'<td class="num {cls}" data-sort="{v:.6f}" title="{esc(title)}">{esc(text)}</td>'
 
 

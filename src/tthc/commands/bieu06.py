@@ -17,13 +17,13 @@ def register(sub):
     add_period(p)
     p.add_argument("--unit", default=None, help="only this unit (default: all units of the period)")
     p.add_argument("--format", choices=("table", "csv"), default="table")
-    p.add_argument("--cube", default=None, help="cube folder (default data/processed/cube, built when needed)")
+    p.add_argument("--cube", default=None, help="cube folder (default: the warehouse's own cube, data/processed/cube for data/warehouse.duckdb, else <name>.cube/ beside the warehouse; built when needed)")
     return p
 
 
 def run(args) -> int:
     from ..engine import ensure_cube, query
-    from ..engine.cube import default_cube_dir
+    from ..engine.cube import cube_dir_for
     from ..periods import parse_period
     from ..units import load_registry
 
@@ -33,7 +33,7 @@ def run(args) -> int:
         from ..errors import ParameterError
 
         raise ParameterError(f"unknown unit {args.unit!r}; see {reg.path}")
-    d = args.cube or default_cube_dir()
+    d = args.cube or cube_dir_for(args.warehouse)
     ensure_cube(args.warehouse, reg, periods=[code], out_dir=d)
     df = query.bieu06(code, args.window, unit=args.unit, cube_dir=d)
     df = df.sort_values(["unit"], kind="stable")

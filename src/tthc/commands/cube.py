@@ -12,7 +12,7 @@ def register(sub):
                    help="period(s) to include (with previous period and 12 trailing months); default: all in the data")
     p.add_argument("--window", action="append", choices=("calendar", "report"), default=None,
                    help="window(s) (default both)")
-    p.add_argument("--out", default=None, help="cube folder (default data/processed/cube)")
+    p.add_argument("--out", default=None, help="cube folder (default: the warehouse's own cube, see tthc.engine.cube.cube_dir_for)")
     p.add_argument("--force", action="store_true", help="rebuild even if the warehouse and config are unchanged")
     p.add_argument("--refresh", action="store_true",
                    help="first bring the warehouse's dossier-days pre-aggregate up to date (tthc ingest does this; "

@@ -11,7 +11,7 @@ def register(sub):
     add_period(p)
     p.add_argument("--unit", required=True, help="unit code")
     p.add_argument("--out", default=None, help="output .xlsx (default outputs/<period>/<unit>/bieu06.xlsx, beside the reports)")
-    p.add_argument("--cube", default=None, help="cube folder (default data/processed/cube, built when needed)")
+    p.add_argument("--cube", default=None, help="cube folder (default: the warehouse's own cube, data/processed/cube for data/warehouse.duckdb, else <name>.cube/ beside the warehouse; built when needed)")
     return p
 
 
@@ -20,7 +20,7 @@ def run(args) -> int:
 
     from .. import config
     from ..engine import ensure_cube
-    from ..engine.cube import default_cube_dir
+    from ..engine.cube import cube_dir_for
     from ..errors import ParameterError
     from ..export_xlsx import write_bieu06_workbook
     from ..periods import parse_period
@@ -30,7 +30,7 @@ def run(args) -> int:
     if args.unit not in reg:
         raise ParameterError(f"unknown unit {args.unit!r}; see {reg.path}")
     code = parse_period(args.period).code
-    d = Path(args.cube) if args.cube else default_cube_dir()
+    d = Path(args.cube) if args.cube else cube_dir_for(args.warehouse)
     ensure_cube(args.warehouse, reg, periods=[code], out_dir=d)
     out = Path(args.out) if args.out else config.outputs_dir() / code / args.unit / "bieu06.xlsx"
     try:

@@ -1,7 +1,8 @@
 """``tthc indicators``: D1–D7, ON_TIME and the 766 items per unit for one period.
 
 ``--format csv`` is a stable machine interface, exactly ``unit,indicator,numerator,denominator,value,target,status,gap``.
-Rows: D1–D7, ON_TIME (value = % with 2 decimals, half-up; empty when no data), then 766_2.1, 766_3.3, 766_4.1,
+Rows: D1–D8 (D5 and D8 are counts: value = the count, target 0), ON_TIME and BO_SUNG (share of new dossiers with a
+supplement request, no target) (value = % with 2 decimals, half-up; empty when no data), then 766_2.1, 766_3.3, 766_4.1,
 766_4.2, 766_4.3, 766_5.4 (value = the item's rate in %, numerator/denominator its counts, target = the rate that
 earns full points, status Đạt when the item earns full points) and 766_TOTAL (value = score, numerator = score,
 denominator = the computable maximum, status = the band). Under the "2026 portal" rules (periods ending from
@@ -20,6 +21,7 @@ from . import add_common, add_rules, add_period
 
 CSV_COLUMNS = ["unit", "indicator", "numerator", "denominator", "value", "target", "status", "gap"]
 ITEMS_766 = ("2.1", "3.3", "4.1", "4.2", "4.3", "5.4")
+COUNTS = ("D5", "D8")  # count indicators: value and target are whole numbers
 
 
 def register(sub):
@@ -28,7 +30,7 @@ def register(sub):
     add_rules(p)
     add_period(p)
     p.add_argument("--format", choices=("table", "csv"), default="table")
-    p.add_argument("--cube", default=None, help="cube folder (default data/processed/cube, built when needed)")
+    p.add_argument("--cube", default=None, help="cube folder (default: the warehouse's own cube, data/processed/cube for data/warehouse.duckdb, else <name>.cube/ beside the warehouse; built when needed)")
     return p
 
 
@@ -51,13 +53,13 @@ def rows(period, window, warehouse=None, units=None, cube=None, rules=None) -> l
     from ..engine.targets import pct_half_up, round_half_up
     from ..units import load_registry
 
-    from ..engine.cube import default_cube_dir
+    from ..engine.cube import cube_dir_for
 
-    d = Path(cube) if cube else default_cube_dir()
+    d = Path(cube) if cube else cube_dir_for(warehouse)
     ensure_cube(warehouse, load_registry(units), periods=[period], out_dir=d)
     code = query._code(period)
     ind = query.indicators(code, window, cube_dir=d)
-    ind = ind[ind["indicator"].isin(query.D_INDICATORS + ("ON_TIME",))]
+    ind = ind[ind["indicator"].isin(query.D_INDICATORS + ("ON_TIME", "BO_SUNG"))]
     items, tot = query._tables766(code, window, d, rules)
     from ..engine.index766 import PORTAL_INPUTS, load_rules
 
@@ -67,8 +69,8 @@ def rows(period, window, warehouse=None, units=None, cube=None, rules=None) -> l
     for unit, g in ind.groupby("unit", sort=True):
         for r in g.itertuples(index=False):
             out.append([unit, r.indicator, _num(r.numerator), _num(r.denominator),
-                        _num(r.value, 0 if r.indicator == "D5" else 2), _num(r.target, None if r.indicator == "D5"
-                                                                             else 2),
+                        _num(r.value, 0 if r.indicator in COUNTS else 2), _num(r.target, None if r.indicator in COUNTS
+                                                                                 else 2),
                         r.status, _num(r.gap) if r.status else ""])
         it = items[items["unit"] == unit].set_index("item")
         for iid in item_ids:

@@ -14,8 +14,12 @@ def register(sub):
                                    "quarantine/. Re-ingesting the same file changes nothing.")
     p.add_argument("files", nargs="*", metavar="FILE")
     p.add_argument("--source", default=None,
-                   help="source map name under params/sources/ (dvcqg_json, motcua_hd) or parquet; "
-                        "default: by extension and header row")
+                   help="column map: a name under params/sources/ (dvcqg_json, motcua_hd), a built-in "
+                        "(parquet; canonical = CSV/XLSX headed by the canonical names), or the path of a map "
+                        "file (PATH/TO/map.yaml, see docs/column-maps.md); default: by extension and header row")
+    p.add_argument("--allow-missing", action="store_true",
+                   help="store a file even when a field the indicators need (channel, due date, fee, "
+                        "digitisation, e-result, evaluation, reuse) is empty on every row")
     p.add_argument("--catalogue", metavar="FILE", default=None,
                    help="also load a procedure catalogue (CSV or YAML with the canonical catalogue columns)")
     p.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS",
@@ -39,6 +43,7 @@ def run(args) -> int:
         from ..ingest import ingest_files
 
         ingest_files(args.files, source=args.source, warehouse=args.warehouse, units=args.units,
-                     progress=args.progress, lock_timeout=args.lock_timeout, echo=print)
+                     progress=args.progress, lock_timeout=args.lock_timeout, echo=print,
+                     allow_missing=args.allow_missing)
     sys.stdout.flush()
     return 0

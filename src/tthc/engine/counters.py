@@ -26,6 +26,8 @@ COUNTERS: dict[str, str] = {
     "n_moi_truc_tuyen_kq": "count(*) FILTER (NOT ky_truoc AND kenh = 2 AND (NOT yeu_cau_giay OR kq_dien_tu))",
     "n_moi_kq_dien_tu": "count(*) FILTER (NOT ky_truoc AND kq_dien_tu)",
     "n_moi_hai_long": "count(*) FILTER (NOT ky_truoc AND hai_long)",
+    "n_moi_bo_sung": "count(*) FILTER (NOT ky_truoc AND co_bo_sung)",
+    "n_gq_dung": "count(*) FILTER (da_giai_quyet AND dung_xu_ly)",
     "n_gq_kq_dien_tu": "count(*) FILTER (da_giai_quyet AND kq_dien_tu)",
     "n_gq_danh_gia": "count(*) FILTER (da_giai_quyet AND co_danh_gia)",
     "n_qua_han_xin_loi": "count(*) FILTER (tien_do = 'qua_han' AND xin_loi)",

@@ -38,6 +38,7 @@ from .counters import COUNTERS  # noqa: E402,F401 - one home, shared with events
 # extra (no-target) indicators: id → (numerator counter, denominator counter or None, kind, better)
 EXTRA = {
     "ON_TIME": ("n_dung_han_hoac_truoc", "n_da_gq", "rate", "higher"),
+    "BO_SUNG": ("n_moi_bo_sung", "n_moi", "rate", "lower"),
     "AVG_DAYS": ("sum_ngay_gq", "n_ngay_gq", "mean", "lower"),
     "DUE_SOON": ("n_sap_den_han", None, "count", None),
     "OVERDUE_APOLOGY": ("n_qua_han_xin_loi", "n_qua_han", "count", None),
@@ -51,11 +52,26 @@ RATE_SPEC = {  # D-indicator → (numerator, denominator)
     "D5": ("n_qua_han", "n_tong"),
     "D6": ("n_gq_danh_gia", "n_da_gq"),
     "D7": ("n_moi_tai_su_dung", "n_moi"),
+    "D8": ("n_tra_lai", "n_moi_d8"),
 }
+# D8 (spec §7), dossiers returned to the applicant: status 3 (not received; the one place they count) dated by
+# ngay_tiep_nhan, else ngay_nop, in the period — counted apart from the classified dossiers, per (period, unit) —
+# plus status 8 (stopped) ended in the period (n_gq_dung); denominator new dossiers + those status-3 dossiers
+NOT_RECEIVED_COUNTER = "n_khong_tiep_nhan"
+
+
+def cube_dir_for(warehouse=None) -> Path:
+    """The cube of a warehouse (one cube per warehouse, never shared): ``data/processed/cube`` for the project's
+    ``data/warehouse.duckdb``, otherwise the folder ``<name>.cube/`` beside the warehouse file."""
+    wh = Path(warehouse) if warehouse else config.default_warehouse()
+    if wh.resolve() == (config.data_dir() / "warehouse.duckdb").resolve():
+        return config.processed_dir() / "cube"
+    return wh.parent / f"{wh.stem}.cube"
 
 
 def default_cube_dir() -> Path:
-    return config.processed_dir() / "cube"
+    """The cube of the default warehouse (``--warehouse`` / TTHC_WAREHOUSE), see :func:`cube_dir_for`."""
+    return cube_dir_for(None)
 
 
 def _as_periods(periods) -> list[Period]:
@@ -198,6 +214,12 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
         unmatched = con.execute("SELECT count(DISTINCT unit), coalesce(sum(n_tong), 0) FROM tthc_fine "
                                 "WHERE unit IS NULL OR unit NOT IN (SELECT unit FROM tthc_pairs)").fetchall()[0]
         proc = _procedure_counts(con, registry, pairs, rules, catalogue, ho) if catalogue else None
+        not_recv = con.execute(f"""
+            SELECT x.pkey, p.ancestor AS unit, count(*)::BIGINT AS {NOT_RECEIVED_COUNTER}
+            FROM (SELECT t.pkey, d.ma_don_vi FROM dossiers d JOIN tthc_periods t
+                    ON CAST(coalesce(d.ngay_tiep_nhan, d.ngay_nop) AS DATE) BETWEEN t.a AND t.b
+                  WHERE d.trang_thai = 3) x
+            JOIN tthc_pairs p ON p.unit = x.ma_don_vi GROUP BY ALL""").df()
         con.unregister("tthc_pairs")
         con.execute("DROP TABLE IF EXISTS tthc_fine")
         timing["rollup"] = time.perf_counter() - t1
@@ -205,6 +227,9 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
     pdf = pd.DataFrame(prow, columns=["pkey", "period", "window", "a", "b"])
     field_df = field_df.merge(pdf, on="pkey").drop(columns="pkey")
     counts = field_df.groupby(["period", "window", "unit"], sort=False)[list(COUNTERS)].sum().reset_index()
+    not_recv = not_recv.merge(pdf[["pkey", "period", "window"]], on="pkey").drop(columns="pkey")
+    counts = counts.merge(not_recv, on=["period", "window", "unit"], how="left")
+    counts[NOT_RECEIVED_COUNTER] = counts[NOT_RECEIVED_COUNTER].fillna(0).astype("int64")
     counts = counts.merge(pdf.drop(columns="pkey"), on=["period", "window"])
     counts = counts.merge(units, on="unit", how="left")
     counts_all = counts
@@ -270,7 +295,7 @@ def ensure_cube(con_or_path=None, registry: Registry | None = None, periods=None
     """Rebuild the cube only when the warehouse content or the configuration changed; returns its meta."""
     registry = registry or load_registry()
     rules = resolve_rules(rules)
-    out_dir = Path(out_dir) if out_dir else default_cube_dir()
+    out_dir = Path(out_dir) if out_dir else cube_dir_for(con_or_path if isinstance(con_or_path, (str, Path)) else None)
     windows = tuple(check_window(w) for w in windows)
     with connection(con_or_path) as con:
         whash = content_hash(con)
@@ -384,6 +409,8 @@ def _indicators(counts: pd.DataFrame, targets: Targets, registry: Registry | Non
     c = counts.copy()
     c["n_qua_han"] = c["n_qua_han_gq"] + c["n_qua_han_dang"]
     c["n_dung_han_hoac_truoc"] = c["n_truoc_han"] + c["n_dung_han"]
+    c["n_tra_lai"] = c[NOT_RECEIVED_COUNTER] + c["n_gq_dung"]
+    c["n_moi_d8"] = c["n_moi"] + c[NOT_RECEIVED_COUNTER]
     key = ["period", "window", "unit", "unit_name", "level", "parent"]
     keys = {k: c[k] for k in key}
     frames = []

@@ -21,7 +21,7 @@ import time
 
 from . import sql
 
-VERSION = "3"  # 2: counters of the 2026 766 version; 3: with the successor hand-over
+VERSION = "4"  # 2: 2026 766 counters; 3: successor hand-over; 4: han_da_doi (no pause on a moved due date), flags co_bo_sung, dung
 TABLE = "tthc_dossier_days"
 META_TABLE = "tthc_dossier_days_meta"
 TEMP_VIEW = "tthc_dossier_rows"
@@ -37,11 +37,12 @@ NEW_FLAGS = {
     "n_moi_truc_tuyen_kq": "kenh = 2 AND (NOT yeu_cau_giay OR kq_dien_tu)",
     "n_moi_kq_dien_tu": "kq_dien_tu",  # 766 "2026 portal": electronic results over dossiers received
     "n_moi_hai_long": "hai_long",      # 766 "2026 portal": evaluations at level 2 or 3 over dossiers received
+    "n_moi_bo_sung": "co_bo_sung",  # BO_SUNG: new dossiers with at least one supplement request
 }
 # every per-dossier flag the cube counts: name → condition on the columns of ``sql.dossier_flag_columns``;
 # the pre-aggregate holds its count per group as column ``f_<name>``
 ROW_FLAGS = {**NEW_FLAGS, "dong_bo": "dong_bo", "khong_hai_long": "khong_hai_long", "xl": "xin_loi",
-             "kq": "kq_dien_tu", "dg": "co_danh_gia"}
+             "kq": "kq_dien_tu", "dg": "co_danh_gia", "dung": "dung_xu_ly"}
 # the grouping key (besides unit, field, name): day numbers since 1970-01-01
 KEY = ("r", "e0", "hen", "th", "nbs", "req", "comp")
 
@@ -52,7 +53,8 @@ def _day(expr: str) -> str:
 
 def _raw_sql(catalogue: bool, table: str, ident: bool = False) -> str:
     cat_join, th, giay = sql.catalogue_parts(catalogue)
-    one = "coalesce(d.so_lan_bo_sung, 0) = 1"
+    # pause dates only for exactly one supplement whose due date was not moved (han_da_doi, spec §6)
+    one = "coalesce(d.so_lan_bo_sung, 0) = 1 AND NOT coalesce(d.han_da_doi, false)"
     idc = "d.ma_ho_so AS id, " if ident else ""
     return f"""raw AS (
       SELECT {idc}d.ma_don_vi AS unit, d.ma_linh_vuc AS field, d.ten_linh_vuc AS name, d.kenh,

@@ -256,7 +256,7 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
     R = cum(br, {"n": n, **{k: f[k] for k in NEW_FLAGS}, **allf})
     O_MINUS = cum(be, {"n": n, **allf})
     E = cum(be, {"c1": n * (cls == 1), "c2": n * (cls == 2), "c3": n * (cls == 3), "c3xl": f["xl"] * (cls == 3),
-                 "kq": f["kq"], "dg": f["dg"], "wd": f["wd"], "nwd": f["nwd"]})
+                 "kq": f["kq"], "dg": f["dg"], "dung": f["dung"], "wd": f["wd"], "nwd": f["nwd"]})
     # pending overdue on [od, e − 1]; an empty interval gets equal buckets
     OD_PLUS = cum(bod, {"od": n * has_od, "odxl": f["xl"] * has_od})
     OD_MINUS = cum(np.where(has_od, np.maximum(bod, be), nq), {"od": n * has_od, "odxl": f["xl"] * has_od})
@@ -286,6 +286,7 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
     for k in NEW_FLAGS:
         c[k] = span(R[k])
     c["n_gq_kq_dien_tu"], c["n_gq_danh_gia"] = span(E["kq"]), span(E["dg"])
+    c["n_gq_dung"] = span(E["dung"])
     c["n_qua_han_xin_loi"] = span(E["c3xl"]) + open_at(ib, OD_PLUS["odxl"], OD_MINUS["odxl"])
     c["n_qua_han_khong_xin_loi"] = c["n_qua_han_gq"] + c["n_qua_han_dang"] - c["n_qua_han_xin_loi"]
     c["n_sap_den_han"] = open_at(ib, S_PLUS["w"], S_MINUS["w"]) + _special_due_soon(g, kid, n, q, ib, nk, cal, rules)

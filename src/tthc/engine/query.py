@@ -20,9 +20,9 @@ from ..errors import InputError, ParameterError
 from ..periods import Period, check_window, parse_period
 from .cube import TOTAL_FIELD, default_cube_dir, ensure_cube
 
-D_INDICATORS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
-TREND_INDICATORS = D_INDICATORS + ("ON_TIME",)
-INDICATOR_ORDER = D_INDICATORS + ("ON_TIME", "AVG_DAYS", "DUE_SOON", "OVERDUE_APOLOGY", "OVERDUE_NO_APOLOGY")
+D_INDICATORS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8")
+TREND_INDICATORS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "ON_TIME")  # the 12-month trend charts
+INDICATOR_ORDER = D_INDICATORS + ("ON_TIME", "BO_SUNG", "AVG_DAYS", "DUE_SOON", "OVERDUE_APOLOGY", "OVERDUE_NO_APOLOGY")
 INDICATOR_COLUMNS = ["unit", "unit_name", "level", "parent", "indicator", "numerator", "denominator", "value",
                      "target", "status", "gap", "prev_value", "change", "rank", "peers", "rate", "source"]
 

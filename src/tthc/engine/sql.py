@@ -73,14 +73,18 @@ def has_catalogue(con) -> bool:
 def dossier_flag_columns(giay: str) -> str:
     """The supplement dates and 0/1 flags of a dossier (alias ``d``), nulls read as "no": shared by the reference
     join (``base_sql``) and the event counting (``events.stage_sql``) so that both count the same thing."""
-    return """CAST(d.ngay_yeu_cau_bo_sung AS DATE) AS d_req, CAST(d.ngay_hoan_thanh_bo_sung AS DATE) AS d_comp,
+    # a moved due date (han_da_doi, spec §6) already includes the supplement: no pause, so no pause dates
+    return """CASE WHEN NOT coalesce(d.han_da_doi, false) THEN CAST(d.ngay_yeu_cau_bo_sung AS DATE) END AS d_req,
+             CASE WHEN NOT coalesce(d.han_da_doi, false) THEN CAST(d.ngay_hoan_thanh_bo_sung AS DATE) END AS d_comp,
              coalesce(d.co_phieu_xin_loi, false) AS xin_loi, coalesce(d.co_phi, false) AS co_phi,
              coalesce(d.thanh_toan_truc_tuyen, 0) IN (1, 2) AS tt_truc_tuyen,
              coalesce(d.so_hoa_ho_so, false) AS so_hoa, coalesce(d.ket_qua_dien_tu, false) AS kq_dien_tu,
              coalesce(d.tai_su_dung, false) AS tai_su_dung, coalesce(d.tu_kho_du_lieu, false) AS tu_kho,
              coalesce(d.dong_bo_dvcqg, false) AS dong_bo, coalesce(d.co_danh_gia, false) AS co_danh_gia,
              coalesce(d.muc_hai_long = 1, false) AS khong_hai_long,
-             coalesce(d.muc_hai_long IN (2, 3), false) AS hai_long, """ + f"{giay} AS yeu_cau_giay"
+             coalesce(d.muc_hai_long IN (2, 3), false) AS hai_long,
+             coalesce(d.so_lan_bo_sung, 0) >= 1 AS co_bo_sung, d.trang_thai = 8 AS dung_xu_ly, """ + \
+        f"{giay} AS yeu_cau_giay"
 
 
 def catalogue_parts(catalogue: bool) -> tuple[str, str, str]:

@@ -24,7 +24,7 @@ from ..errors import ConfigError
 from ..units import LEVELS
 from ..yamlio import load_parsed
 
-INDICATORS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
+INDICATORS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8")
 DAT, CHUA_DAT, KHONG_DU_LIEU = "Đạt", "Chưa đạt", "Không có dữ liệu"
 # targets are kept in hundredths of a percent so every comparison is an integer one
 SCALE = 100

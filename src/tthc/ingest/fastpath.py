@@ -14,7 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..schema import DOSSIER_COLUMNS, REQUIRED
-from .validate import CODED, DATE_COLUMNS, END_COLUMNS, MAX_TEXT, TEXT_COLUMNS, _FORMULA, _HTML, _shown
+from .validate import (CODE_COLUMNS, CODED, DATE_COLUMNS, END_COLUMNS, FINAL_STATUSES, MAX_TEXT, MIN_DATE,
+                       NOT_RECEIVED_STATUSES,
+                       TEXT_COLUMNS, _CONTROL, _CONTROL_NAME, _FORMULA, _HTML, _shown)
 
 # UBIGINT/HUGEINT can exceed BIGINT (CAST fails): such files take the general path, which quarantines the values
 _INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
@@ -43,7 +45,7 @@ def eligible(con, path: Path) -> dict[str, str] | None:
     return types
 
 
-def stage_parquet(con, path: Path, types: dict[str, str], units: set[str], meta: dict) -> tuple[int, pd.DataFrame]:
+def stage_parquet(con, path: Path, types: dict[str, str], units, meta: dict) -> tuple[int, pd.DataFrame]:
     """Insert the valid rows of ``path`` into the temp table ``stg``; returns (rows read, problems frame)."""
     sel = ["file_row_number + 1 AS _row"]
     for c, t in DOSSIER_COLUMNS.items():
@@ -51,8 +53,10 @@ def stage_parquet(con, path: Path, types: dict[str, str], units: set[str], meta:
             continue
         if c not in types:
             sel.append(f"CAST(NULL AS {'BIGINT' if c in CODED else t}) AS {c}")
+        elif c in CODE_COLUMNS:
+            sel.append(f"nfc_normalize(NULLIF(trim({c}), '')) AS {c}")
         elif c in TEXT_COLUMNS:
-            sel.append(f"NULLIF(trim({c}), '') AS {c}")
+            sel.append(f"nfc_normalize(NULLIF(trim({c}), '')) AS {c}")
         elif c in DATE_COLUMNS:
             sel.append(f"CAST({c} AS TIMESTAMP) AS {c}")
         elif c in CODED:
@@ -61,8 +65,13 @@ def stage_parquet(con, path: Path, types: dict[str, str], units: set[str], meta:
             sel.append(c)
     con.execute(f"CREATE OR REPLACE TEMP TABLE src AS SELECT {', '.join(sel)} "
                 f"FROM read_parquet({_q(str(path))}, file_row_number = true)")
-    units_df = pd.DataFrame({"code": sorted(units)})  # noqa: F841 (scanned by DuckDB by name)
-    con.execute("CREATE OR REPLACE TEMP TABLE units_known AS SELECT code FROM units_df")
+    codes = sorted(units)
+    valid = units if isinstance(units, dict) else {}
+    units_df = pd.DataFrame({"code": codes,  # noqa: F841 (scanned by DuckDB by name)
+                             "valid_from": pd.to_datetime([valid.get(c, (None, None))[0] for c in codes]),
+                             "valid_to": pd.to_datetime([valid.get(c, (None, None))[1] for c in codes])})
+    con.execute("CREATE OR REPLACE TEMP TABLE units_known AS SELECT code, CAST(valid_from AS DATE) AS valid_from, "
+                "CAST(valid_to AS DATE) AS valid_to FROM units_df")
     checks: list[str] = []
 
     def check(cond: str, column: str, code: str, value: str = "NULL"):
@@ -76,18 +85,35 @@ def stage_parquet(con, path: Path, types: dict[str, str], units: set[str], meta:
             check(f"length({c}) > {MAX_TEXT}", c, "text_too_long", c)
             check(f"regexp_matches({c}, {_q(_FORMULA)})", c, "formula", c)
             check(f"regexp_matches({c}, {_q(_HTML)})", c, "html", c)
+            ctl = _q(_CONTROL if c in CODE_COLUMNS else _CONTROL_NAME)
+            check(f"regexp_matches({c}, {ctl})", c, "control_char", f"regexp_replace({c}, {ctl}, '?', 'g')")
+    for c in DATE_COLUMNS:
+        if c in types:
+            check(f"{c} < TIMESTAMP '{MIN_DATE}'", c, "implausible_date", iso.format(c=c))
     for c, (lo, hi, code) in CODED.items():
         if c in types:
             check(f"{c} < {lo} OR {c} > {hi}", c, code, c)
     for c in REQUIRED:
-        check(f"{c} IS NULL", c, "missing_required")
+        if c == "ngay_tiep_nhan":
+            check(f"{c} IS NULL AND NOT coalesce(trang_thai IN {NOT_RECEIVED_STATUSES} AND ngay_nop IS NOT NULL, "
+                  "false)", c, "missing_required")
+        else:
+            check(f"{c} IS NULL", c, "missing_required")
     check("coalesce(don_vi_xu_ly, don_vi_tiep_nhan) IS NULL", "don_vi_xu_ly", "missing_required")
     check("coalesce(don_vi_xu_ly, don_vi_tiep_nhan) NOT IN (SELECT code FROM units_known)", "ma_don_vi",
           "unknown_unit", "coalesce(don_vi_xu_ly, don_vi_tiep_nhan)")
+    check("EXISTS (SELECT 1 FROM units_known u WHERE u.code = coalesce(don_vi_xu_ly, don_vi_tiep_nhan) "
+          "AND (CAST(ngay_tiep_nhan AS DATE) < u.valid_from OR CAST(ngay_tiep_nhan AS DATE) > u.valid_to))",
+          "ma_don_vi", "unit_not_valid", "coalesce(don_vi_xu_ly, don_vi_tiep_nhan)")
     for c in END_COLUMNS:
         check(f"CAST({c} AS DATE) < CAST(ngay_tiep_nhan AS DATE)", c, "end_before_received", iso.format(c=c))
     check("CAST(ngay_hoan_thanh_bo_sung AS DATE) < CAST(ngay_yeu_cau_bo_sung AS DATE)", "ngay_hoan_thanh_bo_sung",
           "supplement_end_before_start", iso.format(c="ngay_hoan_thanh_bo_sung"))
+    check("CAST(ngay_nop AS DATE) > CAST(ngay_tiep_nhan AS DATE)", "ngay_nop", "submitted_after_received",
+          iso.format(c="ngay_nop"))
+    check(f"trang_thai IN {FINAL_STATUSES} AND ngay_ket_thuc_xu_ly IS NULL "
+          "AND NOT (trang_thai = 10 AND ngay_tra IS NOT NULL)", "ngay_ket_thuc_xu_ly", "missing_end_date",
+          "trang_thai")
     con.execute("CREATE OR REPLACE TEMP TABLE probs AS " + " UNION ALL ".join(checks))
     problems = con.execute("SELECT _row AS row, col AS \"column\", reason_code, value FROM probs "
                            "ORDER BY _row, _k").fetchdf()

@@ -29,6 +29,15 @@ INGEST_MEMORY_MB = 512  # DuckDB's share while staging; spills to disk beyond it
 INDEX_BYTES_PER_ROW = 160
 PROGRESS_MIN_ROWS = 200_000  # a progress bar appears on a TTY once a file passes this many rows
 QUARANTINE_COLUMNS = ("file", "row", "column", "reason_code", "reason", "value")
+# canonical fields the indicators read → what goes wrong without them. A file in which one of them is empty on
+# every row is refused (nothing stored) unless allow_missing: e.g. a dropped channel column would read D1 = 0 %.
+# (ngay_hen_tra is satisfied by thoi_han_gq, from which the due date is recomputed.)
+NEEDED_FIELDS = {
+    "kenh": "D1, Biểu 06 col. 4–5 (every dossier would count as in person)",
+    "ngay_hen_tra": "timeliness: D5, Biểu 06 col. 8–13, on-time rate (or give thoi_han_gq)",
+    "co_phi": "D2", "thanh_toan_truc_tuyen": "D2", "so_hoa_ho_so": "D3", "ket_qua_dien_tu": "D4",
+    "co_danh_gia": "D6", "tai_su_dung": "D7",
+}
 
 
 @dataclass
@@ -50,6 +59,8 @@ class IngestResult:
     quarantine_path: Path | None = None
     already_ingested: bool = False
     reasons: dict[str, int] = field(default_factory=dict)  # reason_code → quarantine lines
+    unmapped: list[str] = field(default_factory=list)  # the file's columns that map to nothing (read past)
+    empty: list[str] = field(default_factory=list)  # canonical fields with no value on any row of the file
 
     def summary(self) -> str:
         if self.already_ingested:
@@ -60,6 +71,10 @@ class IngestResult:
         s += f", quarantined {self.rows_quarantined}"
         if self.quarantine_path:
             s += f" → {self.quarantine_path}"
+        if self.unmapped:
+            s += f"; columns mapped to nothing: {', '.join(self.unmapped)}"
+        if self.empty:
+            s += f"; fields empty on every row: {', '.join(self.empty)}"
         return s
 
 
@@ -129,8 +144,36 @@ def _arrow_chunk(clean: pd.DataFrame, meta: dict):
     return pa.Table.from_arrays(arrays, names=_ALL)
 
 
-def _ingest_one(con, path: Path, sm: SourceMap, units: set[str], sha: str, ingest_id: int, qdir: Path,
-                progress: bool) -> IngestResult:
+def _filled(raw: pd.DataFrame, cols, seen: set) -> None:
+    """Add to ``seen`` the canonical columns of ``raw`` with at least one non-blank value (each column is looked at
+    until it is found filled, so this costs about one chunk)."""
+    for c in cols:
+        if c in seen or c not in raw:
+            continue
+        s = raw[c]
+        nn = s.notna()
+        if not nn.any():
+            continue
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            if not s[nn].map(lambda v: not (isinstance(v, str) and not v.strip())).any():
+                continue
+        seen.add(c)
+
+
+def coverage(sm: SourceMap, seen: set) -> tuple[list[str], list[str]]:
+    """(canonical fields empty on every row, those of them the indicators need) for a file read with ``sm``."""
+    seen = set(seen)
+    for c, (src, _) in sm.derived.items():
+        if src in seen:
+            seen.add(c)
+    if "thoi_han_gq" in seen:
+        seen.add("ngay_hen_tra")
+    empty = [c for c in DOSSIER_COLUMNS if c not in seen and c != "ma_don_vi"]
+    return empty, [c for c in NEEDED_FIELDS if c in empty]
+
+
+def _ingest_one(con, path: Path, sm: SourceMap, units: dict, sha: str, ingest_id: int, qdir: Path,
+                progress: bool, allow_missing: bool = True) -> IngestResult:
     res = IngestResult(file=str(path), source=sm.name, sha256=sha, ingest_id=ingest_id)
     q = _Quarantine(qdir / f"{ingest_id:05d}-{path.stem}.csv", str(path))
     meta = {"nguon": sm.name, "tep_nguon": path.name, "file_hash": sha, "ingest_id": ingest_id}
@@ -144,8 +187,16 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: set[str], sha: str, inges
             res.rows_read, problems = fastpath.stage_parquet(con, path, fast, units, meta)
             bad_rows = problems["row"].nunique()
             q.write(problems)
+            counts = con.execute("SELECT " + ", ".join(f"count({c})" for c in fast) + " FROM stg").fetchone()
+            seen = {c for c, k in zip(fast, counts) if k}
+            res.unmapped = sorted(set(c for (c, *_) in con.execute(
+                f"DESCRIBE SELECT * FROM read_parquet({fastpath._q(str(path))})").fetchall()) - set(fast))
+        else:
+            seen = set()
+        info: dict = {}
         for raw in ([] if fast is not None else
-                    read_chunks(path, sm, PARQUET_CHUNK_ROWS if sm.format == "parquet" else CHUNK_ROWS)):
+                    read_chunks(path, sm, PARQUET_CHUNK_ROWS if sm.format == "parquet" else CHUNK_ROWS, info)):
+            _filled(raw, DOSSIER_COLUMNS, seen)
             clean, problems = validate_chunk(raw, sm, units)
             res.rows_read += len(raw)
             bad_rows += len(raw) - len(clean)
@@ -175,6 +226,15 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: set[str], sha: str, inges
             dup_rows = pd.DataFrame({"dong_nguon": [d[0] for d in dups]})  # noqa: F841
             con.execute("DELETE FROM stg WHERE dong_nguon IN (SELECT dong_nguon FROM dup_rows)")
         res.rows_quarantined = bad_rows
+        if fast is None:
+            res.unmapped = list(info.get("unmapped", []))
+        res.empty, needed = coverage(sm, seen)
+        if needed and res.rows_read and not allow_missing:
+            what = "; ".join(f"{c} ({NEEDED_FIELDS[c]})" for c in needed)
+            raise InputError(f"{path}: field(s) the indicators need are empty on every row: {what}. Map the column "
+                             f"that holds them in the column map ({sm.path or sm.name}; docs/column-maps.md) and "
+                             f"ingest again, or pass --allow-missing if this export truly lacks them. "
+                             f"Columns mapped to nothing: {', '.join(res.unmapped) or 'none'}")
         _merge_memory(con)
         same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM d.{c}" for c in DOSSIER_COLUMNS)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE cls AS
@@ -237,16 +297,19 @@ def _log(con, res: IngestResult, status: str, qpath: Path | None, message: str |
 
 
 def ingest_files(paths, source: str | None = None, warehouse=None, units=None, progress: bool = False,
-                 lock_timeout: float = 30.0, echo=None) -> list[IngestResult]:
+                 lock_timeout: float = 30.0, echo=None, allow_missing: bool = True) -> list[IngestResult]:
     """Ingest ``paths`` (each in its own transaction) into the warehouse; returns one IngestResult per file.
 
     ``units`` is a registry path or a loaded :class:`tthc.units.Registry`. ``echo`` (e.g. ``print``) receives the
     one-line summary of each file as soon as it is done. A file that cannot be read raises InputError after the
-    files before it have been committed; the failure is recorded in ``ingest_log``."""
+    files before it have been committed; the failure is recorded in ``ingest_log``. ``source``: a map name, a built-in
+    (``parquet``, ``canonical``) or the path of a map file. ``allow_missing`` False refuses a file in which a field
+    of :data:`NEEDED_FIELDS` is empty on every row (the CLI's default; ``--allow-missing`` turns it on)."""
     from ..units import Registry, load_registry
 
     reg = units if isinstance(units, Registry) else load_registry(units)
-    codes = set(reg.units)
+    # code → (valid_from, valid_to): a dossier received outside its unit's validity is quarantined (unit_not_valid)
+    codes = {c: (u.valid_from, u.valid_to) for c, u in reg.units.items()}
     maps = load_all_sources()
     wpath = wh.warehouse_path(warehouse)
     qdir = quarantine_dir_for(wpath)
@@ -271,7 +334,7 @@ def ingest_files(paths, source: str | None = None, warehouse=None, units=None, p
                     sm = None
                     try:
                         sm = PARQUET if source == "parquet" else detect_source(p, maps, source)
-                        res = _ingest_one(con, p, sm, codes, sha, ingest_id, qdir, progress)
+                        res = _ingest_one(con, p, sm, codes, sha, ingest_id, qdir, progress, allow_missing)
                     except TthcError as e:
                         fail = IngestResult(file=str(p), source=sm.name if sm else source, sha256=sha,
                                             ingest_id=ingest_id)

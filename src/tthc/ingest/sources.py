@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .. import config
 from ..errors import ConfigError
-from ..schema import DOSSIER_COLUMNS
+from ..schema import DOSSIER_COLUMNS, PERSONAL_FIELDS
 from ..yamlio import load_yaml
 
 FORMATS = ("json", "tabular", "parquet")
@@ -29,7 +29,7 @@ FORMATS = ("json", "tabular", "parquet")
 VALUE_COLUMNS = ("kenh", "trang_thai", "thanh_toan_truc_tuyen", "muc_hai_long")
 NESTED_KEYS = ("tai_lieu_nop", "duoc_so_hoa", "duoc_tai_su_dung", "duoc_lay_tu_kho", "bat_buoc", "giay_to_ket_qua",
                "duong_dan_ket_qua", "le_phi", "gia", "ho_so_bo_sung", "ngay_yeu_cau_bo_sung",
-               "ngay_hoan_thanh_bo_sung", "danh_gia", "muc_do")
+               "ngay_hoan_thanh_bo_sung", "ngay_hen_tra_truoc", "ngay_hen_tra_moi", "danh_gia", "muc_do")
 _DERIVED = re.compile(r"^\s*([a-z_]+)\s+IS\s+(NOT\s+)?NULL\s*$", re.I)
 _WS = re.compile(r"\s+")
 
@@ -59,13 +59,22 @@ class SourceMap:
 
 
 PARQUET = SourceMap(name="parquet", format="parquet", path=None, fields={c: c for c in DOSSIER_COLUMNS})
+# built in: a CSV/XLSX whose header row holds the canonical names themselves (ma_ho_so, ma_tthc, …) needs no map;
+# codes are numbers (trang_thai 1–10, kenh 1–3), yes/no cells true/false, 1/0, có/không, x
+CANONICAL = SourceMap(name="canonical", format="tabular", path=None, header_marker="ma_ho_so",
+                      fields={c: c for c in DOSSIER_COLUMNS if c != "ma_don_vi"}, drop=PERSONAL_FIELDS)
+BUILT_IN = {"parquet": PARQUET, "canonical": CANONICAL}
 
 _DEFAULT_NESTED = {
     "tai_lieu_nop": ("TaiLieuNop",), "duoc_so_hoa": ("DuocSoHoa",), "duoc_tai_su_dung": ("DuocTaiSuDung",),
     "duoc_lay_tu_kho": ("DuocLayTuKhoDMQG",), "bat_buoc": ("BatBuoc",),
     "giay_to_ket_qua": ("DanhSachGiayToKetQua",), "duong_dan_ket_qua": ("DuongDanTepTinKetQua",),
     "le_phi": ("DanhSachLePhi",), "gia": ("Gia",), "ho_so_bo_sung": ("DanhSachHoSoBoSung",),
-    "ngay_yeu_cau_bo_sung": ("NgayYeuCauBoSung",), "ngay_hoan_thanh_bo_sung": ("NgayHoanThanhBoSung",),
+    # national schema (spec §3): NgayBoSung = the day the supplement was REQUESTED, NgayTiepNhanBoSung = the day the
+    # supplemented dossier came back; NgayYeuCauBoSung / NgayHoanThanhBoSung are one-stop systems' own spellings
+    "ngay_yeu_cau_bo_sung": ("NgayBoSung", "NgayYeuCauBoSung"),
+    "ngay_hoan_thanh_bo_sung": ("NgayTiepNhanBoSung", "NgayHoanThanhBoSung"),
+    "ngay_hen_tra_truoc": ("NgayHenTraTruoc",), "ngay_hen_tra_moi": ("NgayHenTraMoi",),
     "danh_gia": ("DanhGiaHaiLong",), "muc_do": ("MucDo",),
 }
 
@@ -138,17 +147,32 @@ def source_files() -> list[Path]:
     return sorted(config.sources_dir().glob("*.yaml"))
 
 
+def is_map_path(name: str) -> bool:
+    """``--source`` given as a file (``PATH/TO/map.yaml``) rather than the name of a map under params/sources/."""
+    return name.lower().endswith((".yaml", ".yml")) or "/" in name or "\\" in name
+
+
+def load_map_file(path) -> SourceMap:
+    """A map passed by path (``tthc ingest FILE --source PATH/TO/map.yaml``): a new export layout needs only this."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: no such column map; write one as described in docs/column-maps.md")
+    return parse_source(load_yaml(p), p)
+
+
 def load_source(name: str) -> SourceMap:
-    """The map called ``name`` (``parquet`` is built in)."""
-    if name == "parquet":
-        return PARQUET
+    """The map called ``name`` (``parquet`` and ``canonical`` are built in), or the map file at ``name``."""
+    if name in BUILT_IN:
+        return BUILT_IN[name]
+    if is_map_path(name):
+        return load_map_file(name)
     p = config.sources_dir() / f"{name}.yaml"
     if p.is_file():
         return parse_source(load_yaml(p), p)
     for sm in load_all_sources().values():
         if sm.name == name:
             return sm
-    names = sorted({*(s.name for s in load_all_sources().values()), "parquet"})
+    names = sorted({*(s.name for s in load_all_sources().values()), *BUILT_IN})
     raise ConfigError(f"unknown source {name!r}; known sources: {', '.join(names)} (maps in {config.sources_dir()})")
 
 

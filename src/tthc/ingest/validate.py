@@ -34,11 +34,27 @@ REASONS: dict[str, str] = {
     "formula": "Nội dung dạng công thức / formula-like text (=, +, -, @)",
     "html": "Nội dung chứa HTML / HTML markup in a text field",
     "bad_record": "Bản ghi không hợp lệ / record is not an object",
+    "implausible_date": "Ngày trước 01/01/2000, không hợp lý / date before 01/01/2000, implausible",
+    "control_char": "Mã chứa ký tự điều khiển (xuống dòng, tab…) / code contains a control character (newline, tab…)",
+    "unit_not_valid": "Mã đơn vị chưa có hoặc đã hết hiệu lực vào ngày tiếp nhận / unit code not valid on the day "
+                      "of receipt (use the code valid then, or its successor's)",
+    "missing_end_date": "Trạng thái đã kết thúc (8, 9, 10) nhưng thiếu ngày kết thúc xử lý / final status (8, 9, 10) "
+                        "without an end date (ngay_ket_thuc_xu_ly, or ngay_tra for status 10)",
+    "submitted_after_received": "Ngày nộp sau ngày tiếp nhận / submitted (ngay_nop) after received (ngay_tiep_nhan)",
     "duplicate": "Mã hồ sơ trùng lặp (bản sao giống hệt) / duplicate ma_ho_so, identical copy",
     "duplicate_conflict": "Mã hồ sơ trùng lặp với nội dung khác nhau / duplicate ma_ho_so with conflicting content",
 }
 
 TEXT_COLUMNS = [c for c, t in DOSSIER_COLUMNS.items() if t == "VARCHAR" and c != "ma_don_vi"]
+# codes: a control character (newline, tab, …) inside one quarantines the row (control_char); names may hold line
+# breaks and tabs (a multi-line cell), no other control character. All text is Unicode-normalised to NFC, so a code
+# typed two ways (precomposed or combining accents) is one code.
+CODE_COLUMNS = ("ma_ho_so", "ma_tthc", "ma_linh_vuc", "don_vi_xu_ly", "don_vi_tiep_nhan")
+MIN_DATE = "2000-01-01"  # any earlier date is implausible for a TTHC dossier (implausible_date)
+FINAL_STATUSES = (8, 9, 10)
+# a dossier never received (status 1 mới đăng ký, 3 không được tiếp nhận) may lack ngay_tiep_nhan when it has
+# ngay_nop: D8 dates the returned (status 3) dossiers by ngay_tiep_nhan, else ngay_nop (spec §7)
+NOT_RECEIVED_STATUSES = (1, 3)  # a dossier in one of these without an end date is quarantined (missing_end_date)
 DATE_COLUMNS = [c for c, t in DOSSIER_COLUMNS.items() if t == "TIMESTAMP"]
 BOOL_COLUMNS = [c for c, t in DOSSIER_COLUMNS.items() if t == "BOOLEAN"]
 # coded integer columns: (lowest, highest, reason code when unknown/out of range)
@@ -52,7 +68,9 @@ BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False, "yes": True, 
 # pattern strings (not compiled) so pandas hands them to Arrow's RE2 engine
 _FORMULA = r"^\s*(?:=|[+\-@]\s*[A-Za-z_][\w.]*\s*[(!|]|[+\-@]\s*\w*\|)"
 _HTML = r"(?i)<\s*/?\s*[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?\s*>|<\s*script|javascript\s*:"
-_DMY_HEAD = r"\d{1,2}/\d{1,2}/\d{4}"  # dd/mm/yyyy[ HH:MM[:SS]]; the exact shape is checked by strptime
+_DMY_HEAD = r"\d{1,2}/\d{1,2}/\d{4}"
+_CONTROL = r"[\x00-\x1f\x7f-\x9f]"
+_CONTROL_NAME = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"  # dd/mm/yyyy[ HH:MM[:SS]]; the exact shape is checked by strptime
 
 
 def _text_of(v):
@@ -112,15 +130,46 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
             iso[dmy[dmy].index] = False
             if iso.any():
                 ti = t[iso]
-                tz = ti.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).fillna(False).astype(bool)
+                tz = ti.str.contains(_TZ_SUFFIX, regex=True).fillna(False).astype(bool)
                 if (~tz).any():
-                    out[ti[~tz].index] = pd.to_datetime(ti[~tz], format="ISO8601", errors="coerce")
+                    out[ti[~tz].index] = _iso(ti[~tz], utc=False)
                 if tz.any():
-                    u = pd.to_datetime(ti[tz], format="ISO8601", errors="coerce", utc=True)
-                    out[ti[tz].index] = u.dt.tz_convert("Asia/Ho_Chi_Minh").dt.tz_localize(None)
+                    out[ti[tz].index] = _iso(ti[tz], utc=True)
         yr = out.dt.year
         out = out.mask((yr < 1900) | (yr > 2100))
     return out, ok & out.isna()
+
+
+# a time-zone designator after a time: Z, ±hh, ±hhmm, ±hh:mm (ISO 8601 allows all four)
+_TZ_SUFFIX = r"\d[T ]\d{1,2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def _iso_one(v: str):
+    try:
+        t = pd.Timestamp(v)
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+    if t is pd.NaT:
+        return pd.NaT
+    return t.tz_convert("Asia/Ho_Chi_Minh").tz_localize(None) if t.tzinfo is not None else t
+
+
+def _iso(t: pd.Series, utc: bool) -> pd.Series:
+    """ISO 8601 strings → naive local timestamps (an offset is converted to Asia/Ho_Chi_Minh). A value pandas'
+    vectorised parser trips over (any exception, e.g. mixed offsets) is parsed on its own, or is a bad date: one odd
+    value never sinks the chunk."""
+    try:
+        if utc:
+            u = pd.to_datetime(t, format="ISO8601", errors="coerce", utc=True)
+            return u.dt.tz_convert("Asia/Ho_Chi_Minh").dt.tz_localize(None).astype("datetime64[us]")
+        r = pd.to_datetime(t, format="ISO8601", errors="coerce")
+        if getattr(r.dt, "tz", None) is not None:
+            raise ValueError("offset in a value without a designator match")
+        return r.astype("datetime64[us]")
+    except (ValueError, TypeError, OverflowError, AttributeError):
+        vals = [_iso_one(v) for v in t.tolist()]
+        r = pd.Series(vals, index=t.index, dtype=object)
+        return pd.to_datetime(r, errors="coerce").astype("datetime64[us]")
 
 
 def _as_code(x) -> tuple:
@@ -185,10 +234,11 @@ def _shown(v) -> str:
     return "'" + t if t[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"[+-]?\d+(?:\.\d+)?", t) else t
 
 
-def validate_chunk(raw: pd.DataFrame, sm: SourceMap, unit_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def validate_chunk(raw: pd.DataFrame, sm: SourceMap, unit_codes) -> tuple[pd.DataFrame, pd.DataFrame]:
     """raw canonical chunk → (clean typed rows with DOSSIER_COLUMNS + dong_nguon + phien_ban, problems).
 
-    ``problems`` has columns row, column, reason_code, value (one line per problem)."""
+    ``unit_codes``: the registry's codes, or {code: (valid_from, valid_to)} to also check that the unit was valid on
+    the day of receipt. ``problems`` has columns row, column, reason_code, value (one line per problem)."""
     idx = raw.index
     rows = raw["_row"]
     probs: list[pd.DataFrame] = []
@@ -207,17 +257,24 @@ def validate_chunk(raw: pd.DataFrame, sm: SourceMap, unit_codes: set[str]) -> tu
         flag(raw["_err"].notna(), "", "bad_record", raw["_err"])
     for c in TEXT_COLUMNS:
         t = as_text(raw[c]) if c in raw else pd.Series(None, index=idx, dtype="str")
+        if t.notna().any():
+            t = t.str.normalize("NFC")
         out[c] = t
         if t.notna().any():
             flag(t.str.len() > MAX_TEXT, c, "text_too_long", t)
             flag(t.str.contains(_FORMULA, regex=True), c, "formula", t)
             flag(t.str.contains(_HTML, regex=True), c, "html", t)
+            ctl = _CONTROL if c in CODE_COLUMNS else _CONTROL_NAME
+            flag(t.str.contains(ctl, regex=True), c, "control_char", t.str.replace(ctl, "?", regex=True))
     for c in DATE_COLUMNS:
         if c in raw:
             out[c], bad = parse_dates(raw[c])
             flag(bad, c, "bad_date")
+            flag(out[c] < pd.Timestamp(MIN_DATE), c, "implausible_date")
         else:
             out[c] = pd.Series(pd.NaT, index=idx, dtype="datetime64[us]")
+    if "_hen_moi" in raw:  # DVCQG DanhSachHoSoBoSung[].NgayHenTraMoi: only its presence is kept (han_da_doi)
+        flag(parse_dates(raw["_hen_moi"])[1], "ngay_hen_tra_moi", "bad_date", raw["_hen_moi"])
     for c, (lo, hi, code) in CODED.items():
         if c not in raw:
             out[c] = pd.array([pd.NA] * len(idx), dtype="Int16")
@@ -259,15 +316,28 @@ def validate_chunk(raw: pd.DataFrame, sm: SourceMap, unit_codes: set[str]) -> tu
             present = as_text(raw[c]).notna()
         else:
             present = raw[c].notna()
+        if c == "ngay_tiep_nhan":
+            present = present | (out["trang_thai"].isin(NOT_RECEIVED_STATUSES).fillna(False).astype(bool)
+                                 & out["ngay_nop"].notna())
         flag(~present, c, "missing_required", none)
     flag(out["ma_don_vi"].isna(), "don_vi_xu_ly", "missing_required", none)
-    known = out["ma_don_vi"].isin(unit_codes)
+    known = out["ma_don_vi"].isin(list(unit_codes))
     flag(out["ma_don_vi"].notna() & ~known, "ma_don_vi", "unknown_unit", out["ma_don_vi"])
     recv = out["ngay_tiep_nhan"].dt.normalize()
+    if isinstance(unit_codes, dict) and known.any():
+        vf = out["ma_don_vi"].map({k: pd.Timestamp(v[0]) for k, v in unit_codes.items()})
+        vt = out["ma_don_vi"].map({k: pd.Timestamp(v[1]) if v[1] else pd.Timestamp.max for k, v in unit_codes.items()})
+        vf, vt = pd.to_datetime(vf), pd.to_datetime(vt)
+        flag(known & recv.notna() & ((recv < vf) | (recv > vt)), "ma_don_vi", "unit_not_valid", out["ma_don_vi"])
     for c in END_COLUMNS:
         flag(out[c].dt.normalize() < recv, c, "end_before_received", raw[c] if c in raw else out[c])
     flag(out["ngay_hoan_thanh_bo_sung"].dt.normalize() < out["ngay_yeu_cau_bo_sung"].dt.normalize(),
          "ngay_hoan_thanh_bo_sung", "supplement_end_before_start", raw.get("ngay_hoan_thanh_bo_sung"))
+    flag(out["ngay_nop"].dt.normalize() > recv, "ngay_nop", "submitted_after_received", raw.get("ngay_nop"))
+    st = out["trang_thai"]
+    no_end = out["ngay_ket_thuc_xu_ly"].isna() & ~((st == 10) & out["ngay_tra"].notna()).fillna(False)
+    flag(st.isin(FINAL_STATUSES).fillna(False).astype(bool) & no_end, "ngay_ket_thuc_xu_ly", "missing_end_date",
+         st.astype(object))
     out["kenh"] = out["kenh"].fillna(1).astype("Int16")
     out["so_lan_bo_sung"] = out["so_lan_bo_sung"].fillna(0).astype("Int16")
     out["dong_nguon"] = rows.astype("int64")

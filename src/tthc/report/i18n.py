@@ -13,7 +13,9 @@ INDICATORS = {
         "D5": "Số hồ sơ quá hạn",
         "D6": "Tỷ lệ hồ sơ có phiếu đánh giá mức độ hài lòng",
         "D7": "Tỷ lệ hồ sơ khai thác, tái sử dụng dữ liệu số hóa",
+        "D8": "Số hồ sơ trả lại cho công dân",
         "ON_TIME": "Tỷ lệ hồ sơ giải quyết đúng hạn",
+        "BO_SUNG": "Tỷ lệ hồ sơ mới có yêu cầu bổ sung",
         "AVG_DAYS": "Thời gian giải quyết trung bình (ngày làm việc)",
         "DUE_SOON": "Hồ sơ sắp đến hạn (trong 2 ngày làm việc)",
         "OVERDUE_APOLOGY": "Hồ sơ quá hạn có phiếu xin lỗi",
@@ -27,7 +29,9 @@ INDICATORS = {
         "D5": "Overdue dossiers",
         "D6": "Dossiers with a satisfaction evaluation",
         "D7": "Dossiers reusing digitised data",
+        "D8": "Dossiers returned to the applicant",
         "ON_TIME": "Dossiers resolved on time",
+        "BO_SUNG": "New dossiers with a supplement request",
         "AVG_DAYS": "Average processing time (working days)",
         "DUE_SOON": "Dossiers falling due within 2 working days",
         "OVERDUE_APOLOGY": "Overdue dossiers with an apology letter",
@@ -38,9 +42,9 @@ INDICATORS = {
 # Short labels for chart axes and wide tables.
 SHORT = {
     "vi": {"D1": "D1 Trực tuyến", "D2": "D2 Thanh toán TT", "D3": "D3 Số hóa hồ sơ", "D4": "D4 Kết quả điện tử",
-           "D5": "D5 Quá hạn", "D6": "D6 Đánh giá hài lòng", "D7": "D7 Tái sử dụng"},
+           "D5": "D5 Quá hạn", "D6": "D6 Đánh giá hài lòng", "D7": "D7 Tái sử dụng", "D8": "D8 Trả lại hồ sơ"},
     "en": {"D1": "D1 Online", "D2": "D2 Online payment", "D3": "D3 Digitised", "D4": "D4 E-results",
-           "D5": "D5 Overdue", "D6": "D6 Satisfaction", "D7": "D7 Data reuse"},
+           "D5": "D5 Overdue", "D6": "D6 Satisfaction", "D7": "D7 Data reuse", "D8": "D8 Returned"},
 }
 
 STRINGS = {
@@ -67,7 +71,7 @@ STRINGS = {
         "metrics_766": "Các chỉ tiêu theo mã của Cổng DVCQG",
         "sec_dossiers": "Hồ sơ quá hạn và sắp đến hạn",
         "sec_quality": "Ghi chú về chất lượng dữ liệu",
-        "sec_league": "Bảng xếp hạng các đơn vị theo chỉ tiêu D1–D7",
+        "sec_league": "Bảng xếp hạng các đơn vị theo chỉ tiêu D1–D8",
         "sec_targets_met": "Số đơn vị đạt từng chỉ tiêu",
         "sec_rank766": "Xếp hạng theo điểm Bộ chỉ số 766",
         "sec_bieu06_levels": "Biểu số 06 tổng hợp theo cấp và lĩnh vực",
@@ -157,7 +161,7 @@ STRINGS = {
         "metrics_766": "Metrics by the portal's codes",
         "sec_dossiers": "Overdue and due-soon dossiers",
         "sec_quality": "Data quality notes",
-        "sec_league": "League table of units on targets D1–D7",
+        "sec_league": "League table of units on targets D1–D8",
         "sec_targets_met": "Units meeting each target",
         "sec_rank766": "Ranking by Index 766 score",
         "sec_bieu06_levels": "Form 06 aggregated by level and field",

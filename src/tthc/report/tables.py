@@ -13,9 +13,10 @@ import pandas as pd
 from .fmt import fmt_date, fmt_int, fmt_num, fmt_pct, fmt_signed, is_missing
 from .i18n import band_label, group_label, indicator_name, level_name, status_key, t
 
-TARGET_INDICATORS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
-EXTRA_INDICATORS = ("ON_TIME", "AVG_DAYS", "DUE_SOON", "OVERDUE_APOLOGY", "OVERDUE_NO_APOLOGY")
-COUNT_INDICATORS = ("D5", "DUE_SOON", "OVERDUE_APOLOGY", "OVERDUE_NO_APOLOGY")
+TARGET_INDICATORS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8")
+EXTRA_INDICATORS = ("ON_TIME", "BO_SUNG", "AVG_DAYS", "DUE_SOON", "OVERDUE_APOLOGY", "OVERDUE_NO_APOLOGY")
+COUNT_INDICATORS = ("D5", "D8", "DUE_SOON", "OVERDUE_APOLOGY", "OVERDUE_NO_APOLOGY")
+TARGET_COUNTS = ("D5", "D8")  # dispatch indicators that are counts (target 0): value, target and change in dossiers
 BIEU06_COLS = [f"col{i}" for i in range(3, 14)]
 
 
@@ -70,7 +71,7 @@ def fmt_value(code: str, value, lang: str) -> str:
 def fmt_target(code: str, target, lang: str) -> str:
     if is_missing(target):
         return "–"
-    if code == "D5":
+    if code in TARGET_COUNTS:
         return fmt_int(target, lang)
     dec = 0 if float(target) == int(float(target)) else 2
     return ("" if float(target) >= 100 else "≥ ") + fmt_pct(target, dec, lang)
@@ -108,7 +109,7 @@ def scorecard_html(ind: pd.DataFrame, lang: str = "vi") -> str:
             continue
         r = rows.loc[code]
         val = fmt_value(code, r["value"], lang)
-        frac = _frac(r["numerator"], r["denominator"], lang) if code != "D5" else ""
+        frac = _frac(r["numerator"], r["denominator"], lang) if code not in TARGET_COUNTS else ""
         if code == "D5" and not is_missing(r.get("denominator")) and r.get("denominator"):
             frac = t("d5_rate", lang, rate=fmt_pct(100.0 * float(r["numerator"]) / float(r["denominator"]), 2, lang))
         val_html = esc(val) + (f'<br><span class="frac">{esc(frac)}</span>' if frac else "")
@@ -119,7 +120,8 @@ def scorecard_html(ind: pd.DataFrame, lang: str = "vi") -> str:
                     + td(fmt_target(code, r["target"], lang), "num")
                     + status_cell(r["status"], lang)
                     + td("–" if is_missing(gap) else fmt_int(gap, lang), "num")
-                    + td("–" if is_missing(change) else fmt_signed(change, 0 if code == "D5" else 2, lang), "num")
+                    + td("–" if is_missing(change) else fmt_signed(change, 0 if code in TARGET_COUNTS else 2, lang),
+                         "num")
                     + td(fmt_rank(r.get("rank"), r.get("peers"), lang), "num") + "</tr>")
     return table(head, body, "scorecard")
 
@@ -133,7 +135,7 @@ def extras_html(ind: pd.DataFrame, lang: str = "vi") -> str:
         if code not in rows.index:
             continue
         r = rows.loc[code]
-        frac = _frac(r["numerator"], r["denominator"], lang) if code == "ON_TIME" else ""
+        frac = _frac(r["numerator"], r["denominator"], lang) if code in ("ON_TIME", "BO_SUNG") else ""
         val_html = esc(fmt_value(code, r["value"], lang)) + (f'<br><span class="frac">{esc(frac)}</span>'
                                                                if frac else "")
         body.append("<tr>" + td(indicator_name(code, lang)) + td(val_html, "num", raw=True)
@@ -397,7 +399,7 @@ def league_html(league: pd.DataFrame, lang: str = "vi") -> str:
                 continue
             r = rows.loc[code]
             k = status_key(r["status"]).replace("_", "-")
-            v = "–" if is_missing(r["value"]) else (fmt_int(r["value"], lang) if code == "D5"
+            v = "–" if is_missing(r["value"]) else (fmt_int(r["value"], lang) if code in TARGET_COUNTS
                                                     else fmt_pct(r["value"], 2, lang))
             cells.append(f'<td class="num {k}" style="text-align:right;{LEAGUE_BG.get(k, "")}">{esc(v)}</td>')
         cls = ' class="total"' if g.get("is_parent", pd.Series([False])).iloc[0] else ""

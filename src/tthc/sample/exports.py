@@ -47,6 +47,11 @@ def _json_objects(df: pd.DataFrame, pers: pd.DataFrame) -> list[dict]:
     d = {c: _fmt(df[c], "%Y%m%d%H%M%S") for c in ("ngay_nop", "ngay_tiep_nhan", "ngay_hen_tra",
                                                   "ngay_ket_thuc_xu_ly", "ngay_tra", "ngay_yeu_cau_bo_sung",
                                                   "ngay_hoan_thanh_bo_sung")}
+    # the promised date before the supplement: a moved date (han_da_doi) includes the pause (calendar days)
+    moved = df["han_da_doi"].to_numpy(dtype=bool)
+    pause = (df["ngay_hoan_thanh_bo_sung"].dt.normalize() - df["ngay_yeu_cau_bo_sung"].dt.normalize()).fillna(
+        pd.Timedelta(0))
+    d["hen_truoc"] = _fmt(df["ngay_hen_tra"] - pause.where(moved, pd.Timedelta(0)), "%Y%m%d%H%M%S")
     req2 = _fmt(df["ngay_hoan_thanh_bo_sung"] + pd.Timedelta(days=1), "%Y%m%d%H%M%S")
     done2 = _fmt(df["ngay_hoan_thanh_bo_sung"] + pd.Timedelta(days=4), "%Y%m%d%H%M%S")
     cols = {c: df[c].astype(object).tolist() if str(df[c].dtype) in ("category", "str") else df[c].tolist()
@@ -74,11 +79,17 @@ def _json_objects(df: pd.DataFrame, pers: pd.DataFrame) -> list[dict]:
         lp = [{"TenPhiLePhi": "Lệ phí", "Gia": proc.le_phi}] if proc.le_phi else []
         nbs = int(cols["so_lan_bo_sung"][i])
         bs = []
+        # national schema (spec §3): NgayBoSung = requested, NgayTiepNhanBoSung = received back (empty while
+        # open), NgayHenTraTruoc / NgayHenTraMoi = promised date before / after (empty when not moved)
         if nbs:
-            bs.append({"NgayYeuCauBoSung": d["ngay_yeu_cau_bo_sung"][i],
-                       "NgayHoanThanhBoSung": d["ngay_hoan_thanh_bo_sung"][i]})
+            back = d["ngay_hoan_thanh_bo_sung"][i]
+            bs.append({"NgayBoSung": d["ngay_yeu_cau_bo_sung"][i], "NgayTiepNhanBoSung": back,
+                       "NgayHenTraTruoc": d["hen_truoc"][i],
+                       "NgayHenTraMoi": d["ngay_hen_tra"][i] if moved[i] else None,
+                       "TrangThaiBoSung": 2 if back else 1})
         if nbs > 1:
-            bs.append({"NgayYeuCauBoSung": req2[i], "NgayHoanThanhBoSung": done2[i]})
+            bs.append({"NgayBoSung": req2[i], "NgayTiepNhanBoSung": done2[i], "NgayHenTraTruoc": d["ngay_hen_tra"][i],
+                       "NgayHenTraMoi": None, "TrangThaiBoSung": 2})
         muc = cols["muc_hai_long"][i]
         out.append({
             "MaHoSo": ma, "MaTTHC": proc.ma_tthc, "TenTTHC": cols["ten_tthc"][i],

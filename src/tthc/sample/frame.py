@@ -355,6 +355,10 @@ def _chunk(rng, day_i, days, lanes, lane_p, profiles, cal, close=None) -> pd.Dat
     late_res = resolved & ((end_d > due_ext) | (so_bs > 1))
     late_pend = ~has_end & ~not_recv & ((np.datetime64(END, "D") > due_ext) | (so_bs > 1))
     xin_loi = (late_res | late_pend) & (rng.random(n) < prof["apology"][xl])
+    # due date moved by the supplement (DVCQG NgayHenTraMoi, spec §3/§6) for every third completed single
+    # supplement: the moved date includes the pause and no pause is added to it, so the classes are unchanged
+    moved = (so_bs == 1) & (bs_done_ts < cutoff) & (day_i % 3 == 0)
+    due_ts = np.where(moved, due_ts + (pause_d * 86400).astype("timedelta64[s]"), due_ts)
 
     # payment, digitisation, results, reuse, evaluation, synchronisation
     tt_u = rng.random(n)
@@ -418,6 +422,7 @@ def _chunk(rng, day_i, days, lanes, lane_p, profiles, cal, close=None) -> pd.Dat
         "so_lan_bo_sung": so_bs,
         "ngay_yeu_cau_bo_sung": tscol(np.where(has_bs, bs_req_ts, nat)),
         "ngay_hoan_thanh_bo_sung": tscol(np.where(has_bs & (bs_done_ts < cutoff), bs_done_ts, nat)),
+        "han_da_doi": moved,
         "co_phieu_xin_loi": xin_loi,
         "co_phi": co_phi,
         "thanh_toan_truc_tuyen": thanh_toan,
