@@ -372,14 +372,15 @@ def continuity_counts(counts_all: pd.DataFrame, registry: Registry) -> pd.DataFr
         if x.empty:
             continue
         g = x.groupby(["period", "window"], sort=False).agg(
-            {**{k: "sum" for k in COUNTERS}, "a": "first", "b": "first"}).reset_index()
+            {**{k: "sum" for k in (*COUNTERS, NOT_RECEIVED_COUNTER)}, "a": "first", "b": "first"}).reset_index()
         p0 = registry.get(preds[0])
         g = g.assign(unit=u.code, unit_name=u.name, level=u.level, parent=u.parent, rule_unit=p0.code,
                      rule_level=p0.level, valid_to=p0.valid_to or date(9999, 12, 31))
         frames.append(g)
     if not frames:
         return pd.DataFrame(columns=["period", "window", "unit", "unit_name", "level", "parent", "a", "b",
-                                     "rule_unit", "rule_level", "valid_to", *COUNTERS])
+                                     "rule_unit", "rule_level", "valid_to", *COUNTERS,
+                                     NOT_RECEIVED_COUNTER])
     return pd.concat(frames, ignore_index=True)
 
 
