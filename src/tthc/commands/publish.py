@@ -17,7 +17,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..publish import publish
-    from ..report.data import ensure_data
+    from ..bootstrap import ensure_data
     from ..units import load_registry
 
     export_common_env(args)
