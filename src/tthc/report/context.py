@@ -29,11 +29,26 @@ def _display(bundle: dict) -> None:
     display(bundle, raw=True)
 
 
-def show_html(html: str, extra: dict | None = None) -> None:
+def show_html(html: str, extra: dict | None = None, section: dict | None = None) -> None:
+    """Display report HTML with its structured form beside it (``application/vnd.tthc.section+json``, read from
+    the HTML when ``section`` is not given): the PDF is typeset from that structure (tthc.render.blocks)."""
+    from ..render.blocks import SECTION_MIMETYPE, html_to_section
+
     bundle = {"text/html": html}
+    sec = section if section is not None else html_to_section(html)
+    if sec.get("title") or sec.get("blocks"):
+        bundle[SECTION_MIMETYPE] = sec
     if extra:
         bundle.update(extra)
     _display(bundle)
+
+
+def show_section(section: dict, extra: dict | None = None) -> None:
+    """Display a section given as structured blocks (see tthc.render.blocks): its HTML is drawn from the blocks,
+    so the notebook, the HTML and the PDF show the same data."""
+    from ..render.blocks import section_html
+
+    show_html(section_html(section), extra, section=section)
 
 
 def show_figure(fig) -> None:
