@@ -51,10 +51,16 @@ def show_section(section: dict, extra: dict | None = None) -> None:
     show_html(section_html(section), extra, section=section)
 
 
-def show_figure(fig) -> None:
+def show_figure(fig, data: dict | None = None) -> None:
+    """Display a chart as PNG; ``data`` (the numbers it was drawn from, e.g. ``plots.scorecard_data``) travels
+    beside it as ``application/vnd.tthc.chart+json`` for the PDF and for checks."""
+    from ..render.blocks import CHART_MIMETYPE
     from .plots import to_png
 
-    _display({"image/png": base64.b64encode(to_png(fig)).decode("ascii")})
+    bundle = {"image/png": base64.b64encode(to_png(fig)).decode("ascii")}
+    if data is not None:
+        bundle[CHART_MIMETYPE] = data
+    _display(bundle)
 
 
 def is_synthetic(con) -> bool:
@@ -137,7 +143,7 @@ class Report:
                       from_to=self.t("from_to", a=fmt_date(m["date_from"]), b=fmt_date(m["date_to"])))
 
     def scorecard(self) -> None:
-        from .plots import fig_scorecard
+        from .plots import fig_scorecard, scorecard_data
 
         own = self.own()
         if own.empty:
@@ -145,13 +151,14 @@ class Report:
             return
         body = T.scorecard_html(own, self.lang) + T.note(self.t("legend_status")) + T.extras_html(own, self.lang)
         self._section("sec_scorecard", body)
-        show_figure(fig_scorecard(own, self.lang, self.meta["period_label"]))
+        show_figure(fig_scorecard(own, self.lang, self.meta["period_label"]),
+                    scorecard_data(own, self.lang, self.meta["period_label"]))
 
     def trends(self) -> None:
-        from .plots import fig_trends
+        from .plots import fig_trends, trends_data
 
         self._section("sec_trends", T.note(self.window_note()))
-        show_figure(fig_trends(self.data.trend, self.lang))
+        show_figure(fig_trends(self.data.trend, self.lang), trends_data(self.data.trend, self.lang))
 
     def bieu06(self) -> None:
         m = self.meta
@@ -161,10 +168,10 @@ class Report:
         self._section("sec_bieu06", head + T.bieu06_html(self.data.bieu06, self.lang))
 
     def index766(self) -> None:
-        from .plots import fig_766
+        from .plots import fig_766, index766_data
 
         self._section("sec_766", T.index766_html(self.data.index766, self.data.index766_summary, self.lang))
-        show_figure(fig_766(self.data.index766, self.lang))
+        show_figure(fig_766(self.data.index766, self.lang), index766_data(self.data.index766, self.lang))
 
     def dossiers(self) -> None:
         body = (T.dossiers_html(self.data.overdue, "overdue", self.lang)
