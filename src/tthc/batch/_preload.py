@@ -31,7 +31,7 @@ import tthc  # noqa: E402,F401
 #: registry imports them all on ``country_holidays("VN")``). Measured: ≈ 0.2 CPU-s per kernel when left to the kernel.
 KERNEL_MODULES = (
     "tthc.report", "tthc.engine.query", "tthc.report.plots", "tthc.report.tables", "tthc.report.context",
-    "tthc.report.data", "tthc.warehouse", "tthc.sample", "tthc.workdays", "tthc.units",
+    "tthc.report.data", "tthc.render.blocks", "tthc.warehouse", "tthc.sample", "tthc.workdays", "tthc.units",
     "ipykernel.debugger", "debugpy.server.api", "IPython.core.debugger", "IPython.core.completerlib",
     "IPython.core.oinspect", "IPython.extensions.storemagic", "psutil", "sqlite3", "tornado.queues",
     "tornado.locks", "tornado.gen", "holidays", "holidays.countries", "holidays.countries.vietnam",
