@@ -339,3 +339,22 @@ def test_chart_data_reaches_the_pdf_document():
     doc, images = typeset.notebook_document(nb)
     block = doc["sections"][0]["blocks"][0]
     assert block["kind"] == "chart" and block["data"] == data and len(images) == 1
+
+
+def test_svg_charts_are_deterministic_text_as_text_and_typeset_as_vectors(tmp_path):
+    """Reports display charts as SVG: same bytes for the same figure, labels as text in a Vietnamese-capable font
+    stack, and Typst draws them into the PDF with extractable text."""
+    from tthc.render import fonts, typeset
+
+    df, _ = trend_frame()
+    a, b = P.to_svg(P.fig_trends(df, "vi")), P.to_svg(P.fig_trends(df, "vi"))
+    assert a == b and "<dc:date>" not in a
+    assert "D1 Trực tuyến" in a and "font-family: 'DejaVu Sans', 'Liberation Sans', sans-serif" in a
+    data, _ = typeset.html_document("<p>x</p>")
+    data["sections"] = [{"id": None, "title": "Chart", "landscape": False,
+                         "blocks": [{"kind": "chart", "image": "c.svg", "alt": ""}]}]
+    typeset.compile_pdf(data, {"c.svg": a.encode()}, tmp_path / "c.pdf")
+    text = fonts.pdf_text(tmp_path / "c.pdf")
+    assert "D1 Trực tuyến" in text and "Diễn biến 12 tháng gần nhất" in text
+    assert fonts.fonts_without_vietnamese(tmp_path / "c.pdf") == []
+    assert fonts.pdf_image_pages(tmp_path / "c.pdf") == []  # vector, no raster image

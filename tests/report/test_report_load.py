@@ -50,7 +50,7 @@ def test_unit_report_header_metadata_and_sections(on_sample, shown, capsys):
     assert len(meta["data_hash"]) == 64
     html = first["text/html"]
     assert "DỮ LIỆU MẪU" in html and "từ ngày 15/12/2024 đến ngày 14/03/2025" in html
-    assert [k for b in shown for k in b if k == "image/png"] == ["image/png"] * 3   # scorecard, trends, 766
+    assert [k for b in shown for k in b if k.startswith("image/")] == ["image/svg+xml"] * 3   # scorecard, trends, 766
     heads = [b["text/html"].split("<h2>")[1].split("</h2>")[0] for b in shown if "text/html" in b]
     assert heads == ["1. Thông tin chung", "2. Kết quả thực hiện các chỉ tiêu theo Công văn 353/UBND-VP",
                      "3. Diễn biến 12 tháng gần nhất", "4. Biểu số 06: Tình hình, kết quả giải quyết TTHC theo lĩnh vực",

@@ -56,6 +56,7 @@ def _warm_caches() -> None:
     ax.plot([0, 1], [0, 1])
     ax.set_title("Tỷ lệ hồ sơ – ấm máy")
     fig.savefig(io.BytesIO(), format="png")
+    fig.savefig(io.BytesIO(), format="svg")  # reports display charts as SVG (tthc.report.plots.to_svg)
     plt.close(fig)
     # the working-day calendar (holidays for every year) and the unit registry: both cached by file, read once here
     from tthc.units import load_registry

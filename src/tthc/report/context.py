@@ -1,12 +1,12 @@
 """The object a report notebook talks to: ``r = tthc.report.load(unit, period, window, lang)`` validates the
 parameters, makes sure data and cube exist, loads the slice; then each ``r.<section>()`` displays one section as
-``text/html`` (and charts as ``image/png``). The first output, ``r.header()``, also carries the report metadata
+``text/html`` with its structure (``application/vnd.tthc.section+json``), charts as ``image/svg+xml`` with their
+numbers. The first output, ``r.header()``, also carries the report metadata
 (mimetype ``application/vnd.tthc.report+json``) the renderer uses for the first page, banner and running header.
 """
 
 from __future__ import annotations
 
-import base64
 import os
 from datetime import datetime
 
@@ -52,12 +52,12 @@ def show_section(section: dict, extra: dict | None = None) -> None:
 
 
 def show_figure(fig, data: dict | None = None) -> None:
-    """Display a chart as PNG; ``data`` (the numbers it was drawn from, e.g. ``plots.scorecard_data``) travels
-    beside it as ``application/vnd.tthc.chart+json`` for the PDF and for checks."""
+    """Display a chart as SVG (vector in HTML, JupyterLab and the PDF; see ``plots.to_svg``); ``data`` (the numbers
+    it was drawn from, e.g. ``plots.scorecard_data``) travels beside it as ``application/vnd.tthc.chart+json``."""
     from ..render.blocks import CHART_MIMETYPE
-    from .plots import to_png
+    from .plots import to_svg
 
-    bundle = {"image/png": base64.b64encode(to_png(fig)).decode("ascii")}
+    bundle = {"image/svg+xml": to_svg(fig)}
     if data is not None:
         bundle[CHART_MIMETYPE] = data
     _display(bundle)
