@@ -25,8 +25,10 @@ from .. import config
 from . import ratios
 
 #: Synthetic province shape: 1 province, ``districts`` districts, each with ``offices`` district offices (phòng) and
-#: ``communes`` communes (xã) — the sample district's 12 + 21, repeated.
-DISTRICTS, OFFICES, COMMUNES = 4, 12, 21
+#: ``communes`` communes (xã) — the sample district's 12 + 21, repeated: 205 units. The sample generator gives a
+#: month's dossiers to the communes (and through them the districts and the province), not to these offices, so a
+#: month has 6 × 21 communes + 7 overviews = 133 reports and 12 months 1,596 (measured with 4 districts: 94 a month).
+DISTRICTS, OFFICES, COMMUNES = 6, 12, 21
 
 
 def province_units(districts: int = DISTRICTS, offices: int = OFFICES, communes: int = COMMUNES) -> list[dict]:
@@ -47,7 +49,8 @@ def province_units(districts: int = DISTRICTS, offices: int = OFFICES, communes:
 
 
 def reports_per_month(units: list[dict]) -> int:
-    """One report per unit, plus an overview per unit with children: 137 units, 5 parents → 142."""
+    """At most one report per unit plus an overview per unit with children: 205 units, 7 parents → 212 (units
+    without counted dossiers in the month get none)."""
     parents = {u["parent"] for u in units if u["parent"]}
     return len(units) + len(parents)
 
