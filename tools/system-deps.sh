@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the suite needs outside Python: WeasyPrint's Pango, fonts with full Vietnamese coverage,
+# Debian packages the suite needs outside Python: fonts with full Vietnamese coverage (Typst embeds them),
 # poppler (pdftotext/pdffonts for PDF checks), LibreOffice Calc (workbook round-trip test) and Chromium
 # (JupyterLab browser test). Installs only what is missing; needs root (or does nothing and says so).
 set -euo pipefail
-pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core fonts-noto-core
+pkgs=(fontconfig fonts-liberation2 fonts-dejavu-core fonts-noto-core
       poppler-utils)
 [ "${1:-}" = "--full" ] && pkgs+=(libreoffice-calc-nogui chromium)
 missing=()

@@ -240,7 +240,7 @@ def export(nb, job: Job, formats=("ipynb", "html", "pdf")) -> list[Path]:
         if "pdf" in formats:
             t0 = time.perf_counter()
             p = out / f".{stem}.pdf.staged"
-            render.write_pdf(html, p)
+            render.write_pdf(nb, p)  # typeset from the notebook's structured sections
             staged.append((p, out / f"{stem}.pdf"))
             job.timings[f"pdf_{stem}"] = round(time.perf_counter() - t0, 3)
     except BaseException:

@@ -181,7 +181,7 @@ def test_build_counts_reference_matches(calendar):
 
 @pytest.mark.slow
 def test_sample_frame_30k(tmp_path, calendar):
-    from tthc.bench_cube import load_warehouse
+    from tthc.bench.cube import load_warehouse
     from tthc.sample.frame import generate_frame
     from tthc.units import load_registry
 

@@ -8,10 +8,10 @@ import re
 import nbfactory
 import pytest
 
-from tthc.render import fonts, pdf, render_html, write_pdf
+from tthc.render import fonts, pdf, write_pdf
 
 A4 = (595.276, 841.89)
-MM = 96 / 25.4  # CSS px per mm
+MM = 72 / 25.4  # PDF points per mm
 
 
 def is_a4(size) -> bool:
@@ -21,12 +21,11 @@ def is_a4(size) -> bool:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    """One Vietnamese synthetic report laid out once: (document, pdf path)."""
-    html = render_html(nbfactory.report_notebook(), inline_css=False)
-    document = pdf.layout(html)
+    """One Vietnamese synthetic report typeset once: (notebook, pdf path)."""
+    nb = nbfactory.report_notebook()
     path = tmp_path_factory.mktemp("pdf") / "report.pdf"
-    document.write_pdf(str(path))
-    return document, path
+    pdf.notebook_to_pdf(nb, path)
+    return nb, path
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +50,12 @@ def test_every_page_a4_and_biểu06_landscape(report, pages_text):
 
 
 def test_margins_per_decree_30(report):
-    document, _ = report
-    box = document.pages[0]._page_box
-    assert 20 <= box.margin_top / MM <= 25 and 20 <= box.margin_bottom / MM <= 25
-    assert 30 <= box.margin_left / MM <= 35 and 15 <= box.margin_right / MM <= 20
+    """Body text starts 30–35 mm from the left edge and ends before the 15–20 mm right margin on page 1."""
+    _, path = report
+    words = fonts.pdf_words(path, 1)
+    body = [w for w in words if 25 * MM < w[2] < A4[1] - 25 * MM]
+    assert 30 * MM - 1 <= min(w[0] for w in body) <= 35 * MM
+    assert A4[0] - 20 * MM <= max(w[1] for w in body) <= A4[0] - 15 * MM + 1
 
 
 def test_first_page_letterhead(report, pages_text):
@@ -95,19 +96,28 @@ def test_overdue_table_rows_never_split_and_header_repeats(pages_text):
 
 
 def test_tables_fit_the_page(report):
-    document, _ = report
-    assert pdf.table_overflows(document) == []
+    _, path = report
+    assert pdf.text_overflows(path) == []
 
 
-def test_overflow_check_detects_a_too_wide_table():
-    html = '<html><body><table style="width: 300mm"><tr><td>x</td></tr></table></body></html>'
-    found = pdf.table_overflows(pdf.layout(html, with_stylesheet=False))
-    assert len(found) == 1 and found[0][0] == 1
+def test_overflow_check_detects_text_outside_the_page(tmp_path):
+    from tthc.render import typeset
+
+    data, _ = typeset.html_document("<p>x</p>")
+    from tthc.render.blocks import make_table
+
+    # 30 columns of 9-digit numbers cannot fit 165 mm: the last ones run past the right margin
+    data["sections"] = [{"id": None, "title": None, "landscape": False, "blocks": [
+        make_table([str(i) for i in range(30)], [["123456789"] * 30], num_cols=set())]}]
+    typeset.compile_pdf(data, {}, tmp_path / "wide.pdf")
+    found = pdf.text_overflows(tmp_path / "wide.pdf")
+    assert found and {f[0] for f in found} == {1} and max(f[3] for f in found) > A4[0] - 15 * MM
 
 
 def test_bookmarks_from_headings(report):
-    document, _ = report
-    labels = [b[0] for b in document.make_bookmark_tree()]
+    _, path = report
+    outline = fonts.pdf_outline(path)
+    labels = [title for level, title in outline if level == 1]
     assert labels[0] == "BÁO CÁO"
     assert "II. Kết quả thực hiện chỉ tiêu" in labels and "VI. Chất lượng dữ liệu" in labels
 
@@ -115,7 +125,7 @@ def test_bookmarks_from_headings(report):
 def test_fonts_embedded_with_vietnamese_coverage(report):
     _, path = report
     names = fonts.check_pdf_fonts(path)
-    assert "Liberation-Serif" in names and "Liberation-Sans" in names
+    assert "LiberationSerif" in names and "LiberationSans" in names
     assert not any("Mono" in n for n in names)
     assert fonts.fonts_without_vietnamese(path) == []
     assert "DejaVu Sans Mono" not in fonts.vietnamese_families()  # the check would catch it
@@ -145,15 +155,24 @@ def test_write_pdf_from_saved_html_and_string(tmp_path):
         assert all(is_a4(s) for s in fonts.pdf_pages(p))
 
 
-@pytest.mark.parametrize("classes, page", [("tthc-output tthc-lead", 2), ("tthc-output", 1)])
-def test_heading_before_chart_moves_with_it(classes, page):
-    """A heading-only output marked as lead is not left at the foot of a page when its chart does not fit."""
+@pytest.mark.parametrize("filler, page", [(2, 1), (30, 2)])
+def test_heading_moves_with_its_chart(tmp_path, filler, page):
+    """A section title is never left alone at the foot of a page: it goes to the page of the chart after it."""
+    from tthc.render import typeset
+
     png = nbfactory.chart_png(0, "x")
-    html = (f'<html><body><div style="height:200mm">x</div><div class="{classes}"><section class="tthc-section">'
-            '<h2>HEADING</h2><p class="note">Kỳ: quý I.</p></section></div>'
-            '<div class="tthc-output"><figure class="tthc-figure">'
-            f'<img src="data:image/png;base64,{png}"></figure></div></body></html>')
-    document = pdf.layout(html)
-    found = [i for i, p in enumerate(document.pages, start=1) for b in p._page_box.descendants()
-             if type(b).__name__ == "TextBox" and "HEADING" in b.text]
-    assert found == [page]
+    import base64
+
+    data, _ = typeset.html_document("<p>x</p>")
+    data["sections"] = [
+        {"id": None, "title": None, "landscape": False, "blocks": [
+            {"kind": "paragraph", "text": f"Đoạn {i}. " + "Nội dung báo cáo. " * 30, "strong": False}
+            for i in range(filler)]},
+        {"id": None, "title": "HEADING", "landscape": False, "blocks": [
+            {"kind": "chart", "image": "c.png", "alt": ""}]}]
+    typeset.compile_pdf(data, {"c.png": base64.b64decode(png)}, tmp_path / "h.pdf")
+    n = len(fonts.pdf_pages(tmp_path / "h.pdf"))
+    found = [i for i in range(1, n + 1) if "HEADING" in fonts.pdf_text(tmp_path / "h.pdf", i)]
+    assert len(found) == 1
+    img_pages = fonts.pdf_image_pages(tmp_path / "h.pdf")
+    assert img_pages == found

@@ -272,3 +272,89 @@ def test_png_is_opaque_rgb_with_the_pixels_matplotlib_draws(scorecard_frame):
     assert ours.mode == "RGB" and ours.size == (770, 374)  # 7.0 × 3.4 in at 110 dpi
     assert (theirs[..., 3] == 255).all()
     assert (np.asarray(ours) == theirs[..., :3]).all()
+
+
+# -- the chart's numbers beside its image (application/vnd.tthc.chart+json): the same numbers the figure draws --
+
+def test_scorecard_data_is_what_the_chart_draws(scorecard_frame):
+    data = P.scorecard_data(scorecard_frame, "vi", "Quý I năm 2025")
+    assert data["codes"] == ["D1", "D2", "D3", "D4", "D6", "D7"]
+    # hand values of the fixture: D4 has no data (None, drawn as a 0-length bar)
+    assert data["series"][0]["values"] == [32.97, 60.0, 100.0, None, 81.0, 50.0]
+    assert data["series"][1]["values"] == [60.0, 60.0, 100.0, 100.0, 100.0, 50.0]
+    assert data["status"] == ["chua_dat", "dat", "dat", "nodata", "chua_dat", "dat"]
+    ax = P.fig_scorecard(scorecard_frame, "vi", "Quý I năm 2025").axes[0]
+    widths = [round(b.get_width(), 2) for b in sorted(bars(ax), key=lambda b: -b.get_y())]
+    assert widths == [0.0 if v is None else v for v in data["series"][0]["values"]]
+    drawn = [c for c in ax.collections if isinstance(c, PathCollection)][0].get_offsets()
+    ys = np.asarray(drawn)[:, 1]
+    by_row = [float(x) for _, x in sorted(zip(-ys, np.asarray(drawn)[:, 0]))]
+    assert by_row == data["series"][1]["values"]
+    assert data["title"] == ax.get_title()
+
+
+def test_trends_data_is_what_the_chart_draws():
+    df, months = trend_frame()
+    data = P.trends_data(df, "vi")
+    assert data["months"] == months
+    panels = {p["code"]: p for p in data["panels"]}
+    assert panels["D1"]["values"] == [i * 5.0 for i in range(12)] and panels["D1"]["target"] == 60.0
+    assert panels["D2"]["values"][5] is None and panels["D2"]["values"][6] == 30.0
+    fig = P.fig_trends(df, "vi")
+    for ax, code in zip(fig.axes, ["D1", "D2", "D3", "D4", "D5", "D6", "D7"]):
+        drawn = ax.get_lines()[0].get_ydata().tolist()
+        assert [None if np.isnan(v) else v for v in drawn] == panels[code]["values"]
+        assert ax.get_lines()[1].get_ydata().tolist() == [panels[code]["target"]] * 12
+
+
+def test_766_data_is_what_the_chart_draws():
+    items = pd.DataFrame([
+        dict(item="1.4", group="1", group_name="Công khai, minh bạch", points_max=6.0, score=5.5, computable=True,
+             points_computable=6.0),
+        dict(item="TT", group="TT", group_name="Thanh toán trực tuyến", points_max=10.0, score=3.0, computable=True,
+             points_computable=6.0),
+    ])
+    data = P.index766_data(items, "vi")
+    assert [s["values"] for s in data["series"]] == [[6.0, 10.0], [6.0, 6.0], [5.5, 3.0]]
+    ax = P.fig_766(items, "vi").axes[0]
+    assert sorted(round(b.get_width(), 2) for b in bars(ax)) == sorted(v for s in data["series"] for v in s["values"])
+
+
+def test_chart_data_reaches_the_pdf_document():
+    """show_figure's data travels with the chart block the PDF is drawn from."""
+    import base64
+
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from tthc.render import blocks as B
+    from tthc.render import typeset
+
+    df, _ = trend_frame()
+    data = P.trends_data(df, "vi")
+    png = base64.b64encode(P.to_png(P.fig_trends(df, "vi"))).decode()
+    nb = new_notebook()
+    cell = new_code_cell("r.trends()", execution_count=1)
+    cell.outputs = [new_output("display_data", data={"image/png": png, B.CHART_MIMETYPE: data})]
+    nb.cells = [cell]
+    doc, images = typeset.notebook_document(nb)
+    block = doc["sections"][0]["blocks"][0]
+    assert block["kind"] == "chart" and block["data"] == data and len(images) == 1
+
+
+def test_svg_charts_are_deterministic_text_as_text_and_typeset_as_vectors(tmp_path):
+    """Reports display charts as SVG: same bytes for the same figure, labels as text in a Vietnamese-capable font
+    stack, and Typst draws them into the PDF with extractable text."""
+    from tthc.render import fonts, typeset
+
+    df, _ = trend_frame()
+    a, b = P.to_svg(P.fig_trends(df, "vi")), P.to_svg(P.fig_trends(df, "vi"))
+    assert a == b and "<dc:date>" not in a
+    assert "D1 Trực tuyến" in a and "font-family: 'DejaVu Sans', 'Liberation Sans', sans-serif" in a
+    data, _ = typeset.html_document("<p>x</p>")
+    data["sections"] = [{"id": None, "title": "Chart", "landscape": False,
+                         "blocks": [{"kind": "chart", "image": "c.svg", "alt": ""}]}]
+    typeset.compile_pdf(data, {"c.svg": a.encode()}, tmp_path / "c.pdf")
+    text = fonts.pdf_text(tmp_path / "c.pdf")
+    assert "D1 Trực tuyến" in text and "Diễn biến 12 tháng gần nhất" in text
+    assert fonts.fonts_without_vietnamese(tmp_path / "c.pdf") == []
+    assert fonts.pdf_image_pages(tmp_path / "c.pdf") == []  # vector, no raster image

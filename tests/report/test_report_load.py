@@ -36,7 +36,9 @@ def test_unit_report_header_metadata_and_sections(on_sample, shown, capsys):
     for name in ("header", "scorecard", "trends", "bieu06", "index766", "dossiers", "quality"):
         getattr(r, name)()
     first = shown[0]
-    assert set(first) == {"text/html", C.META_MIME}
+    from tthc.render.blocks import CHART_MIMETYPE, SECTION_MIMETYPE
+
+    assert set(first) == {"text/html", C.META_MIME, SECTION_MIMETYPE}
     meta = first[C.META_MIME]
     assert KEYS <= set(meta) and "sources" not in meta
     assert meta["synthetic"] is True
@@ -48,12 +50,15 @@ def test_unit_report_header_metadata_and_sections(on_sample, shown, capsys):
     assert len(meta["data_hash"]) == 64
     html = first["text/html"]
     assert "DỮ LIỆU MẪU" in html and "từ ngày 15/12/2024 đến ngày 14/03/2025" in html
-    assert [k for b in shown for k in b if k == "image/png"] == ["image/png"] * 3   # scorecard, trends, 766
+    assert [k for b in shown for k in b if k.startswith("image/")] == ["image/svg+xml"] * 3   # scorecard, trends, 766
     heads = [b["text/html"].split("<h2>")[1].split("</h2>")[0] for b in shown if "text/html" in b]
     assert heads == ["1. Thông tin chung", "2. Kết quả thực hiện các chỉ tiêu theo Công văn 353/UBND-VP",
                      "3. Diễn biến 12 tháng gần nhất", "4. Biểu số 06: Tình hình, kết quả giải quyết TTHC theo lĩnh vực",
                      "5. Bộ chỉ số 766: điểm theo nhóm", "6. Hồ sơ quá hạn và sắp đến hạn",
                      "7. Ghi chú về chất lượng dữ liệu"]
+    # every section carries its structure (the PDF is typeset from it) with the same title as its HTML
+    assert [b[SECTION_MIMETYPE]["title"] for b in shown if SECTION_MIMETYPE in b] == heads
+    assert [b[CHART_MIMETYPE]["chart"] for b in shown if CHART_MIMETYPE in b] == ["scorecard", "trends", "index766"]
     r.values()
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "unit,indicator,numerator,denominator,value" and out[1].startswith("X001,D1,")

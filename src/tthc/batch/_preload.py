@@ -31,7 +31,7 @@ import tthc  # noqa: E402,F401
 #: registry imports them all on ``country_holidays("VN")``). Measured: ≈ 0.2 CPU-s per kernel when left to the kernel.
 KERNEL_MODULES = (
     "tthc.report", "tthc.engine.query", "tthc.report.plots", "tthc.report.tables", "tthc.report.context",
-    "tthc.report.data", "tthc.warehouse", "tthc.sample", "tthc.workdays", "tthc.units",
+    "tthc.report.data", "tthc.render.blocks", "tthc.warehouse", "tthc.sample", "tthc.workdays", "tthc.units",
     "ipykernel.debugger", "debugpy.server.api", "IPython.core.debugger", "IPython.core.completerlib",
     "IPython.core.oinspect", "IPython.extensions.storemagic", "psutil", "sqlite3", "tornado.queues",
     "tornado.locks", "tornado.gen", "holidays", "holidays.countries", "holidays.countries.vietnam",
@@ -56,6 +56,7 @@ def _warm_caches() -> None:
     ax.plot([0, 1], [0, 1])
     ax.set_title("Tỷ lệ hồ sơ – ấm máy")
     fig.savefig(io.BytesIO(), format="png")
+    fig.savefig(io.BytesIO(), format="svg")  # reports display charts as SVG (tthc.report.plots.to_svg)
     plt.close(fig)
     # the working-day calendar (holidays for every year) and the unit registry: both cached by file, read once here
     from tthc.units import load_registry

@@ -1,4 +1,4 @@
-"""Per-process helper of the batch worker: warm-up of the exporters (one HTML exporter and one WeasyPrint setup per
+"""Per-process helper of the batch worker: warm-up of the exporters (one HTML exporter and one Typst font book per
 process, via :mod:`tthc.render`'s caches). The headline indicators and the run record are :mod:`tthc.run`'s."""
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ def warm_up() -> None:
         render.html_exporter(False, "")
         from ..render import pdf
 
-        pdf.stylesheet()
-        pdf.font_config()
+        pdf.typeset.fonts()  # Typst's font book, once per process
     except Exception:  # noqa: BLE001 - warm-up is an optimisation; a real error surfaces in the run
         pass
     for mod in ("tthc.run", "tthc.export_xlsx", "openpyxl", "tthc.engine.query", "tthc.report"):

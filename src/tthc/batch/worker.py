@@ -258,7 +258,7 @@ def preimport() -> None:
     """The imports a Runner needs that do not depend on the batch's settings (papermill, nbformat, the exporters,
     WeasyPrint, openpyxl): a pool started before the plan is known does these while the batch plans."""
     skip_iri_grammar()
-    for mod in ("nbformat", "papermill", "papermill.parameterize", "tthc.render", "tthc.render.pdf", "weasyprint",
+    for mod in ("nbformat", "papermill", "papermill.parameterize", "tthc.render", "tthc.render.pdf", "typst",
                 "openpyxl", "tthc.run", "tthc.export_xlsx", "tthc.batch.kernels", "tthc.batch.steps"):
         try:
             __import__(mod)

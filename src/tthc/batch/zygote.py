@@ -42,7 +42,7 @@ def _kernel_main(argv: list[str], cwd: str, env: dict[str, str], log_path: str |
     if not prof_dir:
         IPKernelApp.launch_instance(argv=argv)
         return
-    # Diagnostics (TTHC_KERNEL_PROFILE=<dir>, e.g. with python -m tthc.bench_batch): the kernel's main-thread
+    # Diagnostics (TTHC_KERNEL_PROFILE=<dir>, e.g. with python -m tthc.bench.batch): the kernel's main-thread
     # profile, written after every cell because a batch kills its kernels (shutdown now=True) and nothing runs at exit.
     import cProfile
 

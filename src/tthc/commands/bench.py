@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def run_cube(args) -> int:
-    from ..bench_cube import run as bench
+    from ..bench.cube import run as bench
 
     bench(n=args.dossiers or 10_000_000, period=args.bench_period or "2025-Q1", seed=args.seed,
           naive_units=args.naive_units, out=Path(args.out) if args.out else None,
@@ -16,7 +16,7 @@ def run_cube(args) -> int:
 
 
 def run_batch(args) -> int:
-    from ..bench_batch import run as bench
+    from ..bench.batch import run as bench
 
     only = (args.part or []) == ["batch"]
     bench(period=args.bench_period or "2025-Q1", naive_units=args.naive_units, jobs=getattr(args, "jobs", None),
@@ -24,7 +24,18 @@ def run_batch(args) -> int:
     return 0
 
 
-PARTS = {"cube": run_cube, "batch": run_batch}
+def run_scale(args) -> int:
+    from ..bench.scale import run as bench
+
+    only = (args.part or []) == ["scale"]
+    bench(n_months=args.months, dossiers=args.dossiers or 160_000, jobs=getattr(args, "jobs", None) or 2,
+          dask_months=args.dask_months, out=Path(args.out) if args.out and only else None)
+    return 0
+
+
+#: Parts run by a bare ``tthc bench`` (``make bench``); ``scale`` is long (≈ 1,700 reports) and runs only when named.
+PARTS = {"cube": run_cube, "batch": run_batch, "scale": run_scale}
+DEFAULT_PARTS = ("batch", "cube")
 
 
 def register(sub):
@@ -40,11 +51,14 @@ def register(sub):
                    help="cube: also time the reference dossier × period join")
     p.add_argument("--out", default=None, help="result JSON (default outputs/bench/<part>.json)")
     p.add_argument("--jobs", type=int, default=None, help="batch part: worker processes (default: CPU cores)")
+    p.add_argument("--months", type=int, default=12, help="scale part: monthly batches of the province (default 12)")
+    p.add_argument("--dask-months", dest="dask_months", type=int, default=1,
+                   help="scale part: months also run on a Dask LocalCluster (default 1; 0 = skip)")
     return p
 
 
 def run(args) -> int:
     rc = 0
-    for part in args.part or sorted(PARTS):
+    for part in args.part or DEFAULT_PARTS:
         rc = PARTS[part](args) or rc
     return rc

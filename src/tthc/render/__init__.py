@@ -1,11 +1,12 @@
 """Rendering of executed report notebooks: self-contained HTML and print-ready PDF (spec §10).
 
-Batch workers call these many times in one process; exporters, the compiled stylesheet and WeasyPrint's font
-configuration are built once and reused.
+Batch workers call these many times in one process; the exporters and Typst's font book are built once and
+reused. The PDF is typeset by Typst from the notebook's structured sections (:mod:`tthc.render.typeset`).
 
 - ``render_html(nb) -> str``: report HTML (stylesheet inlined).
 - ``write_html(nb, path)``: the same, written as UTF-8.
-- ``write_pdf(nb_or_html, path)``: PDF from a notebook (NotebookNode or path to .ipynb) or an HTML string/path.
+- ``write_pdf(nb_or_html, path)``: PDF (Typst) from a notebook (NotebookNode or path to .ipynb) or an HTML
+  string/path.
 """
 
 from __future__ import annotations
@@ -66,28 +67,21 @@ def write_html(nb: Any, path: str | Path, *, report_settings: str | Path | None 
 
 def write_pdf(nb_or_html: Any, path: str | Path, *, report_settings: str | Path | None = None) -> Path:
     """Write the PDF of a notebook (NotebookNode or .ipynb path) or of report HTML (a string starting with '<', or
-    a path to an .html file, e.g. one written by :func:`write_html`)."""
-    from . import pdf
+    a path to an .html file, e.g. one written by :func:`write_html`), typeset by Typst (:mod:`tthc.render.typeset`)."""
+    from . import layout, pdf
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    settings = layout.load_report_settings(report_settings or None)
     source = nb_or_html
     if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith("<")):
         p = Path(source)
         if p.suffix.lower() in (".html", ".htm"):
-            html = p.read_text(encoding="utf-8")
-            pdf.html_to_pdf(html, path, base_url=str(p.parent), with_stylesheet=not _has_inline_css(html))
+            pdf.html_to_pdf(p.read_text(encoding="utf-8"), path, settings=settings)
             return path
     if isinstance(source, str) and source.lstrip().startswith("<"):
-        pdf.html_to_pdf(source, path, with_stylesheet=not _has_inline_css(source))
+        pdf.html_to_pdf(source, path, settings=settings)
         return path
-    node, name, nb_dir = _notebook(source)
-    exporter = html_exporter(False, str(report_settings or ""))
-    html, _ = exporter.from_notebook_node(node, _resources(name, nb_dir))
-    pdf.html_to_pdf(html, path, base_url=nb_dir, with_stylesheet=True)
+    node, name, _ = _notebook(source)
+    pdf.notebook_to_pdf(node, path, name=name, settings=settings)
     return path
-
-
-def _has_inline_css(html: str) -> bool:
-    # The inlined report stylesheet starts with this comment; foreign HTML gets the report stylesheet added.
-    return "tthc report style" in html[:20000]

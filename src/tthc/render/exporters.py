@@ -2,13 +2,13 @@
 
 The HTML is a self-contained, script-free, print-ready document: no code, no prompts, no papermill parameter cells,
 images as data URIs, the administrative letterhead (see :mod:`tthc.render.layout`) and the report stylesheet inlined.
-The PDF is WeasyPrint's rendering of that HTML with the cached stylesheet (:mod:`tthc.render.pdf`).
+The PDF is typeset by Typst from the notebook's structured sections (:mod:`tthc.render.typeset`, one template
+``templates/tthc.typ`` for the whole print look).
 Both work on any executed notebook; without report metadata they render it generically.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -158,31 +158,23 @@ class TthcHTMLExporter(HTMLExporter):
 
 
 class TthcPDFExporter(Exporter):
-    """Report PDF (A4, letterhead, running header, "Trang x/y", bookmarks) via WeasyPrint from the report HTML."""
+    """Report PDF (A4, letterhead, running header, "Trang x/y", bookmarks, landscape wide tables) typeset by Typst
+    from each output's structured section (``application/vnd.tthc.section+json``; HTML outputs without it are read
+    into the same blocks)."""
 
     export_from_notebook = "TTHC report (PDF)"
     output_mimetype = "application/pdf"
     report_settings = Unicode("", help="params/report.yaml to read the letterhead from (default: project's)."
                               ).tag(config=True)
 
-    _html_exporter = None
-
     @default("file_extension")
     def _file_extension_default(self):
         return ".pdf"
 
-    @property
-    def html_exporter(self) -> TthcHTMLExporter:
-        """One HTML exporter per PDF exporter (building the Jinja environment is the expensive part)."""
-        if self._html_exporter is None:
-            self._html_exporter = TthcHTMLExporter(inline_css=False, report_settings=self.report_settings,
-                                                   parent=self)
-        return self._html_exporter
-
     def from_notebook_node(self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any):
         nb_copy, resources = super().from_notebook_node(nb, resources, **kw)
-        html, _ = self.html_exporter.from_notebook_node(nb_copy, dict(resources))
-        base = (resources.get("metadata") or {}).get("path") or os.getcwd()
-        data = pdf.html_to_pdf(html, base_url=str(base), with_stylesheet=True)
+        name = (resources.get("metadata") or {}).get("name") or None
+        settings = layout.load_report_settings(self.report_settings or None)
+        data = pdf.notebook_to_pdf(nb_copy, name=name, settings=settings)
         resources["output_extension"] = ".pdf"
         return data, resources

@@ -104,3 +104,37 @@ def pdf_pages(pdf_path: str | Path) -> list[tuple[float, float]]:
     out = subprocess.run([_tool("pdfinfo"), "-f", "1", "-l", str(n), str(pdf_path)], capture_output=True, text=True,
                          check=True).stdout
     return [(float(w), float(h)) for w, h in re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", out, re.M)]
+
+
+def pdf_words(pdf_path: str | Path, page: int) -> list[tuple[float, float, float, float, str]]:
+    """Words of one page with their boxes ``(x_min, x_max, y_min, y_max, word)`` in PDF points
+    (``pdftotext -bbox``)."""
+    out = subprocess.run([_tool("pdftotext"), "-bbox", "-f", str(page), "-l", str(page), str(pdf_path), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return [(float(a), float(c), float(b), float(d), w) for a, b, c, d, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', out)]
+
+
+def pdf_outline(pdf_path: str | Path) -> list[tuple[int, str]]:
+    """The PDF's bookmarks in order as ``(level, title)`` (level 1 = top), via ``pdftohtml -xml``."""
+    import html as _html
+
+    out = subprocess.run([_tool("pdftohtml"), "-xml", "-i", "-q", "-stdout", str(pdf_path)], capture_output=True,
+                         text=True, check=True).stdout
+    found, level = [], 0
+    for m in re.finditer(r"<outline>|</outline>|<item[^>]*>(.*?)</item>", out, re.S):
+        tok = m.group(0)
+        if tok == "<outline>":
+            level += 1
+        elif tok == "</outline>":
+            level -= 1
+        else:
+            found.append((level, _html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip()))
+    return found
+
+
+def pdf_image_pages(pdf_path: str | Path) -> list[int]:
+    """Pages that show at least one image (``pdfimages -list``)."""
+    out = subprocess.run([_tool("pdfimages"), "-list", str(pdf_path)], capture_output=True, text=True,
+                         check=True).stdout
+    return sorted({int(line.split()[0]) for line in out.splitlines()[2:] if line.strip()})

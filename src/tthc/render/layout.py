@@ -344,6 +344,9 @@ def head_meta_html(meta: Mapping | None) -> str:
     if _s(meta.get("data_hash")):
         tags.append(f'<meta name="keywords" content="tthc, {esc(meta.get("period") or "")}, '
                     f'data {esc(meta["data_hash"])}">')
+    # the report metadata, so that a saved report HTML can be typeset into the same PDF (tthc.render.write_pdf)
+    public = {k: v for k, v in meta.items() if k != "sources"}
+    tags.append(f'<meta name="tthc-report" content="{esc(json.dumps(public, ensure_ascii=False, default=str))}">')
     return "\n".join(tags)
 
 

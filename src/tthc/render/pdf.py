@@ -1,84 +1,63 @@
-"""HTML → PDF with WeasyPrint, set up once per process.
+"""Report PDF through the Typst typesetter (:mod:`tthc.render.typeset`), and the report stylesheet of the HTML.
 
-Parsing the stylesheet and building the font configuration cost more than laying out a short report, so both are
-cached at module level and reused by every call (batch workers render many reports in one process).
+``notebook_to_pdf`` draws the PDF from the notebook's structured sections; ``html_to_pdf`` from report HTML (a
+saved ``report.html``: its report metadata travels in a ``<meta name="tthc-report">`` tag). Both use the one
+template ``templates/tthc.typ``. ``text_overflows`` checks a written PDF: no word outside the page's content box.
 """
 
 from __future__ import annotations
 
-import logging
 import re
+import subprocess
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Mapping
+
+from . import typeset
 
 CSS_FILE = Path(__file__).with_name("tthc.css")
+MM = 72 / 25.4  # PDF points per mm
+#: Content box margins (mm) of portrait and landscape pages: top, right, bottom, left (spec §10, Decree 30).
+MARGINS = {"portrait": (20, 15, 20, 30), "landscape": (20, 20, 15, 20)}
 
 
 @lru_cache(maxsize=1)
 def css_text() -> str:
+    """The report stylesheet (inlined into the HTML; the PDF's look lives in the Typst template)."""
     return CSS_FILE.read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=1)
-def font_config():
-    from weasyprint.text.fonts import FontConfiguration
-
-    return FontConfiguration()
-
-
-@lru_cache(maxsize=1)
-def stylesheet():
-    """The report stylesheet compiled once (WeasyPrint CSS object bound to the shared font configuration)."""
-    import weasyprint
-
-    return weasyprint.CSS(string=css_text(), font_config=font_config())
+def notebook_to_pdf(nb, target: str | Path | None = None, name: str | None = None,
+                    settings: Mapping | None = None) -> bytes | None:
+    """Write the PDF of an executed notebook to ``target`` (None: return the bytes)."""
+    data, images = typeset.notebook_document(nb, name=name, settings=settings)
+    return typeset.compile_pdf(data, images, target)
 
 
-def _quiet_weasyprint() -> None:
-    # WeasyPrint logs every ignored CSS property at WARNING; report CSS is ours and tested.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+def html_to_pdf(html: str, target: str | Path | None = None, settings: Mapping | None = None,
+                **_: Any) -> bytes | None:
+    """Write the PDF of report HTML (or any HTML, rendered generically) to ``target`` (None: return the bytes)."""
+    data, images = typeset.html_document(html, settings=settings)
+    return typeset.compile_pdf(data, images, target)
 
 
-# Report tables carry inline cell styles for JupyterLab, which has no report stylesheet. The print stylesheet styles
-# the same classes, and WeasyPrint pays for every style attribute (≈ 0.5 CPU-s on an overview), so drop them here.
-_CELL_STYLE = re.compile(r'(<t[dh]\b[^>]*?) style="[^"<>]*"')
+def text_overflows(pdf_path: str | Path, tolerance_pt: float = 1.0) -> list[tuple[int, str, float, float]]:
+    """Words of body text outside the content box of their page (a table wider than the page shows up here):
+    ``[(page, word, x_min, x_max)]`` in PDF points, from ``pdftotext -bbox``. Running header and footer sit in the
+    top and bottom margins and are not checked. Empty when everything fits."""
+    from .fonts import _tool
 
-
-def layout(html: str, base_url: str | None = None, with_stylesheet: bool = True):
-    """Lay out an HTML string into a WeasyPrint Document (pages with their box trees)."""
-    import weasyprint
-
-    _quiet_weasyprint()
-    html = _CELL_STYLE.sub(r"\1", html)
-    doc = weasyprint.HTML(string=html, base_url=base_url or str(Path.cwd()))
-    sheets = [stylesheet()] if with_stylesheet else []
-    return doc.render(stylesheets=sheets, font_config=font_config())
-
-
-def html_to_pdf(html: str, target: str | Path | None = None, base_url: str | None = None,
-                with_stylesheet: bool = True) -> bytes | None:
-    """Write the PDF of ``html`` to ``target`` (None: return the bytes).
-
-    ``with_stylesheet`` adds the cached report stylesheet; pass False when the HTML already inlines it (a saved
-    report HTML) so that it is not applied twice.
-    """
-    document = layout(html, base_url=base_url, with_stylesheet=with_stylesheet)
-    return document.write_pdf(str(target) if target is not None else None)
-
-
-def table_overflows(document, tolerance_px: float = 0.5) -> list[tuple[int, float, float]]:
-    """Tables whose box is wider than the page content box: ``[(page number, table width, content width)]`` in
-    CSS px. Empty when every table fits (the check the tests run on rendered reports)."""
-
+    out = subprocess.run([_tool("pdftotext"), "-bbox", str(pdf_path), "-"], capture_output=True, text=True,
+                         check=True).stdout
     found = []
-    for number, page in enumerate(document.pages, start=1):
-        box = page._page_box
-        content_left = box.content_box_x()
-        content_right = content_left + box.width
-        for child in box.descendants():
-            if type(child).__name__ in ("TableBox", "TableWrapperBox") and getattr(child, "width", None):
-                left = child.border_box_x()
-                right = left + child.border_width()
-                if left < content_left - tolerance_px or right > content_right + tolerance_px:
-                    found.append((number, float(child.border_width()), float(box.width)))
+    for number, page in enumerate(re.findall(r"<page (.*?)</page>", out, re.S), start=1):
+        w, h = (float(v) for v in re.search(r'width="([\d.]+)" height="([\d.]+)"', page).groups())
+        top, right, bottom, left = MARGINS["landscape" if w > h else "portrait"]
+        for x0, y0, x1, y1, word in re.findall(
+                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', page):
+            x0, y0, x1, y1 = float(x0), float(y0), float(x1), float(y1)
+            if y0 < top * MM or y1 > h - bottom * MM:
+                continue  # running header, banner, footer
+            if x0 < left * MM - tolerance_pt or x1 > w - right * MM + tolerance_pt:
+                found.append((number, word, x0, x1))
     return found

@@ -1,12 +1,12 @@
 """The object a report notebook talks to: ``r = tthc.report.load(unit, period, window, lang)`` validates the
 parameters, makes sure data and cube exist, loads the slice; then each ``r.<section>()`` displays one section as
-``text/html`` (and charts as ``image/png``). The first output, ``r.header()``, also carries the report metadata
+``text/html`` with its structure (``application/vnd.tthc.section+json``), charts as ``image/svg+xml`` with their
+numbers. The first output, ``r.header()``, also carries the report metadata
 (mimetype ``application/vnd.tthc.report+json``) the renderer uses for the first page, banner and running header.
 """
 
 from __future__ import annotations
 
-import base64
 import os
 from datetime import datetime
 
@@ -29,17 +29,38 @@ def _display(bundle: dict) -> None:
     display(bundle, raw=True)
 
 
-def show_html(html: str, extra: dict | None = None) -> None:
+def show_html(html: str, extra: dict | None = None, section: dict | None = None) -> None:
+    """Display report HTML with its structured form beside it (``application/vnd.tthc.section+json``, read from
+    the HTML when ``section`` is not given): the PDF is typeset from that structure (tthc.render.blocks)."""
+    from ..render.blocks import SECTION_MIMETYPE, html_to_section
+
     bundle = {"text/html": html}
+    sec = section if section is not None else html_to_section(html)
+    if sec.get("title") or sec.get("blocks"):
+        bundle[SECTION_MIMETYPE] = sec
     if extra:
         bundle.update(extra)
     _display(bundle)
 
 
-def show_figure(fig) -> None:
-    from .plots import to_png
+def show_section(section: dict, extra: dict | None = None) -> None:
+    """Display a section given as structured blocks (see tthc.render.blocks): its HTML is drawn from the blocks,
+    so the notebook, the HTML and the PDF show the same data."""
+    from ..render.blocks import section_html
 
-    _display({"image/png": base64.b64encode(to_png(fig)).decode("ascii")})
+    show_html(section_html(section), extra, section=section)
+
+
+def show_figure(fig, data: dict | None = None) -> None:
+    """Display a chart as SVG (vector in HTML, JupyterLab and the PDF; see ``plots.to_svg``); ``data`` (the numbers
+    it was drawn from, e.g. ``plots.scorecard_data``) travels beside it as ``application/vnd.tthc.chart+json``."""
+    from ..render.blocks import CHART_MIMETYPE
+    from .plots import to_svg
+
+    bundle = {"image/svg+xml": to_svg(fig)}
+    if data is not None:
+        bundle[CHART_MIMETYPE] = data
+    _display(bundle)
 
 
 def is_synthetic(con) -> bool:
@@ -122,7 +143,7 @@ class Report:
                       from_to=self.t("from_to", a=fmt_date(m["date_from"]), b=fmt_date(m["date_to"])))
 
     def scorecard(self) -> None:
-        from .plots import fig_scorecard
+        from .plots import fig_scorecard, scorecard_data
 
         own = self.own()
         if own.empty:
@@ -135,7 +156,8 @@ class Report:
             if "source" in own.columns else pd.Series(dtype=str)
         only353 = srcs.str.startswith("Công văn 353/UBND-VP").all()
         self._section("sec_scorecard" if only353 else "sec_scorecard_rules", body)
-        show_figure(fig_scorecard(own, self.lang, self.meta["period_label"]))
+        show_figure(fig_scorecard(own, self.lang, self.meta["period_label"]),
+                    scorecard_data(own, self.lang, self.meta["period_label"]))
 
     def targets_note(self, own: pd.DataFrame) -> str:
         """The dated rules the scorecard used (spec §1), each cited once with its indicators; unverified ones
@@ -155,7 +177,7 @@ class Report:
         return out
 
     def trends(self) -> None:
-        from .plots import fig_trends
+        from .plots import fig_trends, trends_data
 
         body = T.note(self.window_note())
         tr = self.data.trend
@@ -165,7 +187,7 @@ class Report:
             body += T.note(self.t("trend_predecessors", d=fmt_date(u.valid_from.isoformat(), self.lang),
                                   units=", ".join(f"{p} {self.registry.get(p).name}" for p in preds)))
         self._section("sec_trends", body)
-        show_figure(fig_trends(self.data.trend, self.lang))
+        show_figure(fig_trends(self.data.trend, self.lang), trends_data(self.data.trend, self.lang))
 
     def reception(self) -> None:
         """Reception regardless of administrative boundary (Decree 118/2025/NĐ-CP, spec §2): dossiers received
@@ -200,10 +222,10 @@ class Report:
         self._section("sec_bieu06", head + T.bieu06_html(self.data.bieu06, self.lang))
 
     def index766(self) -> None:
-        from .plots import fig_766
+        from .plots import fig_766, index766_data
 
         self._section("sec_766", T.index766_html(self.data.index766, self.data.index766_summary, self.lang))
-        show_figure(fig_766(self.data.index766, self.lang))
+        show_figure(fig_766(self.data.index766, self.lang), index766_data(self.data.index766, self.lang))
 
     def portal766(self) -> None:
         """"Đối chiếu với Cổng DVCQG" (spec §9): the portal's published 766 figures for the period against the

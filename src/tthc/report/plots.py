@@ -72,6 +72,21 @@ def to_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+def to_svg(fig: Figure) -> str:
+    """The chart as SVG, the form reports display (HTML, JupyterLab and the Typst PDF all draw it as vectors).
+
+    Text stays text (``svg.fonttype: none``: the font stack of the style, DejaVu Sans → Liberation Sans, both with
+    Vietnamese coverage), so the PDF's chart labels are extractable; no date in the metadata and a fixed hash salt,
+    so the same figure always gives the same bytes. Cheaper than :func:`to_png` (no rasterising, no PNG encoding):
+    ≈ 0.06 CPU-s less for the trend chart."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    with mpl.rc_context({**STYLE, "svg.fonttype": "none"}):
+        buf = io.StringIO()
+        FigureCanvasSVG(fig).print_svg(buf, metadata={"Date": None, "Creator": None})
+    return buf.getvalue()
+
+
 def _tight_layout(fig: Figure) -> None:
     """``fig.tight_layout()`` without leaving a layout engine on the figure: with one attached, savefig runs an
     extra full draw before the real one; the subplot positions are the same either way."""
@@ -123,6 +138,47 @@ def _pct_axis(ax, lang):
     ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: fmt_num(v, 0, lang) + "%"))
 
 
+def _num(v) -> float | None:
+    return None if is_missing(v) else float(v)
+
+
+def scorecard_data(ind: pd.DataFrame, lang: str = "vi", period_label: str = "") -> dict:
+    """The numbers of :func:`fig_scorecard` (the figure is drawn from exactly these): rate indicators D1–D4, D6,
+    D7 in order, value and target in %, status key; ``None`` where there is no data."""
+    rows = ind.set_index("indicator").reindex(list(RATE_INDICATORS))
+    return {"chart": "scorecard", "title": t("scorecard_chart_title", lang, period_label=period_label),
+            "unit_of_value": "%", "codes": list(RATE_INDICATORS),
+            "categories": [short_name(c, lang) for c in RATE_INDICATORS],
+            "series": [{"name": t("value", lang), "values": [_num(v) for v in rows["value"]]},
+                       {"name": t("target_line", lang), "values": [_num(v) for v in rows["target"]]}],
+            "status": [status_key(s) for s in rows["status"]]}
+
+
+def trends_data(trend: pd.DataFrame, lang: str = "vi") -> dict:
+    """The numbers of :func:`fig_trends`: months, and per indicator D1–D7 the monthly values (``None`` = gap) and
+    the target line (the latest target of the window, as drawn)."""
+    months = sorted(trend["month"].astype(str).unique())
+    panels = []
+    for code in TARGET_INDICATORS:
+        d = trend[trend["indicator"] == code].assign(month=lambda f: f["month"].astype(str))
+        d = d.set_index("month").reindex(months)
+        tgt = [v for v in d["target"] if not is_missing(v)]
+        pre = d["tien_than"].fillna(False).astype(bool).tolist() if "tien_than" in d.columns else [False] * len(d)
+        panels.append({"code": code, "values": [_num(v) for v in d["value"]],
+                       "target": float(tgt[-1]) if tgt else None, "tien_than": pre})
+    return {"chart": "trends", "title": t("sec_trends", lang), "months": months, "panels": panels}
+
+
+def index766_data(items: pd.DataFrame, lang: str = "vi") -> dict:
+    """The numbers of :func:`fig_766`: per group maximum, computable points and score."""
+    g = groups766(items)
+    return {"chart": "index766", "title": t("bars766_title", lang),
+            "categories": [group_label(n, lang) for n in g["group_name"]],
+            "series": [{"name": t(k, lang), "values": [float(v) for v in g[col]]}
+                       for k, col in (("max_points", "points_max"), ("computable", "computable"),
+                                      ("score", "score"))]}
+
+
 def fig_scorecard(ind: pd.DataFrame, lang: str = "vi", period_label: str = "") -> Figure:
     """Horizontal bars of the rate indicators (D1–D4, D6, D7) coloured by status, with the target as a marker.
 
@@ -131,10 +187,11 @@ def fig_scorecard(ind: pd.DataFrame, lang: str = "vi", period_label: str = "") -
     """
     with mpl.rc_context(STYLE):
         rows = ind.set_index("indicator").reindex(list(RATE_INDICATORS))
-        labels = [short_name(c, lang) for c in RATE_INDICATORS]
-        values = np.array([0.0 if is_missing(v) else float(v) for v in rows["value"]])
-        targets = np.array([np.nan if is_missing(v) else float(v) for v in rows["target"]])
-        colors = [COLORS[status_key(s)] for s in rows["status"]]
+        data = scorecard_data(ind, lang, period_label)
+        labels = data["categories"]
+        values = np.array([0.0 if v is None else v for v in data["series"][0]["values"]])
+        targets = np.array([np.nan if v is None else v for v in data["series"][1]["values"]])
+        colors = [COLORS[k] for k in data["status"]]
         fig = Figure(figsize=(7.0, 3.4))
         ax = fig.add_subplot()
         y = np.arange(len(labels))[::-1]
@@ -210,25 +267,24 @@ def fig_trends(trend: pd.DataFrame, lang: str = "vi") -> Figure:
     cell.
     """
     with mpl.rc_context(STYLE):
-        months = sorted(trend["month"].astype(str).unique())
+        data = trends_data(trend, lang)
+        months = data["months"]
+        panel = {p["code"]: p for p in data["panels"]}
         fig = _TREND_FRAMES.pop((tuple(months), lang), None) or _trend_frame(months, lang)
         axes = fig.axes
         x = np.arange(len(months))
         widest = 0
         for ax, code in zip(axes, TARGET_INDICATORS):
-            d = trend[trend["indicator"] == code].assign(month=lambda f: f["month"].astype(str))
-            d = d.set_index("month").reindex(months)
-            vals = np.array([np.nan if is_missing(v) else float(v) for v in d["value"]])
+            vals = np.array([np.nan if v is None else v for v in panel[code]["values"]])
             ax.plot(x, vals, marker="o", markersize=3, color=COLORS["line"], label=t("value", lang))
-            if "tien_than" in d.columns and d["tien_than"].fillna(False).astype(bool).any():
+            pre = np.array(panel[code].get("tien_than") or [False] * len(x), dtype=bool)
+            if pre.any():
                 # months before the unit began: its predecessors' aggregate (spec §2), hollow grey markers
-                pre = d["tien_than"].fillna(False).astype(bool).to_numpy()
                 ax.plot(x[pre], vals[pre], linestyle="none", marker="o", markersize=4, markerfacecolor="white",
                         color="#7f7f7f", label=t("predecessors", lang))
-            tgt = [v for v in d["target"] if not is_missing(v)]
-            if tgt:
-                ax.plot(x, np.full(len(x), float(tgt[-1])), linestyle="--", color=COLORS["chua_dat"], linewidth=1.2,
-                        label=t("target_line", lang))
+            if panel[code]["target"] is not None:
+                ax.plot(x, np.full(len(x), panel[code]["target"]), linestyle="--", color=COLORS["chua_dat"],
+                        linewidth=1.2, label=t("target_line", lang))
             if code == "D5":
                 top = np.nanmax(vals) if np.isfinite(vals).any() else 1
                 ax.set_ylim(0, max(1.0, top * 1.15))

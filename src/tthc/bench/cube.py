@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import config
+from .. import config
 
 
 def machine() -> dict:
@@ -74,7 +74,7 @@ def _peak_rss_mib() -> float:
 def load_warehouse(df: pd.DataFrame, path: Path) -> None:
     import duckdb
 
-    from .schema import DOSSIER_COLUMNS, META_COLUMNS, dossiers_ddl
+    from ..schema import DOSSIER_COLUMNS, META_COLUMNS, dossiers_ddl
 
     con = duckdb.connect(str(path))
     con.execute(dossiers_ddl().replace(",\n  PRIMARY KEY (ma_ho_so)", ""))  # the PK index is ingest's business
@@ -90,11 +90,11 @@ def load_warehouse(df: pd.DataFrame, path: Path) -> None:
 def _cube_child(path: str, period: str, out_dir: str, method: str, signature: str | None, q) -> None:
     import duckdb
 
-    from .engine import build_cube
-    from .engine.index766 import load_index766
-    from .engine.targets import load_targets
-    from .units import load_registry
-    from .workdays import load_calendar
+    from ..engine import build_cube
+    from ..engine.index766 import load_index766
+    from ..engine.targets import load_targets
+    from ..units import load_registry
+    from ..workdays import load_calendar
 
     # configuration is read before the clock starts, as in the naive child (registry, calendar)
     reg, cal, targets = load_registry(), load_calendar(), load_targets()
@@ -118,8 +118,8 @@ def _prepare_child(path: str, q) -> None:
     """What ``tthc ingest`` does after loading: the dossier signature and the dossier-days pre-aggregate."""
     import duckdb
 
-    from .engine import days
-    from .warehouse import dossiers_signature
+    from ..engine import days
+    from ..warehouse import dossiers_signature
 
     c0 = _cpu_seconds()
     t0 = time.perf_counter()
@@ -170,9 +170,9 @@ def naive_counts(df: pd.DataFrame, units: list[str], subtree: dict, periods: lis
 
 
 def _naive_child(parquet: str, period: str, max_units: int, q) -> None:
-    from .periods import parse_period
-    from .units import load_registry
-    from .workdays import load_calendar
+    from ..periods import parse_period
+    from ..units import load_registry
+    from ..workdays import load_calendar
 
     cal = load_calendar()
     reg = load_registry()
@@ -215,7 +215,7 @@ def _in_child(target, *args) -> dict:
 def run(n: int = 10_000_000, period: str = "2025-Q1", seed: int = 20250331, naive_units: int | None = None,
         out: Path | None = None, workdir: Path | None = None, echo=print, reference: bool = False) -> dict:
     """Run the benchmark and write ``outputs/bench/cube.json``; returns the result dict."""
-    from .sample.frame import generate_frame
+    from ..sample.frame import generate_frame
 
     tmp = tempfile.TemporaryDirectory(dir=workdir, prefix="tthc-bench-")
     wd = Path(tmp.name)

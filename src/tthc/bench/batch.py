@@ -25,12 +25,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from . import config
+from .. import config
 
 
 def machine() -> dict:
     try:
-        from .bench_cube import machine as m
+        from .cube import machine as m
 
         info = m()
     except Exception:  # noqa: BLE001
@@ -84,8 +84,43 @@ def naive_batch(units: list[str], period: str, window: str, lang: str, out_dir: 
                 reports_per_min=round(len(units) / wall * 60, 2), per_unit=per)
 
 
+def peer_batch(units: list[str], period: str, window: str, lang: str, out_dir: Path, kernel_name: str,
+               parallel: int = 2) -> dict:
+    """The competent peer: the same papermill CLI + nbconvert CLI steps per unit as :func:`naive_batch`, but
+    ``parallel`` units at a time with ``xargs -P`` (what a careful analyst would script on a 2-core machine)."""
+    import shlex
+
+    nb = config.notebooks_dir() / "unit_report.ipynb"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    q = shlex.quote
+    script = out_dir / "one_unit.sh"
+    script.write_text("\n".join([
+        "set -e",
+        'u="$1"; d=' + q(str(out_dir)) + '/"$u"; mkdir -p "$d"',
+        f'{q(_bin("papermill"))} {q(str(nb))} "$d/report.ipynb" -k {q(kernel_name)} -p unit "$u" -p period '
+        f'{q(period)} -p window {q(window)} -p lang {q(lang)} --no-progress-bar --cwd {q(str(config.project_root()))}'
+        ' 2>"$d/papermill.log"',
+        f'{q(_bin("jupyter"))} nbconvert --to tthc_html --output-dir "$d" "$d/report.ipynb" 2>"$d/html.log"',
+        f'{q(_bin("jupyter"))} nbconvert --to tthc_pdf --output-dir "$d" "$d/report.ipynb" 2>"$d/pdf.log"',
+        ""]), encoding="utf-8")
+    c0 = cpu_seconds()
+    t0 = time.perf_counter()
+    r = subprocess.run(["xargs", "-P", str(parallel), "-n", "1", "bash", str(script)], input="\n".join(units) + "\n",
+                       capture_output=True, text=True, env=dict(os.environ))
+    wall = time.perf_counter() - t0
+    cpu = cpu_seconds() - c0
+    if r.returncode:
+        raise RuntimeError(f"peer batch failed (xargs exit {r.returncode}): {r.stderr[-2000:]}")
+    missing = [u for u in units if not (out_dir / u / "report.pdf").exists()]
+    if missing:
+        raise RuntimeError(f"peer batch left no PDF for {', '.join(missing)} (see {out_dir}/<unit>/*.log)")
+    return dict(units=units, reports=len(units), parallel=parallel, seconds=round(wall, 3),
+                seconds_per_report=round(wall / len(units), 3), cpu_seconds=round(cpu, 2),
+                cpu_seconds_per_report=round(cpu / len(units), 3), reports_per_min=round(len(units) / wall * 60, 2))
+
+
 def project_batch(period: str, window: str, lang: str, out_root: Path, jobs: int) -> dict:
-    from .batch.runner import run_batch
+    from ..batch.runner import run_batch
 
     c0 = cpu_seconds()
     t0 = time.perf_counter()
@@ -119,10 +154,10 @@ def noop_batch(period: str, window: str, lang: str, out_root: Path, jobs: int) -
 
 def run(period: str = "2025-Q1", window: str = "calendar", lang: str = "vi", naive_units: int | None = None,
         jobs: int | None = None, out: Path | None = None, echo=print) -> dict:
-    from . import run as R
-    from .batch.plan import period_units
-    from .bootstrap import ensure_data
-    from .units import load_registry
+    from .. import run as R
+    from ..batch.plan import period_units
+    from ..bootstrap import ensure_data
+    from ..units import load_registry
 
     jobs = jobs or os.cpu_count() or 2
     bench_dir = config.outputs_dir() / "bench" / "batch"
@@ -150,6 +185,9 @@ def run(period: str = "2025-Q1", window: str = "calendar", lang: str = "vi", nai
     echo(f"bench batch: naive (papermill CLI + nbconvert CLI, sequential) on {len(naive_list)} units …")
     result["naive"] = naive_batch(naive_list, period, window, lang, bench_dir / "naive", kernel)
     echo(f"  {result['naive']['seconds_per_report']:.2f} s per report, {result['naive']['reports_per_min']:.1f}/min")
+    echo(f"bench batch: competent peer (the same CLI steps, xargs -P 2) on {len(naive_list)} units …")
+    result["peer"] = peer_batch(naive_list, period, window, lang, bench_dir / "peer", kernel, parallel=2)
+    echo(f"  {result['peer']['seconds_per_report']:.2f} s per report, {result['peer']['reports_per_min']:.1f}/min")
     echo(f"bench batch: tthc batch --force on all {len(units)} units of {period} with {jobs} jobs …")
     result["project"] = project_batch(period, window, lang, bench_dir / "project", jobs)
     echo(f"  {result['project']['reports']} reports in {result['project']['seconds']:.1f} s: "
@@ -165,6 +203,15 @@ def run(period: str = "2025-Q1", window: str = "calendar", lang: str = "vi", nai
     echo(f"  speed-up per report vs naive: ×{result['speedup_per_report']} wall, "
          f"×{result['cpu_ratio_per_report']} CPU ({result['naive']['cpu_seconds_per_report']:.2f} vs "
          f"{result['project']['cpu_seconds_per_report']:.2f} CPU-s per report)")
+    from . import ratios
+
+    ours = result["project"]["seconds_per_report"]
+    result["speedup_vs_peer"] = round(ratios.speedup(result["peer"]["seconds_per_report"], ours), 2)
+    result["goals"] = ratios.batch_goals(result["project"]["reports_per_min"], result["speedup_per_report"],
+                                         result["speedup_vs_peer"])
+    result["note"] = ("ratios come from one run on the same machine; the machine is shared (see machine.loadavg), "
+                      "so absolute rates are noisy")
+    echo(f"  vs competent peer: ×{result['speedup_vs_peer']} per report; goals: {result['goals']}")
     result["noop"] = noop_batch(period, window, lang, bench_dir / "project", jobs)
     echo(f"bench batch: no-op re-run {result['noop']['seconds']:.2f} s ({result['noop']['summary']})")
     result["machine"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
@@ -195,11 +242,11 @@ def profile_worker(period: str = "2025-Q1", window: str = "calendar", lang: str 
     overview), so every report does the same work."""
     import tempfile
 
-    from . import run as R
-    from .batch import worker as W
-    from .batch import kernels as K
-    from .batch.plan import plan_batch
-    from .units import load_registry
+    from .. import run as R
+    from ..batch import worker as W
+    from ..batch import kernels as K
+    from ..batch.plan import plan_batch
+    from ..units import load_registry
 
     out_root = Path(out_root or tempfile.mkdtemp(prefix="tthc-profile-"))
     reg = load_registry()
@@ -214,11 +261,11 @@ def profile_worker(period: str = "2025-Q1", window: str = "calendar", lang: str 
         return K._zygote.proc.pid if runner.fork and K._zygote is not None else None
     steps = {"prepare": [R, "prepare"], "execute": [R, "execute"], "export": [R, "export"],
              "xlsx": [R, "export_xlsx"], "run_json": [R, "write_run_json"], "headline": [None, "headline"]}
-    from .batch import steps as S
+    from ..batch import steps as S
 
     steps["headline"][0] = S
     # the export step is also split further: HTML and PDF
-    from . import render
+    from .. import render
 
     targets = {**{k: tuple(v) for k, v in steps.items()},
                "export.html": (render, "render_html"), "export.pdf": (render, "write_pdf")}
@@ -306,7 +353,7 @@ def profile_cells(unit: str = "X001", period: str = "2025-Q1", window: str = "ca
     return dict(unit=unit, repeat=repeat, mean_cpu_seconds=mean, loadavg=[round(x, 2) for x in os.getloadavg()])
 
 
-if __name__ == "__main__":  # python -m tthc.bench_batch [n] [cprofile-file]: the per-report CPU profile
+if __name__ == "__main__":  # python -m tthc.bench.batch [n] [cprofile-file]: the per-report CPU profile
     _n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     _res = profile_worker(n=_n, cprofile=Path(sys.argv[2]) if len(sys.argv) > 2 else None)
     print(json.dumps(_res["mean_cpu_seconds"], indent=1), "load", _res["loadavg"])

@@ -1,0 +1,68 @@
+"""The arithmetic of the benchmarks, as pure functions (tested by hand-computed values).
+
+Terms: a *rate* is reports per minute; a *speed-up* compares seconds per report of a baseline with ours (both from
+the same run, so machine drift cancels); the *goals* are those of issue 17.
+"""
+
+from __future__ import annotations
+
+#: Issue 17 goals: reports/min on 2 cores, × the naive batch, × the competent peer (xargs -P 2), province scale
+#: within 15 % of the small batch, Dask ≥ 0.8 × the local pool.
+GOAL_RATE = 100.0
+GOAL_VS_NAIVE = 15.0
+GOAL_VS_PEER = 3.0
+GOAL_SCALE_TOLERANCE = 0.15
+GOAL_DASK_RATIO = 0.8
+
+
+def rate(reports: int, seconds: float) -> float:
+    """Reports per minute: 35 reports in 21 s → 100.0."""
+    if seconds <= 0:
+        raise ValueError("seconds must be positive")
+    return reports * 60.0 / seconds
+
+
+def per_report(seconds: float, reports: int) -> float:
+    """Seconds per report: 42 s for 35 reports → 1.2."""
+    if reports <= 0:
+        raise ValueError("reports must be positive")
+    return seconds / reports
+
+
+def speedup(baseline_seconds_per_report: float, ours_seconds_per_report: float) -> float:
+    """How many times faster per report: baseline 12 s, ours 0.6 s → 20.0."""
+    if ours_seconds_per_report <= 0:
+        raise ValueError("our seconds per report must be positive")
+    return baseline_seconds_per_report / ours_seconds_per_report
+
+
+def cpu_bound_rate(cpu_seconds_per_report: float, cores: int) -> float:
+    """Reports/min an otherwise idle machine would reach with every core busy: 1.2 CPU-s on 2 cores → 100.0."""
+    if cpu_seconds_per_report <= 0:
+        raise ValueError("CPU seconds per report must be positive")
+    return 60.0 * cores / cpu_seconds_per_report
+
+
+def relative_change(small_rate: float, large_rate: float) -> float:
+    """Signed change of the rate at scale against the small batch: 100/min → 90/min is −0.10."""
+    if small_rate <= 0:
+        raise ValueError("the small batch rate must be positive")
+    return (large_rate - small_rate) / small_rate
+
+
+def batch_goals(project_rate: float, vs_naive: float, vs_peer: float | None) -> dict:
+    """Which of the batch goals a run meets (None: not measured)."""
+    return {"rate_ge_100_per_min": project_rate >= GOAL_RATE,
+            "ge_15x_naive": vs_naive >= GOAL_VS_NAIVE,
+            "ge_3x_peer": None if vs_peer is None else vs_peer >= GOAL_VS_PEER}
+
+
+def scale_goals(small_rate: float, scale_rate: float, local_rate: float | None = None,
+                dask_rate: float | None = None) -> dict:
+    """Province-scale goals: rate within 15 % of the small batch (a faster run also passes), Dask ≥ 0.8× local."""
+    change = relative_change(small_rate, scale_rate)
+    out = {"rate_change": round(change, 4), "within_15_percent": change >= -GOAL_SCALE_TOLERANCE}
+    if local_rate and dask_rate is not None:
+        out["dask_vs_local"] = round(dask_rate / local_rate, 4)
+        out["dask_ge_0_8"] = dask_rate / local_rate >= GOAL_DASK_RATIO
+    return out

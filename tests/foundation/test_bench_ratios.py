@@ -1,0 +1,39 @@
+"""The benchmark arithmetic (tthc.bench.ratios), by hand-computed values."""
+
+import pytest
+
+from tthc.bench import ratios as R
+
+
+def test_rate_and_per_report():
+    assert R.rate(35, 21.0) == pytest.approx(100.0)
+    assert R.rate(1560, 936.0) == pytest.approx(100.0)
+    assert R.per_report(42.0, 35) == pytest.approx(1.2)
+    with pytest.raises(ValueError):
+        R.rate(35, 0)
+    with pytest.raises(ValueError):
+        R.per_report(1.0, 0)
+
+
+def test_speedup_and_cpu_bound_rate():
+    assert R.speedup(12.0, 0.6) == pytest.approx(20.0)
+    assert R.speedup(1.8, 0.6) == pytest.approx(3.0)
+    assert R.cpu_bound_rate(1.2, 2) == pytest.approx(100.0)
+    assert R.cpu_bound_rate(0.8, 2) == pytest.approx(150.0)
+
+
+def test_batch_goals():
+    # 35 reports in 20 s = 105/min; naive 12 s vs 0.571 s → ×21; peer 1.5 s → ×2.63 (missed)
+    ours = R.per_report(20.0, 35)
+    g = R.batch_goals(R.rate(35, 20.0), R.speedup(12.0, ours), R.speedup(1.5, ours))
+    assert g == {"rate_ge_100_per_min": True, "ge_15x_naive": True, "ge_3x_peer": False}
+    assert R.batch_goals(99.9, 15.0, None) == {"rate_ge_100_per_min": False, "ge_15x_naive": True,
+                                                "ge_3x_peer": None}
+
+
+def test_scale_goals():
+    assert R.relative_change(100.0, 90.0) == pytest.approx(-0.10)
+    g = R.scale_goals(100.0, 84.0, local_rate=84.0, dask_rate=70.0)
+    assert g["rate_change"] == pytest.approx(-0.16) and g["within_15_percent"] is False
+    assert g["dask_vs_local"] == pytest.approx(0.8333) and g["dask_ge_0_8"] is True
+    assert R.scale_goals(100.0, 110.0) == {"rate_change": 0.1, "within_15_percent": True}
