@@ -1,5 +1,5 @@
-"""Timing of the early-warning query (``python -m tthc.bench_due_soon [N] [DATE]``) on a synthetic warehouse of N
-dossiers, built the way the cube bench builds its own (:func:`tthc.bench_cube.load_warehouse` over
+"""Timing of the early-warning query (``python -m tthc.bench.due_soon [N] [DATE]``) on a synthetic warehouse of N
+dossiers, built the way the cube bench builds its own (:func:`tthc.bench.cube.load_warehouse` over
 ``tthc.sample.generate_frame``) in a temporary folder. Generation and loading are timed separately; the figure is
 :func:`tthc.duesoon.pending_on` over every unit in a fresh connection (the HTML/XLSX writing is timed apart)."""
 
@@ -15,7 +15,7 @@ from pathlib import Path
 def run(n: int = 10_000_000, day: date = date(2025, 4, 25), workdir: Path | None = None, echo=print) -> dict:
     import duckdb
 
-    from .bench_cube import load_warehouse
+    from .cube import load_warehouse
     from .duesoon import pending_on
     from .sample.frame import generate_frame
 
