@@ -15,3 +15,18 @@ class InputError(TthcError):
 
 class ParameterError(TthcError):
     """A report parameter (unit, period, window, lang) is invalid; the message lists valid choices."""
+
+
+def os_error_line(e: OSError, path=None, fix: str = "") -> str:
+    """One line for an OS error (full disk, read-only or unwritable folder, …) naming the path: the error's own
+    ``filename`` when it has one, else ``path`` (what the command was writing); ``fix`` says what to do."""
+    import errno
+
+    where = e.filename or path or "(unknown path)"
+    reason = e.strerror or str(e) or type(e).__name__
+    if not fix:
+        fix = {errno.ENOSPC: "free space on that disk or write elsewhere",
+               errno.EDQUOT: "free space on that disk or write elsewhere",
+               errno.EROFS: "the file system is read-only; write elsewhere",
+               errno.EACCES: "check the folder's owner and mode, or write elsewhere"}.get(e.errno, "")
+    return f"{where}: {reason}" + (f"; {fix}" if fix else "")

@@ -49,7 +49,10 @@ def run(args) -> int:
     except OSError as e:  # unwritable or full output root: one line, not a traceback
         from ..errors import TthcError
 
-        raise TthcError(f"cannot write the outputs: {e.filename or ''}: {e.strerror or e}; give a writable --out-root "
-                        f"folder with free space") from None
+        from .. import config
+        from ..errors import os_error_line
+
+        raise TthcError("cannot write the outputs: " + os_error_line(
+            e, out_root or str(config.outputs_dir()), "give a writable --out-root folder with free space")) from None
     print(res.summary())
     return res.exit_code

@@ -24,6 +24,7 @@ def register(sub):
     p = sub.add_parser("indicators", help="dispatch indicators D1–D7 and 766 items per unit for a period")
     add_common(p)
     add_period(p)
+    p.add_argument("--unit", default=None, help="only this unit (default: all units of the period)")
     p.add_argument("--format", choices=("table", "csv"), default="table")
     p.add_argument("--cube", default=None, help="cube folder (default data/processed/cube, built when needed)")
     return p
@@ -37,7 +38,7 @@ def _num(x, digits=None) -> str:
     return f"{float(x):.{digits}f}"
 
 
-def rows(period, window, warehouse=None, units=None, cube=None) -> list[list[str]]:
+def rows(period, window, warehouse=None, units=None, cube=None, unit=None) -> list[list[str]]:
     from ..engine import ensure_cube, query
     from ..engine.index766 import load_index766
     from ..engine.targets import pct_half_up, round_half_up
@@ -54,6 +55,8 @@ def rows(period, window, warehouse=None, units=None, cube=None) -> list[list[str
     tot = query._select(query._table("index766_total", d), code, window)
     cfg = load_index766()
     out = []
+    if unit is not None:
+        ind = ind[ind["unit"] == unit]
     for unit, g in ind.groupby("unit", sort=True):
         for r in g.itertuples(index=False):
             out.append([unit, r.indicator, _num(r.numerator), _num(r.denominator),
@@ -84,10 +87,14 @@ def rows(period, window, warehouse=None, units=None, cube=None) -> list[list[str
 
 
 def run(args) -> int:
-    from ..periods import parse_period
+    from ..report.params import check_period, check_unit
 
-    code = parse_period(args.period).code
-    data = rows(code, args.window, args.warehouse, args.units, args.cube)
+    code = check_period(args.period)
+    if args.unit is not None:
+        from ..units import load_registry
+
+        check_unit(args.unit, code, args.window, load_registry(args.units))  # the same rule as `tthc report`
+    data = rows(code, args.window, args.warehouse, args.units, args.cube, unit=args.unit)
     if args.format == "csv":
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(CSV_COLUMNS)
