@@ -13,6 +13,41 @@ from multiprocessing.connection import wait
 from typing import Callable, Iterable
 
 
+#: memory one worker needs at its peak (its imports, a report's frames, its kernel's private pages, WeasyPrint)
+WORKER_MEMORY_MB = 350
+#: workers per CPU core beyond which more only adds load (reports are CPU-bound; ×2 covers I/O waits)
+JOBS_PER_CORE = 2
+
+
+def available_memory_mb() -> int | None:
+    """MemAvailable from /proc/meminfo in MiB (None where there is no such file)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def cap_jobs(requested: int, cores: int | None = None, mem_mb: int | None = -1) -> tuple[int, str | None]:
+    """The number of workers to start for ``--jobs requested``: at most ``cores × JOBS_PER_CORE`` and at most what
+    the available memory holds (``mem_mb`` ÷ :data:`WORKER_MEMORY_MB`, at least 1); returns ``(jobs, message)``
+    with a message saying why when it capped. ``mem_mb=-1``: read it from the system; None: unknown (no cap)."""
+    cores = cores or os.cpu_count() or 1
+    if mem_mb == -1:
+        mem_mb = available_memory_mb()
+    bounds = [(cores * JOBS_PER_CORE, f"{cores} CPU core(s) × {JOBS_PER_CORE}")]
+    if mem_mb is not None:
+        bounds.append((max(1, mem_mb // WORKER_MEMORY_MB),
+                       f"{mem_mb:,} MB available memory ÷ {WORKER_MEMORY_MB} MB per worker"))
+    limit, why = min(bounds)
+    if requested <= limit:
+        return requested, None
+    return limit, f"--jobs {requested} capped to {limit} ({why}); more workers would only slow every report down"
+
+
 #: the settings a deferred worker waits for (see :meth:`LocalPool.configure`)
 _DEFERRED = "deferred"
 

@@ -40,6 +40,14 @@ def run(args) -> int:
         from ..errors import ParameterError
 
         raise ParameterError(f"--jobs {jobs}: give a number of worker processes ≥ 1")
+    if not (args.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")):  # local workers: bounded by this machine
+        import sys
+
+        from ..batch.pool import cap_jobs
+
+        jobs, why = cap_jobs(jobs)
+        if why:
+            print(f"tthc batch: {why}", file=sys.stderr, flush=True)
     scheduler = args.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     out_root = os.path.abspath(args.out_root) if args.out_root else None
     formats = ("ipynb", "html") if args.no_pdf else ("ipynb", "html", "pdf")
