@@ -56,14 +56,23 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    import signal
+
+    from .errors import raise_interrupted
+
+    if argv is None and signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        # the `tthc` program itself (not a nested call, e.g. the sample from a kernel): SIGTERM stops like Ctrl-C,
+        # so cleanup runs and the logs get their last line
+        signal.signal(signal.SIGTERM, raise_interrupted)
     try:
         rc = args._run(args)
     except TthcError as e:
         print(f"tthc {args.command}: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"tthc {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        signum = getattr(e, "signum", signal.SIGINT)
+        print(f"tthc {args.command}: interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        return 128 + signum
     except Exception as e:  # noqa: BLE001 - a full disk or a damaged warehouse met deep inside: one line
         msg = _one_line(e, args)
         if msg is None:

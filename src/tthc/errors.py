@@ -13,6 +13,19 @@ class InputError(TthcError):
     """An input export cannot be read at all (message names the file and what to do)."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (or another stop signal) turned into the same orderly stop as Ctrl-C; ``signum`` says which."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def raise_interrupted(signum, _frame=None):
+    """Signal handler: stop like Ctrl-C (``finally`` blocks run, logs get their last line)."""
+    raise Interrupted(signum)
+
+
 class ParameterError(TthcError):
     """A report parameter (unit, period, window, lang) is invalid; the message lists valid choices."""
 
