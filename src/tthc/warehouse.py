@@ -114,14 +114,18 @@ def classify_error(p: Path, exc: BaseException) -> WarehouseError:
 
     text = str(exc)
     first = text.splitlines()[0] if text else type(exc).__name__
+    chain, e = [], exc
+    while e is not None and len(chain) < 10:  # a failed rollback hides the first error (e.g. the full disk)
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    if any(getattr(c, "errno", None) == errno.ENOSPC or "No space left on device" in str(c) for c in chain):
+        return WarehouseError(f"{p}: no space left on the device holding the warehouse (nothing of the failed "
+                              f"file was stored); free space and try again", "full")
     if "Could not set lock" in text or "Conflicting lock" in text:
         m = re.search(r"\(PID (\d+)\)", text)
         who = f"process {m.group(1)}" if m else "another process"
         return WarehouseError(f"{p}: the warehouse is in use by {who} (another tthc command or program); "
                               f"wait for it to finish and try again", "locked")
-    if getattr(exc, "errno", None) == errno.ENOSPC or "No space left on device" in text:
-        return WarehouseError(f"{p}: no space left on the device holding the warehouse; free space and try again",
-                              "full")
     if isinstance(exc, PermissionError) or "Permission denied" in text:
         return WarehouseError(f"{p}: permission denied; check the warehouse file's owner and mode", "denied")
     first = first.replace("IO Error: ", "")
