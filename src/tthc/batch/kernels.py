@@ -97,6 +97,7 @@ class Zygote:
                     remove(path)
                 except OSError:
                     pass
+            sweep_zygote_dirs()  # and those of zygotes killed with an earlier batch
 
 
 class ZygoteClient:

@@ -116,6 +116,7 @@ def _worker_main(conn, env, cwd: str | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, raise_interrupted)
     worker.die_with_parent()
+    sys.unraisablehook = _unraisable
     tmp = _own_tmpdir()
     try:
         if env == _DEFERRED:  # started before the plan: import what does not depend on it, then wait for it
@@ -151,6 +152,14 @@ def _worker_main(conn, env, cwd: str | None) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _unraisable(u) -> None:
+    """An OS error in a destructor (e.g. a Zip writer's ``__del__`` on a full disk, after its run already failed
+    and said why) is not worth a traceback on the batch's terminal; anything else is shown as usual."""
+    if isinstance(u.exc_value, OSError):
+        return
+    sys.__unraisablehook__(u)
+
+
 WORKER_TMP_PREFIX = "tthc-worker-"
 
 
@@ -173,6 +182,13 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def sweep_dead_batches() -> int:
+    """The temporary folders (workers', shared zygotes') of batches whose processes are all gone."""
+    from .kernels import sweep_zygote_dirs
+
+    return sweep_tmp() + sweep_zygote_dirs()
 
 
 def sweep_tmp(tmp_root: str | None = None) -> int:
@@ -310,6 +326,7 @@ class LocalPool:
             if s.proc.is_alive():
                 s.proc.terminate()
                 s.proc.join(timeout=2)
+        sweep_tmp()  # also what an earlier, killed batch left while its processes were still dying
 
     def __enter__(self):
         return self

@@ -156,6 +156,9 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
     out_root = Path(out_root) if out_root else config.outputs_dir()
     out_root.mkdir(parents=True, exist_ok=True)
     with BatchLock(out_root):
+        from .pool import sweep_dead_batches
+
+        sweep_dead_batches()  # temporary folders of a batch that was SIGKILLed with all its processes
         if index:  # the page agrees with the folders from the start, whatever the last batch left
             from .index import refresh_index
 
