@@ -120,11 +120,19 @@ def test_sigkilled_worker_is_failed_in_the_index(batch_root, tmp_path):
     proc = _start(batch_root, out, tmpd, delay="3")
     try:
         _wait_first_report(proc, out)
-        # a worker that is running a report (it has a kernel child… or not yet): kill one of the batch's workers
-        kids = subprocess.run(["pgrep", "-P", str(proc.pid), "-f", "multiprocessing"], capture_output=True,
-                              text=True).stdout.split()
-        assert kids, "no worker found"
-        victim = int(kids[0])
+        # the worker of a report in progress (its run.log names it; no run.json / error.json yet)
+        victim = None
+        deadline = time.monotonic() + 60
+        while victim is None and time.monotonic() < deadline:
+            for d in (out / "2025-Q1").iterdir():
+                names = {f.name for f in d.iterdir()} if d.is_dir() else set()
+                if "run.log" in names and not names & {"run.json", "error.json"}:
+                    m = re.search(r"worker pid (\d+)", (d / "run.log").read_text())
+                    if m:
+                        victim, unit = int(m.group(1)), d.name
+                        break
+            time.sleep(0.05)
+        assert victim, "no report in progress found"
         os.kill(victim, signal.SIGKILL)
         o, e = proc.communicate(timeout=240)
     finally:
@@ -134,12 +142,9 @@ def test_sigkilled_worker_is_failed_in_the_index(batch_root, tmp_path):
     assert "Traceback" not in e, e[-3000:]
     truth = _folder_truth(out)
     assert _index_status(out) == truth
-    if proc.returncode == 1:  # the killed worker was running a report: that unit is listed, failed, with a reason
-        failed = [u for u, s in truth.items() if s == "failed"]
-        assert len(failed) == 1, truth
-        assert "worker process died" in (out / "2025-Q1" / failed[0] / "error.json").read_text()
-    else:  # it was between reports: nothing lost, the replacement ran the rest
-        assert proc.returncode == 0 and set(truth.values()) == {"ok"}, (proc.returncode, truth)
+    assert proc.returncode == 1, (proc.returncode, e[-2000:])
+    assert truth[unit] == "failed" and [u for u, st in truth.items() if st != "ok"] == [unit], truth
+    assert "worker process died" in (out / "2025-Q1" / unit / "error.json").read_text()
     assert set(truth) == set(UNITS.split(","))
 
 
