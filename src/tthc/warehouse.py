@@ -154,7 +154,7 @@ def open_duckdb(path=None, read_only: bool = True, wait: float | None = None, sa
             err = classify_error(p, e)
             if err.kind == "locked" and time.monotonic() < deadline:
                 if not told:
-                    say(f"{err} — waiting up to {wait:.0f} s …")
+                    say(str(err).split(";")[0] + f"; waiting up to {wait:.0f} s for it …")
                     told = True
                 time.sleep(0.25)
                 continue
