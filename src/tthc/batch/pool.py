@@ -114,11 +114,12 @@ def _worker_main(conn, env, cwd: str | None) -> None:
     # worker must not die in the middle of a write or print a traceback of its own. SIGTERM (the batch's abort)
     # unwinds like Ctrl-C: the kernels are shut down and the worker's temporary folder removed.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, raise_interrupted)
-    worker.die_with_parent()
-    sys.unraisablehook = _unraisable
-    tmp = _own_tmpdir()
+    tmp = None
     try:
+        signal.signal(signal.SIGTERM, raise_interrupted)
+        worker.die_with_parent()
+        sys.unraisablehook = _unraisable
+        tmp = _own_tmpdir()
         if env == _DEFERRED:  # started before the plan: import what does not depend on it, then wait for it
             worker.preimport()
             msg = conn.recv()
@@ -145,11 +146,13 @@ def _worker_main(conn, env, cwd: str | None) -> None:
     except Exception as e:  # noqa: BLE001 - one line, not a traceback per worker; the pool reports the runs
         print(f"tthc batch: worker {os.getpid()}: {type(e).__name__}: {str(e)[:300]}", file=sys.stderr, flush=True)
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM during the cleanup: just go
         try:
             worker.shutdown()
         except BaseException:  # noqa: BLE001
             pass
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _unraisable(u) -> None:

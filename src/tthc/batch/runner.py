@@ -159,7 +159,7 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
         from .pool import sweep_dead_batches
 
         sweep_dead_batches()  # temporary folders of a batch that was SIGKILLed with all its processes
-        if index:  # the page agrees with the folders from the start, whatever the last batch left
+        if index and (out_root / "index.html").exists():  # the page agrees with the folders from the start
             from .index import refresh_index
 
             refresh_index(out_root)
