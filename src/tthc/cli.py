@@ -36,25 +36,54 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line(e: Exception, args) -> str | None:
+    """The message for an OS error (disk full, unwritable path) or a DuckDB error (a warehouse damaged in a way only a
+    query finds) that reached the top; None for anything else (a bug: its traceback is wanted)."""
+    if isinstance(e, OSError):
+        from .errors import os_error_line
+
+        return os_error_line(e)
+    if type(e).__module__.split(".")[0] in ("duckdb", "_duckdb"):
+        from .warehouse import classify_error, warehouse_path
+
+        return str(classify_error(warehouse_path(getattr(args, "warehouse", None)), e))
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    import signal
+
+    from .errors import raise_interrupted
+
+    if argv is None and signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        # the `tthc` program itself (not a nested call, e.g. the sample from a kernel): SIGTERM stops like Ctrl-C,
+        # so cleanup runs and the logs get their last line
+        signal.signal(signal.SIGTERM, raise_interrupted)
     try:
         rc = args._run(args)
     except TthcError as e:
         print(f"tthc {args.command}: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"tthc {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        signum = getattr(e, "signum", signal.SIGINT)
+        print(f"tthc {args.command}: interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly, as Unix tools do
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except Exception as e:  # noqa: BLE001 - a full disk or a damaged warehouse met deep inside: one line
+        msg = _one_line(e, args)
+        if msg is None:
+            raise
+        print(f"tthc {args.command}: error: {msg}", file=sys.stderr)
+        return 2
     return int(rc or 0)
 
 

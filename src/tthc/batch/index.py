@@ -84,7 +84,8 @@ def scan(out_root: Path) -> list[dict]:
             names = {f.name for f in udir.iterdir() if f.is_file() and not atomic.is_tmp(f.name)}
             run = read_json(udir / "run.json") if "run.json" in names else None
             err = read_json(udir / "error.json") if "error.json" in names else None
-            if run is None and err is None and not (names & {n for n, _ in LINKS if n != "run.log"}):
+            # a folder with only run.log: a run that was killed before it wrote anything else (incomplete)
+            if run is None and err is None and not (names & {n for n, _ in LINKS}):
                 continue
             entries.append(dict(period=pdir.name, unit=udir.name, dir=udir, names=names, run=run, error=err,
                                 run_mtime=_mtime(udir / "run.json"), error_mtime=_mtime(udir / "error.json")))
@@ -259,3 +260,13 @@ def write_index(out_root=None, current: dict | None = None, stamps: bool = True)
         reg = None
     page = render_index(out_root, current, reg, stamps=stamps)
     return atomic.write_text(out_root / "index.html", page, fsync=False)
+
+
+def refresh_index(out_root) -> Path | None:
+    """Rewrite ``index.html`` from the folders alone (no stamps, no cube: statuses ok / failed / incomplete), best
+    effort: at the start of a batch and after an interrupted or failed one, so the page never says "ok" for files
+    that are gone nor leaves out a unit whose run died. A full disk leaves the previous page whole (atomic write)."""
+    try:
+        return write_index(out_root, stamps=False)
+    except Exception:  # noqa: BLE001 - the index is a convenience; the batch's own outcome is what counts
+        return None

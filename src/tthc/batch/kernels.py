@@ -97,6 +97,7 @@ class Zygote:
                     remove(path)
                 except OSError:
                     pass
+            sweep_zygote_dirs()  # and those of zygotes killed with an earlier batch
 
 
 class ZygoteClient:
@@ -138,10 +139,39 @@ def start_shared_zygote(mpl_backend: str | None, env: dict[str, str]) -> tuple[Z
     a worker whose kernelspec asks for another backend, or that cannot reach it, starts its own."""
     import tempfile
 
+    sweep_zygote_dirs()
     d = tempfile.mkdtemp(prefix="tthc-zygote-")
     path = os.path.join(d, "zygote.sock")
     z = Zygote(mpl_backend, listen=path, env=env)
     return z, {"TTHC_ZYGOTE_SOCKET": path, "TTHC_ZYGOTE_BACKEND": z.mpl_backend}
+
+
+def sweep_zygote_dirs(tmp_root: str | None = None) -> int:
+    """Remove the socket folders of shared zygotes that are gone (a zygote removes its own on exit, but not when it
+    was SIGKILLed with its batch): a folder whose socket refuses connections, or that has none. Returns how many."""
+    import shutil
+    import socket
+    import tempfile
+    from pathlib import Path
+
+    n = 0
+    for d in Path(tmp_root or tempfile.gettempdir()).glob("tthc-zygote-*"):
+        sock = d / "zygote.sock"
+        if not d.is_dir() or d.stat().st_uid != os.getuid():
+            continue
+        if sock.exists():
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                    s.settimeout(1)
+                    s.connect(str(sock))
+                continue  # a live zygote (another batch's): leave it
+            except OSError:
+                pass
+        elif time.time() - d.stat().st_mtime < 60:
+            continue  # just created, the zygote is about to bind
+        shutil.rmtree(d, ignore_errors=True)
+        n += 1
+    return n
 
 
 _zygote_lock = threading.Lock()

@@ -173,12 +173,15 @@ def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root
     out_root = Path(out_root) if out_root else config.outputs_dir()
     plan = Plan(period=p.code, window=window, lang=lang, out_root=out_root)
     warehouse_hash = None
-    if units_list:  # unknown codes are rejected before anything runs (sample generation, cube)
-        unknown = [u.strip() for u in (units_list.split(",") if isinstance(units_list, str) else units_list)
-                   if u and u.strip() and u.strip() not in reg]
-        if unknown:
-            raise ParameterError(f"--units-list: unknown unit code(s) {', '.join(unknown)}; codes are as in "
-                                 f"{reg.path or 'the unit registry'} (e.g. X001, P005, H001)")
+    if units_list:  # bad codes are rejected before anything runs (sample generation, cube)
+        from ..report.params import check_unit
+
+        for u in (units_list.split(",") if isinstance(units_list, str) else units_list):
+            if u and u.strip():
+                try:
+                    check_unit(u.strip(), p.code, window, reg)  # the same rule as `tthc report`
+                except ParameterError as e:
+                    raise ParameterError(f"--units-list: {e}") from None
     if ensure:
         from ..bootstrap import ensure_data
 
@@ -191,15 +194,6 @@ def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root
     if units_list:
         wanted = [u.strip() for u in (units_list.split(",") if isinstance(units_list, str) else units_list)
                   if u and u.strip()]
-        unknown = [u for u in wanted if u not in reg]
-        if unknown:
-            raise ParameterError(f"--units-list: unknown unit code(s) {', '.join(unknown)}; codes are as in "
-                                 f"{reg.path or 'the unit registry'} (e.g. X001, P005, H001)")
-        a, b = p.bounds(window)
-        invalid = [u for u in wanted if not reg.get(u).overlaps(a, b)]
-        if invalid:
-            raise ParameterError(f"--units-list: {', '.join(invalid)} not valid in {p.code} (see valid_from/valid_to "
-                                 f"in the unit registry)")
         units = list(dict.fromkeys(wanted))
     plan.units = units
     params = {u: tthc_run.prepare_params(u, p.code, window, lang, reg) if hasattr(tthc_run, "prepare_params")

@@ -8,20 +8,118 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import shutil
+import sys
 import time
 from multiprocessing.connection import wait
+from pathlib import Path
 from typing import Callable, Iterable
+
+
+#: memory one worker needs at its peak (its imports, a report's frames, its kernel's private pages, WeasyPrint)
+WORKER_MEMORY_MB = 350
+#: workers per CPU core beyond which more only adds load (reports are CPU-bound; ×2 covers I/O waits)
+JOBS_PER_CORE = 2
+
+
+def available_memory_mb() -> int | None:
+    """MemAvailable from /proc/meminfo in MiB (None where there is no such file)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def cap_jobs(requested: int, cores: int | None = None, mem_mb: int | None = -1) -> tuple[int, str | None]:
+    """The number of workers to start for ``--jobs requested``: at most ``cores × JOBS_PER_CORE`` and at most what
+    the available memory holds (``mem_mb`` ÷ :data:`WORKER_MEMORY_MB`, at least 1); returns ``(jobs, message)``
+    with a message saying why when it capped. ``mem_mb=-1``: read it from the system; None: unknown (no cap)."""
+    cores = cores or os.cpu_count() or 1
+    if mem_mb == -1:
+        mem_mb = available_memory_mb()
+    bounds = [(cores * JOBS_PER_CORE, f"{cores} CPU core(s) × {JOBS_PER_CORE}")]
+    if mem_mb is not None:
+        bounds.append((max(1, mem_mb // WORKER_MEMORY_MB),
+                       f"{mem_mb:,} MB available memory ÷ {WORKER_MEMORY_MB} MB per worker"))
+    limit, why = min(bounds)
+    if requested <= limit:
+        return requested, None
+    return limit, f"--jobs {requested} capped to {limit} ({why}); more workers would only slow every report down"
 
 
 #: the settings a deferred worker waits for (see :meth:`LocalPool.configure`)
 _DEFERRED = "deferred"
 
 
+def _failed(t: dict, error: str, seconds: float | None = None) -> dict:
+    """The result of a run that did not produce one itself (its worker died, raised, or never started)."""
+    return dict(id=t["id"], unit=t["unit"], period=t["period"], kind=t.get("kind"), out_dir=t["out_dir"],
+                stamp=t.get("stamp"), status="failed", error=error,
+                timing={} if seconds is None else {"total": seconds})
+
+
+def disk_full_line(result: dict) -> str | None:
+    """For a run that failed because the disk is full: one line naming the path (the error's file, else the run's
+    folder); None otherwise. A batch stops at the first one: every other report would fail the same way."""
+    err = str(result.get("error") or "")
+    if result.get("status") == "ok" or not ("No space left on device" in err or "Errno 28]" in err
+                                            or "Disk quota exceeded" in err):
+        return None
+    import re
+
+    m = re.search(r"(?:No space left on device|Disk quota exceeded): '([^']+)'", err)
+    where = m.group(1) if m else result.get("out_dir") or "?"
+    return (f"{where}: No space left on device; free space on that disk (or give another --out-root) and run the "
+            f"batch again: finished reports are kept and skipped")
+
+
+def interrupt_line(e: BaseException, done: int, failed: int, total: int) -> str | None:
+    """The ``batch.log`` line for a batch stopped by Ctrl-C / SIGTERM (``e`` a KeyboardInterrupt, with ``signum``
+    when it came from a signal handler) or by a full disk; None for other errors."""
+    import signal
+
+    left = max(0, total - done - failed)
+    counts = f"{done} done, {failed} failed, {left} not finished"
+    if isinstance(e, KeyboardInterrupt):
+        name = signal.Signals(getattr(e, "signum", signal.SIGINT)).name
+        return f"batch interrupted ({name}): {counts}; re-run the batch to finish (finished reports are skipped)"
+    if "No space left on device" in str(e):
+        return f"batch stopped, disk full: {e}; {counts}"
+    return None
+
+
+def _record_failure(t: dict, error: str) -> None:
+    """``error.json`` in the run's folder for a run whose worker could not write one (it was killed), so the index
+    shows it as failed; best effort (the disk may be the problem)."""
+    try:
+        from .steps import write_error_record
+
+        write_error_record(Path(t["out_dir"]), t, error, None)
+    except Exception:  # noqa: BLE001
+        pass
+
+
 def _worker_main(conn, env, cwd: str | None) -> None:
+    import signal
+
     from . import worker
 
-    worker.die_with_parent()
+    from ..errors import raise_interrupted
+
+    # Ctrl-C reaches every process of the terminal's group: the batch process decides (it stops the workers), a
+    # worker must not die in the middle of a write or print a traceback of its own. SIGTERM (the batch's abort)
+    # unwinds like Ctrl-C: the kernels are shut down and the worker's temporary folder removed.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tmp = None
     try:
+        signal.signal(signal.SIGTERM, raise_interrupted)
+        worker.die_with_parent()
+        sys.unraisablehook = _unraisable
+        tmp = _own_tmpdir()
         if env == _DEFERRED:  # started before the plan: import what does not depend on it, then wait for it
             worker.preimport()
             msg = conn.recv()
@@ -38,12 +136,80 @@ def _worker_main(conn, env, cwd: str | None) -> None:
             if task is None:
                 break
             conn.send(("started", task["id"]))
-            res = worker.run_one(task)
+            try:
+                res = worker.run_one(task)
+            except Exception as e:  # noqa: BLE001 - e.g. a full disk while recording the failure: a result
+                res = _failed(task, f"{type(e).__name__}: {e}")
             conn.send(("done", res))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, EOFError, BrokenPipeError):
         pass
+    except Exception as e:  # noqa: BLE001 - one line, not a traceback per worker; the pool reports the runs
+        print(f"tthc batch: worker {os.getpid()}: {type(e).__name__}: {str(e)[:300]}", file=sys.stderr, flush=True)
     finally:
-        worker.shutdown()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM during the cleanup: just go
+        try:
+            worker.shutdown()
+        except BaseException:  # noqa: BLE001
+            pass
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _unraisable(u) -> None:
+    """An OS error in a destructor (e.g. a Zip writer's ``__del__`` on a full disk, after its run already failed
+    and said why) is not worth a traceback on the batch's terminal; anything else is shown as usual."""
+    if isinstance(u.exc_value, OSError):
+        return
+    sys.__unraisablehook__(u)
+
+
+WORKER_TMP_PREFIX = "tthc-worker-"
+
+
+def _own_tmpdir() -> str:
+    """A temporary folder for this worker and its kernels (their connection files, anything they write to the temp
+    dir): removed when the worker ends, and by the next pool if the worker was SIGKILLed (:func:`sweep_tmp`)."""
+    import tempfile
+
+    d = tempfile.mkdtemp(prefix=f"{WORKER_TMP_PREFIX}{os.getpid()}-")
+    tempfile.tempdir = d
+    os.environ["TMPDIR"] = d  # kernels forked for this worker get it with the rest of its environment
+    return d
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_dead_batches() -> int:
+    """The temporary folders (workers', shared zygotes') of batches whose processes are all gone."""
+    from .kernels import sweep_zygote_dirs
+
+    return sweep_tmp() + sweep_zygote_dirs()
+
+
+def sweep_tmp(tmp_root: str | None = None) -> int:
+    """Remove the temporary folders of batch workers that no longer run (a SIGKILLed batch takes its workers with
+    it before they can tidy up); returns how many."""
+    import tempfile
+
+    base = Path(tmp_root or tempfile.gettempdir())
+    n = 0
+    for d in base.glob(f"{WORKER_TMP_PREFIX}*-*"):
+        try:
+            pid = int(d.name[len(WORKER_TMP_PREFIX):].split("-", 1)[0])
+        except ValueError:
+            continue
+        if d.is_dir() and not _pid_alive(pid):
+            shutil.rmtree(d, ignore_errors=True)
+            n += 1
+    return n
 
 
 class _Slot:
@@ -65,6 +231,7 @@ class LocalPool:
         """``deferred``: start the workers now, before the settings are known (they import what they can), and
         give them ``env``/``cwd`` later with :meth:`configure` — a batch starts its pool while it plans."""
         self.ctx = mp.get_context(method)
+        sweep_tmp()
         self.env, self.cwd = env, cwd
         self.configured = not deferred
         self.slots = [_Slot(self.ctx, _DEFERRED if deferred else env, cwd) for _ in range(max(1, jobs))]
@@ -81,12 +248,22 @@ class LocalPool:
             self.configured = True
 
     def abort(self) -> None:
-        """Stop the workers at once (nothing to run after all)."""
+        """Stop the workers at once (nothing to run after all, or the batch was interrupted); a run in progress gets
+        an ``error.json`` saying so, for the index."""
         for s in self.slots:
             if s.proc.is_alive():
                 s.proc.terminate()
+            if s.task is not None:
+                _record_failure(s.task, "interrupted: the batch stopped while this report was running")
+                s.task = None
+        deadline = time.monotonic() + 5  # a worker shuts its kernels down and removes its temporary folder
         for s in self.slots:
-            s.proc.join(timeout=5)
+            s.proc.join(timeout=max(0.05, deadline - time.monotonic()))
+        for s in self.slots:
+            if s.proc.is_alive():  # stuck in C code: it goes now; its folder is swept below
+                s.proc.kill()
+                s.proc.join(timeout=2)
+        sweep_tmp()
 
     def run(self, specs: Iterable[dict], on_result: Callable[[dict], None],
             on_start: Callable[[dict], None] | None = None) -> None:
@@ -100,10 +277,8 @@ class LocalPool:
             if start_failures > 2 * len(self.slots) + 1 and not active:
                 # workers die before they are ready (broken environment): fail what is left, clearly
                 for t in reversed(pending):
-                    on_result(dict(id=t["id"], unit=t["unit"], period=t["period"], kind=t.get("kind"),
-                                   out_dir=t["out_dir"], stamp=t.get("stamp"), status="failed",
-                                   error="batch worker processes exit during start-up (see the errors above); "
-                                         "try `tthc report` on one unit to see why", timing={}))
+                    on_result(_failed(t, "batch worker processes exit during start-up (see the errors above); "
+                                         "try `tthc report` on one unit to see why"))
                 return
             for s in self.slots:
                 if s.ready and s.task is None and pending:
@@ -136,10 +311,9 @@ class LocalPool:
                     if s.task is not None:
                         t = s.task
                         active -= 1
-                        on_result(dict(id=t["id"], unit=t["unit"], period=t["period"], kind=t.get("kind"),
-                                       out_dir=t["out_dir"], stamp=t.get("stamp"), status="failed",
-                                       error=f"worker process died (exit code {s.proc.exitcode}) while running it",
-                                       timing={"total": time.perf_counter() - s.t_started}))
+                        err = f"worker process died (exit code {s.proc.exitcode}) while running it"
+                        _record_failure(t, err)
+                        on_result(_failed(t, err, time.perf_counter() - s.t_started))
                     i = self.slots.index(s)
                     self.slots[i] = _Slot(self.ctx, self.env, self.cwd)
 
@@ -155,9 +329,13 @@ class LocalPool:
             if s.proc.is_alive():
                 s.proc.terminate()
                 s.proc.join(timeout=2)
+        sweep_tmp()  # also what an earlier, killed batch left while its processes were still dying
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, exc_type, *exc):
+        if exc_type is None:
+            self.close()
+        else:  # interrupted (Ctrl-C, SIGTERM) or stopped (full disk): do not wait for the runs in progress
+            self.abort()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import config
 from .eventlog import EventLog
+from .pool import disk_full_line, interrupt_line
 
 
 @dataclass
@@ -155,6 +156,13 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
     out_root = Path(out_root) if out_root else config.outputs_dir()
     out_root.mkdir(parents=True, exist_ok=True)
     with BatchLock(out_root):
+        from .pool import sweep_dead_batches
+
+        sweep_dead_batches()  # temporary folders of a batch that was SIGKILLed with all its processes
+        if index and (out_root / "index.html").exists():  # the page agrees with the folders from the start
+            from .index import refresh_index
+
+            refresh_index(out_root)
         pool = _early_pool(period, jobs, force, scheduler, out_root)
         shared, shared_env = _shared_zygote(period, window) if pool is not None else (None, {})
         try:
@@ -193,6 +201,11 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
                     blog(f"start {spec['unit']}")
 
                 def on_result(r):
+                    full = disk_full_line(r)
+                    if full:  # every other report would fail the same way: stop with one line
+                        from ..errors import TthcError
+
+                        raise TthcError(full)
                     ok = r.get("status") == "ok"
                     (res.done if ok else res.failed).append(r)
                     t = r.get("timing", {}).get("total")
@@ -210,6 +223,15 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
                     run_specs(plan.runs, jobs=jobs, scheduler=scheduler, on_result=on_result, on_start=on_start,
                               pool=pool)
                     pool = None  # run_specs closed it
+                except BaseException as e:
+                    pool = None  # run_specs stopped it
+                    stop = interrupt_line(e, len(res.done), len(res.failed), len(plan.runs))
+                    if stop:
+                        try:
+                            blog(stop)
+                        except OSError:
+                            pass
+                    raise
                 finally:
                     bar.close()
                 res.timing["run"] = round(time.perf_counter() - t1, 3)
@@ -231,4 +253,8 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
                 pool.abort()
             if shared is not None:
                 shared.close()
+            if index and "res" in locals() and res.index is None:  # interrupted or failed: still agree with folders
+                from .index import refresh_index
+
+                refresh_index(out_root)
     return res

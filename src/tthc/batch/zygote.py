@@ -20,6 +20,8 @@ def _kernel_main(argv: list[str], cwd: str, env: dict[str, str], log_path: str |
     """Body of a forked kernel: become an ordinary ipykernel on the given connection file."""
     os.setpgrp()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the kernel's own subprocesses must be waitable
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the zygote ignores it; a kernel handles interrupts
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     null_in = os.open(os.devnull, os.O_RDONLY)
     out = os.open(log_path or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(null_in, 0)
@@ -132,9 +134,33 @@ def _serve_client(listener) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    # Ctrl-C reaches the whole terminal group: the owner decides when the zygote ends (it closes stdin), so no
+    # KeyboardInterrupt traceback here; SIGTERM (a `kill`, a service stop) ends it tidily, socket folder removed.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _terminate)
     listener = None
     if argv[:1] == ["--listen"] and len(argv) > 1:
         listener = _listen(argv[1])
+    try:
+        _serve(listener)
+    except (KeyboardInterrupt, SystemExit, BrokenPipeError):
+        pass
+    finally:
+        if listener is not None:  # tidy up also when the owner was killed (its Zygote.close never ran)
+            listener.close()
+            for remove, path in ((os.unlink, argv[1]), (os.rmdir, os.path.dirname(argv[1]))):
+                try:
+                    remove(path)
+                except OSError:
+                    pass
+
+
+def _terminate(_signum, _frame) -> None:
+    raise SystemExit(0)
+
+
+def _serve(listener) -> None:
+    """Preload, say ``ready``, then fork a kernel per request until stdin closes."""
     # No PDEATHSIG here: the zygote may be started from a short-lived thread. When its owner dies, stdin closes
     # and the loop below ends.
     import tthc.batch._preload  # noqa: F401
@@ -157,28 +183,19 @@ def main(argv: list[str] | None = None) -> None:
     if listener is not None:
         sel.register(listener, selectors.EVENT_READ, "socket")
     stdin = sys.stdin.buffer
-    try:
-        while True:
-            for key, _ in sel.select():
-                if key.data == "socket":
-                    _serve_client(listener)
-                    continue
-                line = stdin.readline()
-                if not line:
-                    return  # the owner closed stdin (or died)
-                if not line.strip():
-                    continue
-                pid = _fork_kernel(json.loads(line), close_fds=(listener,) if listener is not None else ())
-                out.write(f"{pid}\n".encode())
-                out.flush()
-    finally:
-        if listener is not None:  # tidy up also when the owner was killed (its Zygote.close never ran)
-            listener.close()
-            for remove, path in ((os.unlink, argv[1]), (os.rmdir, os.path.dirname(argv[1]))):
-                try:
-                    remove(path)
-                except OSError:
-                    pass
+    while True:
+        for key, _ in sel.select():
+            if key.data == "socket":
+                _serve_client(listener)
+                continue
+            line = stdin.readline()
+            if not line:
+                return  # the owner closed stdin (or died)
+            if not line.strip():
+                continue
+            pid = _fork_kernel(json.loads(line), close_fds=(listener,) if listener is not None else ())
+            out.write(f"{pid}\n".encode())
+            out.flush()
 
 
 if __name__ == "__main__":

@@ -41,6 +41,14 @@ def run(args) -> int:
         from ..errors import ParameterError
 
         raise ParameterError(f"--jobs {jobs}: give a number of worker processes ≥ 1")
+    if not (args.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")):  # local workers: bounded by this machine
+        import sys
+
+        from ..batch.pool import cap_jobs
+
+        jobs, why = cap_jobs(jobs)
+        if why:
+            print(f"tthc batch: {why}", file=sys.stderr, flush=True)
     scheduler = args.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     out_root = os.path.abspath(args.out_root) if args.out_root else None
     formats = ("ipynb", "html") if args.no_pdf else ("ipynb", "html", "pdf")
@@ -50,7 +58,10 @@ def run(args) -> int:
     except OSError as e:  # unwritable or full output root: one line, not a traceback
         from ..errors import TthcError
 
-        raise TthcError(f"cannot write the outputs: {e.filename or ''}: {e.strerror or e}; give a writable --out-root "
-                        f"folder with free space") from None
+        from .. import config
+        from ..errors import os_error_line
+
+        raise TthcError("cannot write the outputs: " + os_error_line(
+            e, out_root or str(config.outputs_dir()), "give a writable --out-root folder with free space")) from None
     print(res.summary())
     return res.exit_code

@@ -24,15 +24,13 @@ def register(sub):
 def run(args) -> int:
     from ..engine import ensure_cube, query
     from ..engine.cube import cube_dir_for
-    from ..periods import parse_period
+    from ..report.params import check_period, check_unit
     from ..units import load_registry
 
-    code = parse_period(args.period).code
+    code = check_period(args.period)
     reg = load_registry(args.units)
-    if args.unit is not None and args.unit not in reg:
-        from ..errors import ParameterError
-
-        raise ParameterError(f"unknown unit {args.unit!r}; see {reg.path}")
+    if args.unit is not None:
+        check_unit(args.unit, code, args.window, reg)  # the same rule as `tthc report`
     d = args.cube or cube_dir_for(args.warehouse)
     ensure_cube(args.warehouse, reg, periods=[code], out_dir=d)
     df = query.bieu06(code, args.window, unit=args.unit, cube_dir=d)

@@ -21,15 +21,13 @@ def run(args) -> int:
     from .. import config
     from ..engine import ensure_cube
     from ..engine.cube import cube_dir_for
-    from ..errors import ParameterError
     from ..export_xlsx import write_bieu06_workbook
-    from ..periods import parse_period
+    from ..report.params import check_period, check_unit
     from ..units import load_registry
 
     reg = load_registry(args.units)
-    if args.unit not in reg:
-        raise ParameterError(f"unknown unit {args.unit!r}; see {reg.path}")
-    code = parse_period(args.period).code
+    code = check_period(args.period)
+    check_unit(args.unit, code, args.window, reg)  # the same rule as `tthc report`
     d = Path(args.cube) if args.cube else cube_dir_for(args.warehouse)
     ensure_cube(args.warehouse, reg, periods=[code], out_dir=d)
     out = Path(args.out) if args.out else config.outputs_dir() / code / args.unit / "bieu06.xlsx"

@@ -29,6 +29,7 @@ def register(sub):
     add_common(p)
     add_rules(p)
     add_period(p)
+    p.add_argument("--unit", default=None, help="only this unit (default: all units of the period)")
     p.add_argument("--format", choices=("table", "csv"), default="table")
     p.add_argument("--cube", default=None, help="cube folder (default: the warehouse's own cube, data/processed/cube for data/warehouse.duckdb, else <name>.cube/ beside the warehouse; built when needed)")
     return p
@@ -48,7 +49,7 @@ def rules_version(period, rules=None) -> str:
     return load_rules().for_period(period, rules).version
 
 
-def rows(period, window, warehouse=None, units=None, cube=None, rules=None) -> list[list[str]]:
+def rows(period, window, warehouse=None, units=None, cube=None, rules=None, unit=None) -> list[list[str]]:
     from ..engine import ensure_cube, query
     from ..engine.targets import pct_half_up, round_half_up
     from ..units import load_registry
@@ -66,6 +67,8 @@ def rows(period, window, warehouse=None, units=None, cube=None, rules=None) -> l
     cfg = load_rules().for_period(code, rules)
     item_ids = tuple(PORTAL_INPUTS) if cfg.portal_codes else ITEMS_766
     out = []
+    if unit is not None:
+        ind = ind[ind["unit"] == unit]
     for unit, g in ind.groupby("unit", sort=True):
         for r in g.itertuples(index=False):
             out.append([unit, r.indicator, _num(r.numerator), _num(r.denominator),
@@ -96,10 +99,14 @@ def rows(period, window, warehouse=None, units=None, cube=None, rules=None) -> l
 
 
 def run(args) -> int:
-    from ..periods import parse_period
+    from ..report.params import check_period, check_unit
 
-    code = parse_period(args.period).code
-    data = rows(code, args.window, args.warehouse, args.units, args.cube, args.rules)
+    code = check_period(args.period)
+    if args.unit is not None:
+        from ..units import load_registry
+
+        check_unit(args.unit, code, args.window, load_registry(args.units))  # the same rule as `tthc report`
+    data = rows(code, args.window, args.warehouse, args.units, args.cube, args.rules, unit=args.unit)
     version = rules_version(code, args.rules)
     if args.format == "csv":
         print(f"766 rules version: {version}", file=sys.stderr)

@@ -40,8 +40,12 @@ def run(args) -> int:
     except OSError as e:  # unwritable or full output root: one line, not a traceback
         from ..errors import TthcError
 
-        raise TthcError(f"cannot write the outputs: {e.filename or ''}: {e.strerror or e}; give a writable --out-root "
-                        f"folder with free space") from None
+        from .. import config
+        from ..errors import os_error_line
+
+        out_dir = os.path.join(args.out_root or config.outputs_dir(), str(args.period), str(args.unit))
+        raise TthcError("cannot write the outputs: " + os_error_line(
+            e, out_dir, "give a writable --out-root folder with free space")) from None
     for name in [*rec["outputs"], "run.json"]:
         print(os.path.join(rec["out_dir"], name))
     return 0

@@ -33,7 +33,9 @@ def connection(con_or_path=None, read_only: bool = True):
 
         raise InputError(f"warehouse {path} not found: run `tthc ingest` (or `tthc sample`) first, "
                          "or pass --warehouse PATH")
-    con = duckdb.connect(str(path), read_only=read_only)
+    from ..warehouse import open_duckdb
+
+    con = open_duckdb(path, read_only=read_only)  # one line for a damaged, foreign or locked file
     try:
         yield con
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -277,10 +278,32 @@ def build_counts_reference(con_or_path=None, registry: Registry | None = None, p
                       stamp="reference", method="reference")["counts"]
 
 
+CUBE_FILES = ("counts", "indicators", "bieu06", "index766", "index766_total", "indicators_tien_than")
+
+
+def damaged_cube_files(out_dir) -> list[str]:
+    """Names of the cube's Parquet files that exist but are not readable Parquet (footer, schema, row-group
+    statistics; no data read, milliseconds): a truncated or overwritten file."""
+    import pyarrow.parquet as pq
+
+    bad = []
+    for n in CUBE_FILES:
+        f = Path(out_dir) / f"{n}.parquet"
+        if not f.exists():
+            continue
+        try:
+            md = pq.read_metadata(f)
+            if md.num_rows and md.num_row_groups:
+                md.row_group(md.num_row_groups - 1)
+        except Exception:  # noqa: BLE001 - any reader error means the file cannot be used
+            bad.append(f.name)
+    return bad
+
+
 def write_cube(frames: dict, meta: dict, out_dir=None) -> Path:
     out_dir = Path(out_dir) if out_dir else default_cube_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("counts", "indicators", "bieu06", "index766", "index766_total", "indicators_tien_than"):
+    for name in CUBE_FILES:
         if name not in frames:
             continue
         tmp = out_dir / f".{name}.parquet.tmp"
@@ -310,8 +333,13 @@ def ensure_cube(con_or_path=None, registry: Registry | None = None, periods=None
             if (meta.get("warehouse_hash") == whash and meta.get("config_stamp") == cstamp
                     and (want is None or set(want) <= set(meta.get("periods", [])))
                     and all((out_dir / f"{n}.parquet").exists() for n in ("indicators", "bieu06", "index766"))):
-                meta["rebuilt"] = False
-                return meta
+                bad = damaged_cube_files(out_dir)
+                if not bad:
+                    meta["rebuilt"] = False
+                    return meta
+                # the warehouse opened and hashed above, so it is sound: rebuild rather than fail on a pyarrow error
+                print(f"tthc: cube file(s) {', '.join(bad)} in {out_dir} damaged; rebuilding the cube from the "
+                      f"warehouse", file=sys.stderr, flush=True)
         res = build_cube(con, registry, periods, windows, out_dir, rules=rules, stamp=whash)
     meta = res["meta"]
     meta["rebuilt"] = True

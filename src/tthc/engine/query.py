@@ -59,7 +59,11 @@ def _table(name: str, d: Path) -> pd.DataFrame:
     p = d / f"{name}.parquet"
     if not p.exists():
         raise InputError(f"{p}: missing; rebuild the cube with `tthc cube`")
-    return _read(str(p), p.stat().st_mtime_ns)
+    try:
+        return _read(str(p), p.stat().st_mtime_ns)
+    except (OSError, ValueError) as e:  # pyarrow's ArrowInvalid is a ValueError: a damaged file, one line
+        raise InputError(f"{p}: damaged cube file ({str(e).splitlines()[0][:160]}); rebuild the cube with "
+                         f"`tthc cube --force`") from None
 
 
 def _select(df: pd.DataFrame, period: str, window: str) -> pd.DataFrame:

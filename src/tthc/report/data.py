@@ -22,14 +22,16 @@ TREND_MONTHS = 12
 
 
 def warehouse_has_data(path: Path | None = None) -> bool:
-    import duckdb
-
     path = Path(path) if path else config.default_warehouse()
     if not path.exists():
         return False
+    from ..warehouse import WarehouseError, open_duckdb
+
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
+        con = open_duckdb(path, read_only=True, wait=0)  # a damaged or foreign file: one line, here
+    except WarehouseError as e:
+        if e.kind != "locked":
+            raise
         return True  # locked by a writer: it exists and is being filled; do not regenerate over it
     try:
         n = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'dossiers'").fetchone()[0]

@@ -90,15 +90,13 @@ def _choices(codes: list[str], limit: int = 40) -> str:
     return ", ".join(codes[:limit]) + f", … ({len(codes)} in all)"
 
 
-def validate(unit, period, window="calendar", lang="vi", kind: str = "unit", registry=None) -> ReportParams:
-    """Check every parameter; raise :class:`ParameterError` (one line, valid choices listed) on the first bad one."""
+def check_unit(unit, period: str, window: str = "calendar", registry=None) -> str:
+    """The one rule for a unit × period, used by every command that takes both (report, batch --units-list, export,
+    bieu06, indicators --unit): a plain ASCII code, exactly as in the registry, whose validity overlaps the period
+    (``period`` already canonical, e.g. from :func:`check_period`). Returns the code; raises :class:`ParameterError`
+    (one line, valid choices listed) otherwise."""
     from ..units import load_registry
 
-    period = check_period(period)
-    window = check_window(window)
-    lang = check_lang(lang)
-    if kind not in KINDS:
-        raise ParameterError(f"invalid report kind {_show(kind)}: use one of {', '.join(KINDS)}")
     reg = registry if registry is not None else load_registry()
     codes = valid_units(reg, period, window)
     hint = _choices(codes) if codes else "(no unit is valid in this period)"
@@ -114,4 +112,15 @@ def validate(unit, period, window="calendar", lang="vi", kind: str = "unit", reg
         u = reg.get(unit)
         raise ParameterError(f"unit {unit!r} is not valid in {period} (valid {u.valid_from}–{u.valid_to or '…'}); "
                              f"valid units for {period}: {hint}")
+    return unit
+
+
+def validate(unit, period, window="calendar", lang="vi", kind: str = "unit", registry=None) -> ReportParams:
+    """Check every parameter; raise :class:`ParameterError` (one line, valid choices listed) on the first bad one."""
+    period = check_period(period)
+    window = check_window(window)
+    lang = check_lang(lang)
+    if kind not in KINDS:
+        raise ParameterError(f"invalid report kind {_show(kind)}: use one of {', '.join(KINDS)}")
+    unit = check_unit(unit, period, window, registry)
     return ReportParams(unit=unit, period=period, window=window, lang=lang, kind=kind)
