@@ -93,11 +93,21 @@ def window_options(lang: str = "vi") -> list[Option]:
     return [(WINDOW_LABELS[lang][w], w) for w in WINDOWS]
 
 
-def pick(options: list[Option], wanted: str | None) -> str | None:
-    """``wanted`` if it is one of the option values, else the first value (``None`` when there is no option)."""
+def pick(options: list[Option], wanted: str | None, registry=None) -> str | None:
+    """``wanted`` if it is one of the option values, else its successor (first listed, followed down the chain of
+    mergers, spec §2) when that is an option, else the first value (``None`` when there is no option)."""
     values = [v for _, v in options]
     if wanted in values:
         return wanted
+    seen = set()
+    while registry is not None and wanted in registry and wanted not in seen:
+        seen.add(wanted)
+        succ = registry.get(wanted).successors
+        if not succ:
+            break
+        wanted = succ[0]
+        if wanted in values:
+            return wanted
     return values[0] if values else None
 
 
@@ -238,7 +248,7 @@ class Explorer:
         self.period = self.w_period.value
         self.window = self.w_window.value
         self.unit_choices = unit_options(self.period, self.window, self.registry, self.lang) if self.period else []
-        new = pick(self.unit_choices, keep)
+        new = pick(self.unit_choices, keep, self.registry)
         was = self._busy
         self._busy = True  # replacing options fires a unit change: do not render twice
         try:

@@ -55,10 +55,11 @@ def test_unit_options_follow_the_registry_validity():
     assert len(q1) == 34  # H001 + P001–P012 + X001–X021
     assert q1[:3] == ["H001", "P001", "P002"] and q1[-1] == "X021"
     assert "X101" not in q1
-    # after the 01/07/2025 merger only the five new communes exist in calendar Q3 ...
-    assert unit_values("2025-Q3", "calendar") == ["X101", "X102", "X103", "X104", "X105"]
+    # after the 01/07/2025 reform only the city, its departments and its communes exist in calendar Q3 ...
+    after = ["T001", *(f"S{i:03d}" for i in range(1, 6)), *(f"X{i}" for i in range(101, 113))]
+    assert unit_values("2025-Q3", "calendar") == after
     # ... but the report window 15/06–14/09 straddles the reform: old and new units are both valid
-    assert len(unit_values("2025-Q3", "report")) == 39
+    assert len(unit_values("2025-Q3", "report")) == 34 + len(after)
     label = dict((v, lab) for lab, v in explore.unit_options("2025-Q1", registry=REGISTRY))["X002"]
     assert label == "X002 – UBND xã Thanh Lang"
 
@@ -151,8 +152,8 @@ def test_explorer_switch_to_a_period_where_the_unit_no_longer_exists(in_lab_root
     ex = Explorer(unit="X003", period="2025-Q1", periods=["2025-Q1", "2025-Q3"],
                   loader=lambda *a: seen.append(a))
     ex.w_period.value = "2025-Q3"
-    assert ex.unit == "X101"  # X003 was merged into X101 on 01/07/2025: first valid unit instead
-    assert [v for _, v in ex.w_unit.options] == ["X101", "X102", "X103", "X104", "X105"]
+    assert ex.unit == "X101"  # X003 was merged into X101 on 01/07/2025: its successor instead
+    assert [v for _, v in ex.w_unit.options][:7] == ["T001", "S001", "S002", "S003", "S004", "S005", "X101"]
     assert seen == [("X101", "2025-Q3", "calendar", "vi")]
 
 

@@ -173,11 +173,9 @@ def test_index766_english_translates_configured_names():
     assert "insufficient data" in html and "cần dữ liệu" not in html
 
 
-def test_scorecard_d8_is_a_count_and_bo_sung_an_extra():
+def test_scorecard_d8_is_a_count_and_bo_sung_an_extra(make_ind):
     """D8 (returned dossiers, target 0): value, target, gap and change in dossiers; BO_SUNG among the extras."""
-    from conftest import ind_rows
-
-    ind = ind_rows([("D8", 2, 40, 2.0, 0.0, "Chưa đạt", 2, 1.0, 4, 21),
+    ind = make_ind([("D8", 2, 40, 2.0, 0.0, "Chưa đạt", 2, 1.0, 4, 21),
                     ("BO_SUNG", 3, 40, 7.5, float("nan"), "", float("nan"), -0.5, float("nan"), 21)])
     html = T.scorecard_html(ind, "vi")
     d8 = cells(html, "D8")
