@@ -173,7 +173,8 @@ def expected_numbers(s, own: pd.DataFrame, ly: dict, total, children: pd.DataFra
     if s.key == "count_met":
         return ch
     if s.key == "count_missed":
-        noap = own[own["indicator"] == "OVERDUE_NO_APOLOGY"]["value"]
+        # the overdue dossiers without an apology letter belong to D5 (overdue) only, not to other counts (D8)
+        noap = own[own["indicator"] == "OVERDUE_NO_APOLOGY"]["value"] if s.indicator == "D5" else []
         extra = [float(noap.iloc[0])] if len(noap) and float(noap.iloc[0]) > 0 else []
         return [value, *extra, *ch]
     raise AssertionError(f"unexpected sentence {s.key}")

@@ -19,19 +19,11 @@ from traitlets import Bool, Unicode, default
 from traitlets.config import Config
 
 from . import layout, pdf
+from .layout import DROP_TAGS, kept_cells, shown  # noqa: F401 - this module's names too
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 
-#: Cells dropped whole: papermill's injected parameters (unicode-escaped strings), the parameters cell itself and
-#: anything the notebook author tagged for removal.
-DROP_TAGS = frozenset({"injected-parameters", "parameters", "remove", "remove-cell"})
-
 _LANDSCAPE = re.compile(r"""class\s*=\s*["'][^"']*\b(?:wide|landscape)\b""", re.IGNORECASE)
-
-
-def kept_cells(nb) -> list:
-    """The cells that reach a report document (those without any of :data:`DROP_TAGS`)."""
-    return [c for c in nb.cells if not DROP_TAGS.intersection(c.get("metadata", {}).get("tags", []) or [])]
 
 
 def is_landscape(output) -> bool:
@@ -58,21 +50,6 @@ def _is_heading_html(output) -> bool:
 
 def _chart_follows(outputs: list, i: int) -> bool:
     return any(m in (outputs[i + 1].get("data") or {}) for m in _IMAGES)
-
-
-_RICH = ("text/html", "text/markdown", "image/png", "image/jpeg", "image/svg+xml", "text/latex")
-
-
-def shown(output, is_report: bool) -> bool:
-    """Whether an output reaches the document: stderr (library warnings) never; in reports, neither stdout nor
-    plain-text reprs such as "<Figure size …>" (they would also leave empty boxes that break keep-with-next)."""
-    kind = output.get("output_type")
-    if kind == "stream":
-        return output.get("name") == "stdout" and not is_report
-    if kind in ("display_data", "execute_result"):
-        data = output.get("data") or {}
-        return any(m in data for m in _RICH) or ("text/plain" in data and not is_report)
-    return True
 
 
 def mark_leads(cells: list, is_report: bool = True) -> list:

@@ -101,6 +101,34 @@ def doc_meta(nb) -> dict | None:
     return None
 
 
+# --------------------------------------------------------------------------------------------------------------
+# What reaches a document (the HTML exporter and the Typst PDF alike)
+
+#: Cells dropped whole: papermill's injected parameters (unicode-escaped strings), the parameters cell itself and
+#: anything the notebook author tagged for removal.
+DROP_TAGS = frozenset({"injected-parameters", "parameters", "remove", "remove-cell"})
+
+
+def kept_cells(nb) -> list:
+    """The cells that reach a report document (those without any of :data:`DROP_TAGS`)."""
+    return [c for c in nb.cells if not DROP_TAGS.intersection(c.get("metadata", {}).get("tags", []) or [])]
+
+
+_RICH = ("text/html", "text/markdown", "image/png", "image/jpeg", "image/svg+xml", "text/latex")
+
+
+def shown(output, is_report: bool) -> bool:
+    """Whether an output reaches the document: stderr (library warnings) never; in reports, neither stdout nor
+    plain-text reprs such as "<Figure size …>" (they would also leave empty boxes that break keep-with-next)."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        return output.get("name") == "stdout" and not is_report
+    if kind in ("display_data", "execute_result"):
+        data = output.get("data") or {}
+        return any(m in data for m in _RICH) or ("text/plain" in data and not is_report)
+    return True
+
+
 def lang_of(meta: Mapping | None) -> str:
     lang = (meta or {}).get("lang") or "vi"
     return lang if lang in LABELS else "vi"
@@ -372,6 +400,14 @@ def _letterhead_chain(meta: Mapping) -> list | str | None:
         return unit
 
 
+def report_letterhead(meta: Mapping, settings: Mapping | None, lang: str) -> dict:
+    """The letterhead of a report (HTML and PDF alike): the report.yaml blocks of ``meta["letterhead_units"]`` (the
+    unit's ancestors valid in the period, root first, then the unit), or of :func:`_letterhead_chain` for metadata
+    that predates that key."""
+    return letterhead(settings if settings is not None else load_report_settings(),
+                      meta.get("letterhead_units") or _letterhead_chain(meta), lang)
+
+
 def document_context(nb, name: str | None = None, settings: Mapping | None = None, inline_css: bool = True,
                      css: str = "") -> dict:
     """Everything the template needs about one document (``resources["tthc"]``), HTML-escaped."""
@@ -395,8 +431,7 @@ def document_context(nb, name: str | None = None, settings: Mapping | None = Non
         "meta": meta,
     }
     if meta is not None:
-        lh = letterhead(settings if settings is not None else load_report_settings(),
-                        meta.get("letterhead_units") or _letterhead_chain(meta), lang)
+        lh = report_letterhead(meta, settings, lang)
         ctx["front_matter_html"] = front_matter_html(meta, lh, lang)
         ctx["closing_html"] = closing_html(lh, lang)
     return ctx

@@ -211,20 +211,18 @@ def _output_sections(out, col: _Collector, is_report: bool, chart_alt: str) -> N
 
 def notebook_document(nb, name: str | None = None, settings: Mapping | None = None) -> tuple[dict, dict]:
     """``(data, images)`` for the template from an executed notebook (report or any other)."""
-    from .exporters import kept_cells, shown
-
     meta = layout.doc_meta(nb)
     is_report = meta is not None
     lang = layout.lang_of(meta)
     col = _Collector()
     chart_alt = layout.LABELS[lang]["chart_alt"]
-    for cell in kept_cells(nb):
+    for cell in layout.kept_cells(nb):
         if cell.get("cell_type") == "markdown":
             for sec in _markdown_sections(_text(cell.get("source"))):
                 col.add(sec)
         elif cell.get("cell_type") == "code":
             for out in cell.get("outputs") or []:
-                if shown(out, is_report):
+                if layout.shown(out, is_report):
                     _output_sections(out, col, is_report, chart_alt)
     return _document(meta, name, settings, col), col.images
 
@@ -263,8 +261,7 @@ def _document(meta: Mapping | None, name: str | None, settings: Mapping | None, 
         "front": None, "closing": None, "sections": col.sections,
     }
     if meta is not None:
-        lh = layout.letterhead(settings if settings is not None else layout.load_report_settings(),
-                               meta.get("unit"), lang)
+        lh = layout.report_letterhead(meta, settings, lang)
         data["front"] = front_matter(meta, lh, lang)
         data["closing"] = closing(lh, lang)
     return data
