@@ -5,8 +5,8 @@ PY := $(VENV)/bin/python
 TTHC := $(VENV)/bin/tthc
 STAMP := $(VENV)/.installed-stamp
 
-UNIT ?= X001
-PERIOD ?= 2025-Q1
+UNIT ?= X101
+PERIOD ?= 2026-Q3
 WINDOW ?= calendar
 JOBS ?= 2
 # Values reach the shell single-quoted from their literal text ($(value …): no make expansion of "$(id)"), with
@@ -27,7 +27,7 @@ endif
 .PHONY: lock help install report reports sample ingest test test-fast bench lab clean check due-soon publish
 
 help:
-	@echo "make report UNIT=X001 PERIOD=2025-Q1 [WINDOW=calendar|report] [LANG=vi|en]"
+	@echo "make report UNIT=X101 PERIOD=2026-Q3 [WINDOW=calendar|report] [LANG=vi|en]"
 	@echo "make reports PERIOD=2025-Q1 [UNITS=X001,X002] [JOBS=2]   all units of the period"
 	@echo "make due-soon [DATE=2025-04-25] [DAYS=2] [UNIT=H001]        early-warning lists per unit"
 	@echo "make publish PERIOD=2025-Q1                                  the public site (aggregates only)"
