@@ -6,6 +6,7 @@ whole batch the next batch starts by rebuilding the index from the folders and s
 from __future__ import annotations
 
 import glob
+import json
 import os
 import re
 import signal
@@ -48,9 +49,8 @@ def _index_status(out: Path) -> dict[str, str]:
 
 def _folder_truth(out: Path) -> dict[str, str]:
     """What the folders say: ok when run.json is ok and every output it lists is there and no error.json is newer,
-    failed with an error.json, else incomplete."""
-    import json
-
+    failed with an error.json or a run.json whose status is failed (an interrupted run writes one where there is no
+    good run to keep, see tthc.run), else incomplete."""
     res = {}
     for d in sorted((out / "2025-Q1").iterdir()):
         if not d.is_dir():
@@ -58,6 +58,8 @@ def _folder_truth(out: Path) -> dict[str, str]:
         names = {f.name for f in d.iterdir()}
         run = json.loads((d / "run.json").read_text()) if "run.json" in names else None
         if "error.json" in names and (run is None or (d / "error.json").stat().st_mtime >= (d / "run.json").stat().st_mtime):
+            res[d.name] = "failed"
+        elif run and run["status"] == "failed":
             res[d.name] = "failed"
         elif run and run["status"] == "ok" and set(run["outputs"]) <= names:
             res[d.name] = "ok"
@@ -144,7 +146,9 @@ def test_sigkilled_worker_is_failed_in_the_index(batch_root, tmp_path):
     assert _index_status(out) == truth
     assert proc.returncode == 1, (proc.returncode, e[-2000:])
     assert truth[unit] == "failed" and [u for u, st in truth.items() if st != "ok"] == [unit], truth
-    assert "worker process died" in (out / "2025-Q1" / unit / "error.json").read_text()
+    rec = json.loads((out / "2025-Q1" / unit / "run.json").read_text())  # one schema for success and failure
+    assert rec["status"] == "failed" and "worker process died" in rec["error"], rec
+    assert not [p.name for p in (out / "2025-Q1").iterdir() if ".staging-" in p.name]  # the dead worker's stage
     assert set(truth) == set(UNITS.split(","))
 
 

@@ -88,15 +88,15 @@ def test_ingest_on_a_full_disk_is_one_line_then_recovers(tiny, tmp_path, tally):
     from test_warehouse_faults import _csv
 
     root = hh.make_root(tmp_path / "root")
-    big = _csv(tmp_path / "big.csv", 30_000, "B")
+    big = _csv(tmp_path / "big.csv", 30_000, "B")  # a minimal export: --allow-missing stores it anyway
     wh = tiny / "w.duckdb"
-    r = hh.run_cli(["ingest", "--warehouse", str(wh), str(big)], root, timeout=300)
+    r = hh.run_cli(["ingest", "--allow-missing", "--warehouse", str(wh), str(big)], root, timeout=300)
     assert "Traceback" not in r.stderr and r.returncode == 2, r.stderr[-2000:]
     last = [ln for ln in r.stderr.splitlines() if ln.strip()][-1]
     assert last == (f"tthc ingest: error: {wh}: no space left on the device holding the warehouse (nothing of the "
                     f"failed file was stored); free space and try again"), last
     subprocess.run(["mount", "-o", "remount,size=16m", str(tiny)], check=True)
-    r = hh.run_cli(["ingest", "--warehouse", str(wh), str(big)], root, timeout=300)
+    r = hh.run_cli(["ingest", "--allow-missing", "--warehouse", str(wh), str(big)], root, timeout=300)
     hh.assert_clean(r, allow=(0,))
     assert "read 30000, stored 30000 (new 30000" in r.stdout, r.stdout
     import duckdb

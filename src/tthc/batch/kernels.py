@@ -49,14 +49,22 @@ class Zygote:
         self._ready = False
         cmd = [sys.executable, "-m", "tthc.batch.zygote"] + (["--listen", listen] if listen else [])
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True)
-        if listen:
-            deadline = time.monotonic() + 30
-            while not os.path.exists(listen):  # bound before the preload: milliseconds
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("kernel zygote failed to start (see the errors above)")
-                time.sleep(0.005)
-        else:
-            self._wait_ready()
+        try:
+            if listen:
+                deadline = time.monotonic() + 30
+                while not os.path.exists(listen):  # bound before the preload: milliseconds
+                    if self.proc.poll() is not None:  # it says why on its stdout (its one line, no traceback)
+                        why = self.proc.stdout.readline().decode(errors="replace").strip()
+                        why = why or f"exit code {self.proc.returncode}"
+                        raise RuntimeError(f"kernel zygote failed to start: {why}")
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"kernel zygote did not bind {listen} in time")
+                    time.sleep(0.005)
+            else:
+                self._wait_ready()
+        except BaseException:
+            self.close()  # no process, socket or folder left behind
+            raise
 
     def _wait_ready(self) -> None:
         if not self._ready:
@@ -137,27 +145,72 @@ def start_shared_zygote(mpl_backend: str | None, env: dict[str, str]) -> tuple[Z
     """One zygote for all the workers of a batch on this machine, started now (its preload overlaps the batch's
     planning). Returns it and the settings to give the workers (``TTHC_ZYGOTE_SOCKET``, ``TTHC_ZYGOTE_BACKEND``);
     a worker whose kernelspec asks for another backend, or that cannot reach it, starts its own."""
-    import tempfile
+    import shutil
 
     sweep_zygote_dirs()
-    d = tempfile.mkdtemp(prefix="tthc-zygote-")
-    path = os.path.join(d, "zygote.sock")
-    z = Zygote(mpl_backend, listen=path, env=env)
+    d = _socket_dir()
+    path = os.path.join(d, ZYGOTE_SOCKET_NAME)
+    try:
+        z = Zygote(mpl_backend, listen=path, env=env)
+    except BaseException:
+        shutil.rmtree(d, ignore_errors=True)
+        raise
     return z, {"TTHC_ZYGOTE_SOCKET": path, "TTHC_ZYGOTE_BACKEND": z.mpl_backend}
+
+
+ZYGOTE_DIR_PREFIX = "tthc-zygote-"
+ZYGOTE_SOCKET_NAME = "zygote.sock"
+#: a Unix socket's path must fit in ``sun_path`` (108 bytes with its NUL on Linux, 104 on macOS): keep a margin
+SOCKET_PATH_MAX = 100
+
+
+def _socket_roots() -> list[str]:
+    """Where shared zygotes' socket folders go: the temporary folder, and ``/tmp`` for when that one's path is
+    too long for a socket (a deep ``TMPDIR``, as under pytest)."""
+    import tempfile
+
+    roots = [tempfile.gettempdir()]
+    if os.path.isdir("/tmp") and os.path.realpath("/tmp") != os.path.realpath(roots[0]):
+        roots.append("/tmp")
+    return roots
+
+
+def _socket_dir() -> str:
+    """A new private folder (mode 0700) for a shared zygote's socket, in the first of :func:`_socket_roots` where
+    the socket's path is short enough to bind and a folder can be made."""
+    import tempfile
+
+    errors = []
+    for root in _socket_roots():
+        probe = os.path.join(root, ZYGOTE_DIR_PREFIX + "x" * 8, ZYGOTE_SOCKET_NAME)  # mkdtemp adds 8 characters
+        if len(os.fsencode(probe)) > SOCKET_PATH_MAX:
+            errors.append(f"{root}: path too long for a Unix socket")
+            continue
+        try:
+            return tempfile.mkdtemp(prefix=ZYGOTE_DIR_PREFIX, dir=root)
+        except OSError as e:
+            errors.append(f"{root}: {e}")
+    raise RuntimeError("no folder for the shared kernel zygote's socket (" + "; ".join(errors) + ")")
 
 
 def sweep_zygote_dirs(tmp_root: str | None = None) -> int:
     """Remove the socket folders of shared zygotes that are gone (a zygote removes its own on exit, but not when it
-    was SIGKILLed with its batch): a folder whose socket refuses connections, or that has none. Returns how many."""
+    was SIGKILLed with its batch): a folder whose socket refuses connections, or that has none. Returns how many.
+    Looks in ``tmp_root``, else in every folder of :func:`_socket_roots`."""
     import shutil
     import socket
-    import tempfile
     from pathlib import Path
 
     n = 0
-    for d in Path(tmp_root or tempfile.gettempdir()).glob("tthc-zygote-*"):
-        sock = d / "zygote.sock"
-        if not d.is_dir() or d.stat().st_uid != os.getuid():
+    dirs = [d for root in ([tmp_root] if tmp_root else _socket_roots())
+            for d in Path(root).glob(ZYGOTE_DIR_PREFIX + "*")]
+    for d in dirs:
+        sock = d / ZYGOTE_SOCKET_NAME
+        try:
+            st = d.stat()
+        except OSError:
+            continue  # gone meanwhile (another batch swept it)
+        if not d.is_dir() or st.st_uid != os.getuid():
             continue
         if sock.exists():
             try:
@@ -167,7 +220,7 @@ def sweep_zygote_dirs(tmp_root: str | None = None) -> int:
                 continue  # a live zygote (another batch's): leave it
             except OSError:
                 pass
-        elif time.time() - d.stat().st_mtime < 60:
+        elif time.time() - st.st_mtime < 60:
             continue  # just created, the zygote is about to bind
         shutil.rmtree(d, ignore_errors=True)
         n += 1

@@ -93,12 +93,29 @@ def interrupt_line(e: BaseException, done: int, failed: int, total: int) -> str 
 
 
 def _record_failure(t: dict, error: str) -> None:
-    """``error.json`` in the run's folder for a run whose worker could not write one (it was killed), so the index
-    shows it as failed; best effort (the disk may be the problem)."""
+    """A failed ``run.json`` (:mod:`tthc.run`'s one schema for success and failure) in the folder of a run whose
+    worker could not write one (it was killed, or stopped with the batch), so the index shows it as failed. As
+    :func:`tthc.run.run_report` does, only where there is no good run to keep. Call it once the worker is gone: it
+    holds the folder's lock (the kernel freed the worker's) and removes the staging folder the worker left. Best
+    effort (the disk may be the problem)."""
     try:
-        from .steps import write_error_record
+        from .. import __version__
+        from ..outputs import FolderLock, good_run
+        from ..run import git_commit, write_run_json
 
-        write_error_record(Path(t["out_dir"]), t, error, None)
+        final = Path(t["out_dir"])
+        with FolderLock(final, timeout=2):
+            for stage in final.parent.glob(f".{final.name}.staging-*"):
+                shutil.rmtree(stage, ignore_errors=True)
+            if good_run(final):
+                return
+            final.mkdir(parents=True, exist_ok=True)
+            write_run_json(final, {
+                "status": "failed", "parameters": {k: t.get(k) for k in ("unit", "period", "window", "lang")},
+                "runner": "tthc batch", "version": __version__, "git_commit": git_commit(),
+                "python": sys.version.split()[0], "outputs": [], "timings": {},
+                "warehouse_hash": t.get("warehouse_hash"), "data_hash": t.get("data_hash"), "stamp": t.get("stamp"),
+                "stamp_parts": t.get("stamp_parts"), "error": error})
     except Exception:  # noqa: BLE001
         pass
 
@@ -249,13 +266,10 @@ class LocalPool:
 
     def abort(self) -> None:
         """Stop the workers at once (nothing to run after all, or the batch was interrupted); a run in progress gets
-        an ``error.json`` saying so, for the index."""
+        a failed ``run.json`` saying so, for the index (written once its worker is gone)."""
         for s in self.slots:
             if s.proc.is_alive():
                 s.proc.terminate()
-            if s.task is not None:
-                _record_failure(s.task, "interrupted: the batch stopped while this report was running")
-                s.task = None
         deadline = time.monotonic() + 5  # a worker shuts its kernels down and removes its temporary folder
         for s in self.slots:
             s.proc.join(timeout=max(0.05, deadline - time.monotonic()))
@@ -263,6 +277,10 @@ class LocalPool:
             if s.proc.is_alive():  # stuck in C code: it goes now; its folder is swept below
                 s.proc.kill()
                 s.proc.join(timeout=2)
+        for s in self.slots:
+            if s.task is not None:
+                _record_failure(s.task, "interrupted: the batch stopped while this report was running")
+                s.task = None
         sweep_tmp()
 
     def run(self, specs: Iterable[dict], on_result: Callable[[dict], None],

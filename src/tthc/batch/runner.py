@@ -125,11 +125,12 @@ def _early_pool(period: str, jobs: int, force: bool, scheduler: str | None, out_
 
 def _shared_zygote(period: str, window: str):
     """The batch's one kernel zygote (see :func:`tthc.batch.kernels.start_shared_zygote`), started now so that its
-    preload overlaps the plan, and the settings that point the workers at it; ``(None, {})`` when kernels are not
-    forked or ``TTHC_BATCH_SHARED_ZYGOTE=0`` (then each worker starts its own, as on a Dask worker)."""
+    preload overlaps the plan, the settings that point the workers at it, and a line for ``batch.log`` when it could
+    not be started (the workers then start their own: no error, no traceback). ``(None, {}, None)`` when kernels are
+    not forked or ``TTHC_BATCH_SHARED_ZYGOTE=0`` (then each worker starts its own, as on a Dask worker)."""
     if (os.environ.get("TTHC_BATCH_FORK_KERNELS", "1") == "0"
             or os.environ.get("TTHC_BATCH_SHARED_ZYGOTE", "1") == "0"):
-        return None, {}
+        return None, {}, None
     try:
         from .. import run as R
         from ..periods import check_window, parse_period
@@ -140,9 +141,10 @@ def _shared_zygote(period: str, window: str):
         backend = R.KERNEL_ENV["MPLBACKEND"] if name == R.KERNEL_NAME else None
         env = dict(os.environ, **env_for_workers(), TTHC_BATCH_PERIOD=parse_period(period).code,
                    TTHC_BATCH_WINDOW=check_window(window))
-        return start_shared_zygote(backend, env)
-    except Exception:  # noqa: BLE001 - an optimisation: the workers start their own zygotes
-        return None, {}
+        return (*start_shared_zygote(backend, env), None)
+    except Exception as e:  # noqa: BLE001 - an optimisation: the workers start their own zygotes
+        why = " ".join(f"{type(e).__name__}: {e}".split())[:300]
+        return None, {}, f"shared kernel zygote not started ({why}); each worker starts its own"
 
 
 def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_list=None, jobs: int = 2,
@@ -164,7 +166,7 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
 
             refresh_index(out_root)
         pool = _early_pool(period, jobs, force, scheduler, out_root)
-        shared, shared_env = _shared_zygote(period, window) if pool is not None else (None, {})
+        shared, shared_env, shared_note = _shared_zygote(period, window) if pool is not None else (None, {}, None)
         try:
             plan = plan_batch(period, window, lang, out_root, units_list=units_list, force=force, formats=formats,
                               xlsx=xlsx, echo=echo)
@@ -215,8 +217,10 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
 
                 t1 = time.perf_counter()
                 if plan.runs and not scheduler:
-                    if shared is None:
-                        shared, shared_env = _shared_zygote(plan.period, plan.window)
+                    if shared is None and shared_note is None:
+                        shared, shared_env, shared_note = _shared_zygote(plan.period, plan.window)
+                    if shared_note:
+                        blog(shared_note)
                     for s in plan.runs:
                         s["env"] = dict(s.get("env") or {}, **shared_env)
                 try:

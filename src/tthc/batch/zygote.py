@@ -140,7 +140,17 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _terminate)
     listener = None
     if argv[:1] == ["--listen"] and len(argv) > 1:
-        listener = _listen(argv[1])
+        try:
+            listener = _listen(argv[1])
+        except OSError as e:  # no traceback on the user's terminal: one line to the owner, which falls back
+            sys.stdout.write(f"error cannot listen on {argv[1]}: {e}\n")
+            sys.stdout.flush()
+            for remove, path in ((os.unlink, argv[1]), (os.rmdir, os.path.dirname(argv[1]))):
+                try:
+                    remove(path)
+                except OSError:
+                    pass
+            sys.exit(1)
     try:
         _serve(listener)
     except (KeyboardInterrupt, SystemExit, BrokenPipeError):
