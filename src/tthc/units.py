@@ -169,14 +169,9 @@ class Registry:
 
 
 def _parse_date(v, path, i, key, code) -> date | None:
-    if v is None:
-        return None
-    if isinstance(v, date):
-        return v
-    try:
-        return date.fromisoformat(str(v))
-    except ValueError:
-        raise ConfigError(f"{path}: units[{i}] ({code}): {key} = {v!r} is not an ISO date; write YYYY-MM-DD or null")
+    from .yamlio import iso_date
+
+    return iso_date(v, f"units[{i}] ({code}): {key}", path)
 
 
 def parse_registry(doc, path: Path | str = "units.yaml") -> Registry:

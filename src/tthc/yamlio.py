@@ -11,6 +11,21 @@ import yaml
 from .errors import ConfigError
 
 
+def iso_date(v, where: str, path) -> "date | None":
+    """A configuration date: ``None`` stays ``None``; YAML dates pass; text must be ISO ``YYYY-MM-DD`` (else one
+    line naming the file and the key)."""
+    from datetime import date
+
+    if v is None:
+        return None
+    if isinstance(v, date):
+        return v
+    try:
+        return date.fromisoformat(str(v))
+    except ValueError:
+        raise ConfigError(f"{path}: {where} = {v!r} is not an ISO date; write YYYY-MM-DD or null") from None
+
+
 def load_yaml(path: Path | str) -> Any:
     path = Path(path)
     if not path.is_file():

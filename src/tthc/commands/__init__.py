@@ -37,3 +37,21 @@ def export_common_env(args) -> None:
         from ..engine.index766 import load_rules
 
         os.environ["TTHC_RULES766"] = load_rules().get(args.rules).version  # an unknown version: one line, now
+
+
+def print_table(columns, rows, fmt: str, title: str) -> None:
+    """A command's rows: ``csv`` is the stable machine interface (header ``columns``, then the rows); otherwise an
+    aligned text table under ``title``."""
+    import csv
+    import sys
+
+    if fmt == "csv":
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows(rows)
+        return
+    widths = [max(len(str(r[i])) for r in [*rows, columns]) for i in range(len(columns))]
+    print(title)
+    print("  ".join(h.ljust(w) for h, w in zip(columns, widths)))
+    for r in rows:
+        print("  ".join(str(v).ljust(w) for v, w in zip(r, widths)))

@@ -12,12 +12,11 @@ The rules version is named in the table's first line (on stderr with ``--format 
 
 from __future__ import annotations
 
-import csv
 import math
 import sys
 from pathlib import Path
 
-from . import add_common, add_rules, add_period
+from . import add_common, add_period, add_rules, print_table
 
 CSV_COLUMNS = ["unit", "indicator", "numerator", "denominator", "value", "target", "status", "gap"]
 ITEMS_766 = ("2.1", "3.3", "4.1", "4.2", "4.3", "5.4")
@@ -110,13 +109,5 @@ def run(args) -> int:
     version = rules_version(code, args.rules)
     if args.format == "csv":
         print(f"766 rules version: {version}", file=sys.stderr)
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(CSV_COLUMNS)
-        w.writerows(data)
-        return 0
-    widths = [max(len(str(r[i])) for r in data + [CSV_COLUMNS]) for i in range(len(CSV_COLUMNS))]
-    print(f"Kỳ {code} ({args.window}) — Bộ chỉ số 766: {version}")
-    print("  ".join(h.ljust(w) for h, w in zip(CSV_COLUMNS, widths)))
-    for r in data:
-        print("  ".join(str(v).ljust(w) for v, w in zip(r, widths)))
+    print_table(CSV_COLUMNS, data, args.format, f"Kỳ {code} ({args.window}) — Bộ chỉ số 766: {version}")
     return 0

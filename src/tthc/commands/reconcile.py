@@ -11,10 +11,8 @@ where they cannot be computed or the unit is not matched. The first line of the 
 
 from __future__ import annotations
 
-import csv
-import sys
 
-from . import add_common
+from . import add_common, print_table
 
 
 def register(sub):
@@ -45,14 +43,5 @@ def run(args) -> int:
         raise InputError(f"no portal figures for {period} in the warehouse; import them first with "
                          f"`tthc portal import FILE... --period {period}`")
     rows = [[r["unit"], r["metric"], *(fmt_csv(r[c]) for c in CSV_COLUMNS[2:])] for r in df.to_dict("records")]
-    if args.format == "csv":
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(CSV_COLUMNS)
-        w.writerows(rows)
-        return 0
-    widths = [max(len(str(r[i])) for r in rows + [CSV_COLUMNS]) for i in range(len(CSV_COLUMNS))]
-    print(f"Kỳ {period} — Bộ chỉ số 766, phiên bản quy tắc: {version}")
-    print("  ".join(h.ljust(w) for h, w in zip(CSV_COLUMNS, widths)))
-    for r in rows:
-        print("  ".join(str(v).ljust(w) for v, w in zip(r, widths)))
+    print_table(CSV_COLUMNS, rows, args.format, f"Kỳ {period} — Bộ chỉ số 766, phiên bản quy tắc: {version}")
     return 0

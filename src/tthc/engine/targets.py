@@ -167,14 +167,9 @@ def load_targets(path: Path | str | None = None) -> Targets:
 
 
 def _date(v, where: str, path) -> date | None:
-    if v is None:
-        return None
-    if isinstance(v, date):
-        return v
-    try:
-        return date.fromisoformat(str(v))
-    except ValueError:
-        raise ConfigError(f"{path}: {where} = {v!r} is not an ISO date; write YYYY-MM-DD or null") from None
+    from ..yamlio import iso_date
+
+    return iso_date(v, where, path)
 
 
 def _citation(sources: dict, key, where: str, path) -> tuple[str, bool]:
