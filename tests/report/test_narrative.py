@@ -97,14 +97,14 @@ def test_overview_behind_sentence():
     assert "Số đơn vị trực thuộc đạt chỉ tiêu: tiếp nhận trực tuyến 3/4 đơn vị." in texts
 
 
-def test_templates_reject_unknown_placeholder(tmp_path):
+def test_templates_reject_unknown_template_field(tmp_path):
     import yaml
 
     doc = yaml.safe_load(N.narrative_file().read_text(encoding="utf-8"))
     doc["vi"]["rate_met"] = "{name} đạt {valeur}"
     p = tmp_path / "narrative.yaml"
     p.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"vi\.rate_met: unknown placeholder \{valeur\}"):
+    with pytest.raises(ConfigError, match=r"vi\.rate_met: unknown template field \{valeur\}"):
         N.load_templates(p)
     del doc["vi"]["rate_met"]
     p.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
@@ -113,7 +113,7 @@ def test_templates_reject_unknown_placeholder(tmp_path):
 
 
 def test_bundled_templates_have_no_fixed_figures():
-    """Every number in a sentence must come from a placeholder: the fixed text carries no digits."""
+    """Every number in a sentence must come from a template field: the fixed text carries no digits."""
     tpl = N.load_templates()
     for lang, d in tpl.lang.items():
         for k, v in d.items():

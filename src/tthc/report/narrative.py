@@ -3,7 +3,7 @@
 Pure functions: they take the computed figures (the cube's indicator rows, last year's values, the Biểu 06 total row,
 the units furthest behind) and return :class:`Sentence` objects in the order a Vietnamese report uses — kết quả đạt
 được (results), tồn tại, hạn chế (shortcomings), đề xuất, kiến nghị (proposals). Wording comes from
-``params/narrative.yaml`` (an office edits it without touching code); every figure in a sentence is a placeholder
+``params/narrative.yaml`` (an office edits it without touching code); every figure in a sentence is a template field
 filled with the computed value formatted by :mod:`tthc.report.fmt`, and each sentence also carries those raw values
 in ``figures`` so a test can check the text against them. No language model, no randomness.
 """
@@ -21,7 +21,7 @@ from .fmt import fmt_int, fmt_num, fmt_pct, is_missing, round_half_up
 from .i18n import status_key
 
 PARTS = ("results", "shortcomings", "proposals")
-#: placeholders a template may use; any other name is a configuration error (`tthc check`)
+#: template fields a template may use; any other name is a configuration error (`tthc check`)
 PLACEHOLDERS = frozenset({
     "name", "name_lc", "name_short", "value", "target", "gap", "delta", "count", "units", "detail", "needed",
     "per_month", "months", "share", "volume", "basis", "unit_name", "changes", "apology", "new", "online", "carried",
@@ -39,7 +39,7 @@ PER_INDICATOR = ("count_met", "count_missed", "proposal")
 
 @dataclass(frozen=True)
 class Sentence:
-    """One drafted sentence. ``figures`` maps each placeholder that holds a number to its computed (raw) value."""
+    """One drafted sentence. ``figures`` maps each template field that holds a number to its computed (raw) value."""
 
     part: str                  # results | shortcomings | proposals | plan
     key: str                   # the template used
@@ -90,10 +90,10 @@ def _parse(doc, path: Path) -> Templates:
                 try:
                     names = _fields(text)
                 except ValueError as e:
-                    raise ConfigError(f"{path}: {where}: malformed placeholder ({e}); write {{name}}") from None
+                    raise ConfigError(f"{path}: {where}: malformed template field ({e}); write {{name}}") from None
                 bad = sorted(n for n in names if n not in PLACEHOLDERS)
                 if bad:
-                    raise ConfigError(f"{path}: {where}: unknown placeholder {{{bad[0]}}}; allowed: "
+                    raise ConfigError(f"{path}: {where}: unknown template field {{{bad[0]}}}; allowed: "
                                       + ", ".join(sorted(PLACEHOLDERS)))
         out[lang] = d
     return Templates(out, path)
