@@ -65,13 +65,18 @@ def ensure() -> str:
     return KERNEL_NAME
 
 
+LOGOS = ("logo-32x32.png", "logo-64x64.png", "logo-svg.svg")
+
+
 def _copy_logos(dest: Path) -> None:
     # Same logos as ipykernel's python3 spec, so the launcher tile is not blank.
+    if all((dest / name).is_file() for name in LOGOS):
+        return  # the usual case (every report and batch asks): importing ipykernel costs ≈ 0.3 CPU-s
     try:
         from ipykernel.kernelspec import RESOURCES
     except ImportError:  # pragma: no cover - ipykernel is a pinned dependency
         return
-    for name in ("logo-32x32.png", "logo-64x64.png", "logo-svg.svg"):
+    for name in LOGOS:
         src = Path(RESOURCES) / name
         if src.is_file() and not (dest / name).is_file():
             shutil.copyfile(src, dest / name)

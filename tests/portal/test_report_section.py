@@ -90,6 +90,9 @@ def test_report_shows_the_section(wh, tmp_path, monkeypatch):  # noqa: F811
         f = write(tmp_path, "ev.json", shape_a([{"departmentCode": "G22.1.01", "metrics": [
             metric("DOSSIER_SYNC", 2, 4, 3.0, 6)]}]))
         assert run_cli("portal", "import", f, "--period", "2026-02")[0] == 0
+        r.portal766()  # a loaded report is a snapshot: the figures come with the next load
+        assert shown == []
+        r = C.load("X101", "2026-02", "calendar", "vi", ensure=False)
         r.index766()
         r.portal766()
         ov = C.load("T01", "2026-02", "calendar", "en", kind="overview", ensure=False)

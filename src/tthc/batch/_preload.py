@@ -64,12 +64,22 @@ def _warm_caches() -> None:
 
     load_calendar()
     load_registry()
+    # every configuration file a report reads (parsed once here, shared by the forked kernels)
+    from tthc.engine.index766 import load_rules
+    from tthc.engine.targets import load_targets
+    from tthc.report.narrative import load_templates
+
+    for load in (load_targets, load_rules, load_templates):
+        try:
+            load()
+        except Exception:  # noqa: BLE001 - a broken file is reported by the report itself, in one line
+            pass
     if os.environ.get("TTHC_BATCH_PERIOD"):
         from tthc.engine import query as q
         from tthc.report.data import CUBE_TABLES, cube_dir
 
         d = cube_dir()
-        for name in CUBE_TABLES:
+        for name in (*CUBE_TABLES, "indicators_tien_than"):
             if (d / f"{name}.parquet").exists():
                 q._table(name, d)
         _warm_chart_layouts(os.environ["TTHC_BATCH_PERIOD"], os.environ.get("TTHC_BATCH_WINDOW", "calendar"))
@@ -93,6 +103,8 @@ def _warm_chart_layouts(period: str, window: str) -> None:
     unit = ind["unit"].iloc[0]
     plots.warm_layouts(ind[ind["unit"] == unit].reset_index(drop=True), q.index766(unit, period, window),
                        {lang: period_label(period, lang) for lang in ("vi", "en")})
+    q.bieu06(period, window, unit=unit)  # the (period, window) row index of each cube table (query._select)
+    q.trend(unit, period, window, months=TREND_MONTHS)
 
 
 try:

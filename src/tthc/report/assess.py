@@ -50,16 +50,11 @@ def target_rows(ind: pd.DataFrame, unit: str) -> list[dict]:
 def _cube_indicators(periods: list[str], window: str, units: list[str], cube_dir: Path | None = None
                      ) -> pd.DataFrame:
     """Indicator rows of the cube for the given periods (no rebuild: absent periods just give no rows)."""
-    import pyarrow.parquet as pq
+    from ..engine.query import cube_indicator_rows
 
     from .data import cube_dir as default_dir
 
-    f = Path(cube_dir or default_dir()) / "indicators.parquet"
-    if not f.exists() or not periods:
-        return pd.DataFrame(columns=["period", "unit", "indicator", "numerator", "denominator", "value"])
-    t = pq.read_table(f, columns=["period", "window", "unit", "indicator", "numerator", "denominator", "value"],
-                      filters=[("period", "in", periods), ("window", "=", window), ("unit", "in", units)])
-    return t.to_pandas()
+    return cube_indicator_rows(periods, window, units, Path(cube_dir or default_dir()))
 
 
 def same_period_last_year(period: str) -> str:

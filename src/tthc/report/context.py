@@ -89,6 +89,25 @@ def data_sources(con) -> list[str]:
     return [o for o in out if o]
 
 
+def portal_reconciliation(con, registry, unit: str, period: str, overview: bool):
+    """The reconciliation of the portal's published 766 figures for the period with the rules and the unit's own
+    dossiers (an overview: the unit and its children), or None when none were imported (``tthc portal import``)."""
+    from ..engine import query as q
+    from ..portal.reconcile import unit_reconciliation
+    from ..portal.store import figures, has_table
+
+    if not has_table(con) or figures(con, period).empty:
+        return None
+    units = [unit, *(registry.children(unit) if overview else [])]
+    own = []  # the cube's own items (calendar months, as the portal counts) when they use the portal's codes
+    for u in units:
+        it = q.index766(u, period, "calendar")
+        if len(it):
+            own.append(it.assign(unit=u))
+    own_df = pd.concat(own, ignore_index=True) if own else None
+    return unit_reconciliation(con, registry, unit, period, children=overview, own=own_df)
+
+
 class Report:
     """A loaded unit report. Methods display sections; ``values()`` prints canonical indicator values."""
 
@@ -230,33 +249,11 @@ class Report:
     def portal766(self) -> None:
         """"Đối chiếu với Cổng DVCQG" (spec §9): the portal's published 766 figures for the period against the
         rules and the unit's own dossiers (an overview: the unit and its children); nothing when none were imported
-        (``tthc portal import``)."""
-        from ..engine import query as q
-        from ..portal.reconcile import unit_reconciliation
-        from ..warehouse import connect
-
-        p = self.params
-        units = [p.unit, *(self.registry.children(p.unit) if self.kind == "overview" else [])]
-        con = connect(read_only=True)
-        try:
-            from ..portal.store import figures, has_table
-
-            if not has_table(con) or figures(con, p.period).empty:
-                return
-            own = []  # the cube's own items (calendar months, as the portal counts) when they use the portal's codes
-            for u in units:
-                it = q.index766(u, p.period, "calendar")
-                if len(it):
-                    own.append(it.assign(unit=u))
-            own_df = pd.concat(own, ignore_index=True) if own else None
-            rec = unit_reconciliation(con, self.registry, p.unit, p.period, children=self.kind == "overview",
-                                      own=own_df)
-        finally:
-            con.close()
-        if rec is None:
+        (``tthc portal import``). Computed at load (:func:`portal_reconciliation`)."""
+        if self.data.portal is None:
             return
         names = {c: u.name for c, u in self.registry.units.items()}
-        self._section("sec_portal", T.portal_html(rec, self.lang, names))
+        self._section("sec_portal", T.portal_html(self.data.portal, self.lang, names))
 
     def dossiers(self) -> None:
         body = (T.dossiers_html(self.data.overdue, "overdue", self.lang)
@@ -515,6 +512,7 @@ def load(unit="X001", period="2025-Q1", window="calendar", lang="vi", kind="unit
     con = connect(read_only=True)
     try:
         data = load_slice(params.unit, params.period, params.window, params.kind, registry, con, params.lang)
+        data.portal = portal_reconciliation(con, registry, params.unit, params.period, params.kind == "overview")
         synthetic = is_synthetic(con)
         sources = data_sources(con)
     finally:

@@ -121,6 +121,7 @@ class Slice:
     children766: pd.DataFrame | None = None    # overview: one row per child with score, computable_max, band
     bieu06_all: pd.DataFrame | None = None     # overview: rows of the unit and all descendants
     reception: pd.DataFrame | None = None      # flows received at one unit for another (unit, or whole subtree)
+    portal: object = None                      # reconciliation with the portal's 766 figures (None: none imported)
 
 
 def load_slice(unit: str, period: str, window: str, kind: str, registry, con, lang: str = "vi") -> Slice:
