@@ -24,7 +24,7 @@ ifeq ($(origin LANG),command line)
 unexport LANG
 endif
 
-.PHONY: lock help install report reports sample ingest test test-fast bench lab clean check due-soon publish
+.PHONY: lock help install report reports sample ingest test test-fast bench bench-quick lab clean check due-soon publish
 
 help:
 	@echo "make report UNIT=X101 PERIOD=2026-Q3 [WINDOW=calendar|report] [LANG=vi|en]"
@@ -70,6 +70,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(TTHC) bench
+
+bench-quick: $(STAMP)
+	$(TTHC) bench --part batch --part cube
 
 lab: $(STAMP)
 	$(TTHC) lab

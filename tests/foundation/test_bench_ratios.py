@@ -37,3 +37,23 @@ def test_scale_goals():
     assert g["rate_change"] == pytest.approx(-0.16) and g["within_15_percent"] is False
     assert g["dask_vs_local"] == pytest.approx(0.8333) and g["dask_ge_0_8"] is True
     assert R.scale_goals(100.0, 110.0) == {"rate_change": 0.1, "within_15_percent": True}
+
+
+def test_summary_lines_state_every_goal_from_one_run():
+    """The summary printed at the end of `tthc bench`: the figures and yes/NO per goal, from the parts' results."""
+    from tthc.bench.ratios import batch_goals, scale_goals, summary_lines
+
+    batch = {"project": {"reports": 34, "reports_per_min": 85.0, "cpu_seconds_per_report": 1.1},
+             "speedup_per_report": 16.2, "speedup_vs_peer": 3.4,
+             "goals": batch_goals(85.0, 16.2, 3.4)}
+    scale = {"units": 205, "months": 12, "province": {"reports": 1596, "reports_per_min": 80.0,
+                                                       "peak_tree_rss_mib": 1234.4},
+             "goals": scale_goals(85.0, 80.0, 70.0, 63.0)}
+    lines = summary_lines({"batch": batch, "scale": scale})
+    assert lines[0] == ("batch: 34 reports, 85.0/min (goal ≥ 100: NO); ×16.2 the naive batch (goal ≥ 15: yes); "
+                        "×3.4 the competent peer (goal ≥ 3: yes); 1.10 CPU-s per report")
+    # 80 against 85 is −5.9 %: within 15 %; Dask 63 / local 70 = 0.9 ≥ 0.8
+    assert lines[1] == ("scale: 1596 reports of a 205-unit province over 12 months at 80.0/min, -5.9% against the "
+                        "small batch (goal within 15%: yes); peak memory of the process tree 1234 MiB; Dask ×0.9 the "
+                        "local pool (goal ≥ 0.8: yes)")
+    assert summary_lines({}) == []

@@ -66,3 +66,43 @@ def scale_goals(small_rate: float, scale_rate: float, local_rate: float | None =
         out["dask_vs_local"] = round(dask_rate / local_rate, 4)
         out["dask_ge_0_8"] = dask_rate / local_rate >= GOAL_DASK_RATIO
     return out
+
+
+def _yes(v) -> str:
+    return "n/a" if v is None else ("yes" if v else "NO")
+
+
+def summary_lines(results: dict[str, dict]) -> list[str]:
+    """One line per goal of issue 17 from the results of one ``tthc bench`` run (part name → its JSON dict), in
+    the order the parts ran; a part not run this time is not mentioned."""
+    out = []
+    b = results.get("batch")
+    if b:
+        p = b["project"]
+        out.append(f"batch: {p['reports']} reports, {p['reports_per_min']:.1f}/min (goal ≥ {GOAL_RATE:.0f}: "
+                   f"{_yes(b['goals'].get('rate_ge_100_per_min'))}); ×{b['speedup_per_report']} the naive batch "
+                   f"(goal ≥ {GOAL_VS_NAIVE:.0f}: {_yes(b['goals'].get('ge_15x_naive'))}); ×{b['speedup_vs_peer']} "
+                   f"the competent peer (goal ≥ {GOAL_VS_PEER:.0f}: {_yes(b['goals'].get('ge_3x_peer'))}); "
+                   f"{p['cpu_seconds_per_report']:.2f} CPU-s per report")
+    c = results.get("cube")
+    if c:
+        out.append(f"cube: {c['dossiers']:,} dossiers in {c['cube']['seconds']:.2f} s warm / {c['cold']['seconds']:.2f} s "
+                   f"cold, ×{c['speedup']:.1f} the naive loop (goals met: "
+                   + ", ".join(f"{k} {_yes(v)}" for k, v in c.get("met", {}).items()) + ")")
+    i = results.get("ingest")
+    if i:
+        goals = i.get("goals") or i.get("met") or {}
+        head = i.get("headline") or ""
+        out.append(f"ingest: {head}" + (" (goals: " + ", ".join(f"{k} {_yes(v) if isinstance(v, bool) else v}"
+                                                            for k, v in goals.items()) + ")" if goals else ""))
+    sc = results.get("scale")
+    if sc:
+        g, pr = sc["goals"], sc["province"]
+        line = (f"scale: {pr['reports']} reports of a {sc['units']}-unit province over {sc['months']} months at "
+                f"{pr['reports_per_min']:.1f}/min, {g['rate_change']:+.1%} against the small batch (goal within "
+                f"{GOAL_SCALE_TOLERANCE:.0%}: {_yes(g['within_15_percent'])}); peak memory of the process tree "
+                f"{pr['peak_tree_rss_mib']:.0f} MiB")
+        if "dask_vs_local" in g:
+            line += f"; Dask ×{g['dask_vs_local']} the local pool (goal ≥ {GOAL_DASK_RATIO}: {_yes(g['dask_ge_0_8'])})"
+        out.append(line)
+    return out
