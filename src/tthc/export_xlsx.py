@@ -143,11 +143,15 @@ def write_bieu06_workbook(path, unit: str, period, window: str = "calendar", cub
         _put(ws2, i, 2, tg.indicators[x.indicator].name_vi)
         _put(ws2, i, 3, int(x.numerator))
         _put(ws2, i, 4, int(x.denominator))
+        # no data (value), or no target in force for the unit on the period's end (target, status, gap): empty
+        # cells, as in the report, never "nan"
         if x.value == x.value:  # not NaN
             _put(ws2, i, 5, float(x.value))
-        _put(ws2, i, 6, float(x.target))
-        _put(ws2, i, 7, x.status)
-        _put(ws2, i, 8, int(x.gap))
+        if x.target == x.target:
+            _put(ws2, i, 6, float(x.target))
+        _put(ws2, i, 7, x.status if isinstance(x.status, str) else "")
+        if x.gap == x.gap:
+            _put(ws2, i, 8, int(x.gap))
     ws2.column_dimensions["B"].width = 60
     _sheet766(wb.create_sheet("BoChiSo766"), unit, p.code, cube_dir, bold)
     path = Path(path)

@@ -134,6 +134,25 @@ def test_workbook(wh, tmp_path):
     assert ws2["E2"].value == pytest.approx(62.5) and ws2["G2"].value == "Đạt"
 
 
+def test_workbook_without_targets_leaves_those_cells_empty(wh, tmp_path, monkeypatch):
+    """A unit with no target in force on the period's end (outside every rule's applies_to, or before the first
+    dated target) still gets its workbook: value and counts, with empty target, status and gap cells (found by the
+    province-scale run: it stopped on int(NaN))."""
+    import numpy as np
+
+    from tthc.engine import query
+
+    real = query.indicators
+
+    def no_targets(*a, **k):
+        return real(*a, **k).assign(target=np.nan, status=None, gap=np.nan)
+
+    monkeypatch.setattr(query, "indicators", no_targets)
+    ws2 = load_workbook(_workbook(wh, tmp_path))["ChiTieu"]
+    assert ws2["A2"].value == "D1" and ws2["E2"].value == pytest.approx(62.5)
+    assert [ws2.cell(row=2, column=c).value for c in (6, 7, 8)] == [None, None, None]
+
+
 def test_safe_text():
     assert safe_text("+84 912") == "'+84 912"
     assert safe_text("@x") == "'@x" and safe_text("-1") == "'-1" and safe_text("a\x00b") == "ab"

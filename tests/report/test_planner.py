@@ -37,6 +37,21 @@ def test_plan_without_last_year_uses_ytd_average():
     assert (p.volume, p.basis, p.needed, p.per_month, p.feasible) == (100, "ytd_average", 61, 11, True)
 
 
+
+def test_plan_text_names_each_basis():
+    """A unit without last year's data (its first year in the system) gets the year-to-date wording, in both
+    languages (the province-scale run of 2024-01 found the key missing)."""
+    from tthc.report.assess import plan_html
+
+    ytd = P.plan_rate("D7", 59, 100, 60.0, 6, 0)
+    last = P.plan_rate("D1", 50, 100, 60.0, 6, 120)
+    assert last.basis == "last_year"
+    vi = plan_html([ytd, last], "vi", {"D7": "D7", "D1": "D1"})
+    assert "bình quân tháng từ đầu năm" in vi and "cùng các tháng của năm trước" in vi
+    en = plan_html([ytd], "en", {"D7": "D7"})
+    assert "the monthly average so far this year" in en
+
+
 def test_plan_fractional_target_and_rounding_up():
     # target 33,33%: 0/3 after 11 months, V = ceil(3·1/11) = 1; needed = ceil(0,3333·4) = ceil(1,3332) = 2 > 1
     p = P.plan_rate("D2", 0, 3, 33.33, 11, None)

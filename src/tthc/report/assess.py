@@ -169,13 +169,14 @@ def plan_sentences(plan_list: list[Plan], lang: str, names: dict, tpl: Templates
 
 def plan_html(plan_list: list[Plan], lang: str, names: dict, tpl: Templates | None = None) -> str:
     """The unit's plan: which basis the volume estimate uses, then one item per missed rate target."""
+    from .planner import BASIS_TEMPLATE
     from .tables import esc
 
     tpl = tpl or load_templates()
     if not plan_list:
         return f'<p class="note">{esc(tpl.get(lang, "plan_none"))}</p>'
     bases = sorted({p.basis for p in plan_list})
-    intro = " ".join(tpl.get(lang, "plan_intro").format(basis=tpl.get(lang, "basis_" + b)) for b in bases)
+    intro = " ".join(tpl.get(lang, "plan_intro").format(basis=tpl.get(lang, BASIS_TEMPLATE[b])) for b in bases)
     items = "".join(f"<li>{esc(s.text)}</li>" for s in plan_sentences(plan_list, lang, names, tpl))
     return f'<p class="note">{esc(intro)}</p><ul class="narrative plan">{items}</ul>'
 

@@ -16,6 +16,11 @@ from dataclasses import dataclass
 SCALE = 100  # targets in hundredths of a percent: integer comparisons, as in engine.targets
 
 
+#: the wording of each volume basis in params/narrative.yaml (keys kept from the first release, so that offices'
+#: edited copies of that file stay valid)
+BASIS_TEMPLATE = {"last_year": "basis_last_year", "ytd_average": "basis_ytd"}
+
+
 @dataclass(frozen=True)
 class Plan:
     indicator: str
@@ -24,7 +29,7 @@ class Plan:
     target: float             # %
     months_left: int
     volume: int               # expected denominator dossiers in the remaining months
-    basis: str                # last_year | ytd_average
+    basis: str                # last_year | ytd_average (its wording: BASIS_TEMPLATE)
     needed: int               # qualifying dossiers still needed by 31/12
     per_month: int            # ceil(needed / months_left); 0 when no month is left
     feasible: bool            # needed ≤ volume (and a month is left)
