@@ -135,6 +135,14 @@ def test_progress_accounting():
     s = res.summary()
     assert "3 units — 1 done, 1 failed, 1 skipped" in s and "FAILED X002: boom" in s
     assert res.exit_code == 1
+    # the error notebook is named once, whether or not the error text already names it
+    nb = "/x/2025-Q1/X004/report.error.ipynb"
+    res.failed = [dict(unit="X004", error=f"failed in cell 3: KeyError; see {nb}", out_dir="/x/2025-Q1/X004",
+                       error_notebook="report.error.ipynb"),
+                  dict(unit="X005", error="failed in cell 3", out_dir="/x/2025-Q1/X005",
+                       error_notebook="report.error.ipynb")]
+    s = res.summary()
+    assert s.count(nb) == 1 and "FAILED X005: failed in cell 3 (see /x/2025-Q1/X005/report.error.ipynb)" in s
 
 
 def _run_ok(code: str, root) -> None:

@@ -42,8 +42,9 @@ class BatchResult:
             lines.append(f"  {len(self.done) / max(self.seconds, 1e-9) * 60:.0f} reports/min "
                          f"(mean {per:.2f} s per report in a worker)")
         for r in self.failed:
-            lines.append(f"  FAILED {r['unit']}: {r.get('error', '?')[:300]}"
-                         + (f" (see {Path(r['out_dir']) / r['error_notebook']})" if r.get("error_notebook") else "")
+            err = r.get("error", "?")[:300]
+            nb = str(Path(r["out_dir"]) / r["error_notebook"]) if r.get("error_notebook") else None
+            lines.append(f"  FAILED {r['unit']}: {err}" + (f" (see {nb})" if nb and nb not in err else "")
                          + f" — log {Path(r['out_dir']) / 'run.log'}")
         if self.index:
             lines.append(f"  index: {self.index}")
