@@ -66,22 +66,27 @@ def _table(name: str, d: Path) -> pd.DataFrame:
                          f"`tthc cube --force`") from None
 
 
-#: row positions of each (period, window) of a cube table, by the table object (tables come from :func:`_read`'s
-#: cache, so one index serves every query of a process; a batch worker or kernel asks ~10 times per report and a
-#: boolean mask over the whole table each time was ≈ 0.03 CPU-s per report)
-_POSITIONS: dict[int, tuple[pd.DataFrame, dict]] = {}
+#: row positions of a cube table grouped by some of its key columns, by (table object, columns): tables come from
+#: :func:`_read`'s cache, so one index serves every query of a process. A boolean mask over the whole table costs in
+#: proportion to the table, i.e. to the number of units, on every report: quadratic over a province's batch.
+_POSITIONS: dict[tuple, tuple[pd.DataFrame, dict]] = {}
+
+
+def _rows(df: pd.DataFrame, cols: tuple[str, ...], key: tuple) -> pd.DataFrame:
+    """The rows of ``df`` whose ``cols`` equal ``key``, in file order (the same frame as a boolean mask gives)."""
+    hit = _POSITIONS.get((id(df), cols))
+    if hit is None or hit[0] is not df:
+        if len(_POSITIONS) > 64:
+            _POSITIONS.clear()
+        hit = (df, df.groupby(list(cols), observed=True, sort=False).indices if len(df) else {})
+        _POSITIONS[(id(df), cols)] = hit
+    pos = hit[1].get(key)
+    return df.iloc[pos] if pos is not None else df.iloc[0:0]
 
 
 def _select(df: pd.DataFrame, period: str, window: str) -> pd.DataFrame:
-    """The rows of one period and window, in file order (the same frame as a boolean mask would give)."""
-    hit = _POSITIONS.get(id(df))
-    if hit is None or hit[0] is not df:
-        if len(_POSITIONS) > 32:
-            _POSITIONS.clear()
-        hit = (df, df.groupby(["period", "window"], observed=True, sort=False).indices if len(df) else {})
-        _POSITIONS[id(df)] = hit
-    pos = hit[1].get((period, window))
-    return df.iloc[pos] if pos is not None else df.iloc[0:0]
+    """The rows of one period and window, in file order."""
+    return _rows(df, ("period", "window"), (period, window))
 
 
 def indicators(period, window: str = "calendar", units=None, cube_dir=None) -> pd.DataFrame:
@@ -119,9 +124,8 @@ def trend(unit: str, period, window: str = "calendar", months: int = 12, cube_di
     window = check_window(window)
     mcodes = [m.code for m in p.trailing_months(months)]
     d = _dir(cube_dir, p.code)
-    df = _table("indicators", d)
-    df = df[(df["window"] == window) & (df["unit"] == unit) & df["period"].isin(mcodes)
-            & df["indicator"].isin(TREND_INDICATORS)]
+    df = _rows(_table("indicators", d), ("unit", "window"), (unit, window))
+    df = df[df["period"].isin(mcodes) & df["indicator"].isin(TREND_INDICATORS)]
     grid = pd.MultiIndex.from_product([mcodes, list(TREND_INDICATORS)], names=["month", "indicator"]).to_frame(
         index=False)
     df = df.assign(tien_than=False)
@@ -130,8 +134,9 @@ def trend(unit: str, period, window: str = "calendar", months: int = 12, cube_di
         tt = _table("indicators_tien_than", d)
         if not {"window", "unit", "period", "indicator", "value", "target"} <= set(tt.columns):
             tt = df.iloc[0:0]  # an empty file written without columns
-        tt = tt[(tt["window"] == window) & (tt["unit"] == unit) & tt["period"].isin(mcodes)
-                & tt["indicator"].isin(TREND_INDICATORS) & ~tt["period"].isin(df["period"])]
+        if len(tt):
+            tt = _rows(tt, ("unit", "window"), (unit, window))
+        tt = tt[tt["period"].isin(mcodes) & tt["indicator"].isin(TREND_INDICATORS) & ~tt["period"].isin(df["period"])]
         if len(tt):
             df = pd.concat([df, tt.assign(tien_than=True)], ignore_index=True)
     out = grid.merge(df.rename(columns={"period": "month"})[["month", "indicator", "value", "target", "tien_than"]],
