@@ -34,7 +34,7 @@ UNKNOWN_FIELD = ""  # ma_linh_vuc of the "unknown field" row of Biểu 06
 UNKNOWN_FIELD_NAME = "Lĩnh vực chưa xác định"
 TOTAL_FIELD = "TONG"
 
-from .counters import COUNTERS  # noqa: E402,F401 - one home, shared with events (no cube ↔ events cycle)
+from .counters import COUNTERS, counter_sql, filter_sql  # noqa: E402,F401 - one home, shared with events and days
 
 # extra (no-target) indicators: id → (numerator counter, denominator counter or None, kind, better)
 EXTRA = {
@@ -140,7 +140,7 @@ def fine_reference_sql(rules, catalogue: bool, where: str = "", ho=None) -> str:
     unit is the one holding the dossier at the period end (hand-over ``ho``, :mod:`tthc.engine.handover`)."""
     from .handover import NONE
 
-    aggs = ",\n      ".join(f"{e} AS {k}" for k, e in COUNTERS.items())
+    aggs = ",\n      ".join(f"{e} AS {k}" for k, e in counter_sql().items())
     return sql.classified_sql(rules, catalogue=catalogue, where=where, ho=ho or NONE) + f"""
         SELECT pkey, ma_don_vi AS unit, coalesce(nullif(trim(ma_linh_vuc), ''), '{UNKNOWN_FIELD}') AS ma_linh_vuc,
                ten_linh_vuc, {aggs}
@@ -560,10 +560,10 @@ def _procedure_counts(con, registry: Registry, pairs: pd.DataFrame, rules, catal
     (a catalogue row without a level counts for every unit)."""
     from .handover import NONE
 
-    per = con.execute(sql.classified_sql(rules, catalogue=catalogue, ho=ho or NONE) + """
+    per = con.execute(sql.classified_sql(rules, catalogue=catalogue, ho=ho or NONE) + f"""
         SELECT pkey, ma_don_vi AS unit, ma_tthc,
-               bool_or(NOT ky_truoc AND co_phi AND tt_truc_tuyen) AS paid_online,
-               bool_or(NOT ky_truoc AND co_phi) AS fee_dossier
+               bool_or({filter_sql("n_moi_co_phi_tt")}) AS paid_online,
+               bool_or({filter_sql("n_moi_co_phi")}) AS fee_dossier
         FROM tthc_cls GROUP BY ALL""").df()
     cat = con.execute("SELECT ma_tthc, any_value(cap_thuc_hien) AS cap FROM catalogue "
                       "WHERE coalesce(co_phi, false) GROUP BY ma_tthc").df()
