@@ -413,7 +413,9 @@ def ranking766_table(children766: pd.DataFrame, lang: str) -> pd.DataFrame:
     d = children766.copy()
     d["score"] = pd.to_numeric(d["score"], errors="coerce")
     d["computable_max"] = pd.to_numeric(d["computable_max"], errors="coerce")
-    d["score_pct"] = 100.0 * d["score"] / d["computable_max"].where(d["computable_max"] > 0)
+    from ..engine.index766 import score_pct
+
+    d["score_pct"] = score_pct(d["score"], d["computable_max"])  # the engine's rule
     d = d.sort_values(["score_pct", "unit"], ascending=[False, True], kind="stable", na_position="last")
     d["rank"] = d["score_pct"].round(6).rank(method="min", ascending=False)
     band = []
