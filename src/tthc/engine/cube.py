@@ -278,7 +278,10 @@ def build_counts_reference(con_or_path=None, registry: Registry | None = None, p
                       stamp="reference", method="reference")["counts"]
 
 
-CUBE_FILES = ("counts", "indicators", "bieu06", "index766", "index766_total", "indicators_tien_than")
+#: the cube tables whose rows make a report's data slice (what ``tthc.report.data.slice_hash`` hashes)
+CUBE_TABLES = ("counts", "indicators", "bieu06", "index766", "index766_total")
+#: every file of a cube (``<name>.parquet``)
+CUBE_FILES = (*CUBE_TABLES, "indicators_tien_than")
 
 
 def damaged_cube_files(out_dir) -> list[str]:

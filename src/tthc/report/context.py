@@ -18,8 +18,7 @@ from .fmt import fmt_date, fmt_datetime, fmt_int, fmt_num, fmt_pct, is_missing
 from .i18n import band_label, indicator_name, level_name, period_label, status_key, t
 from .params import ReportParams, validate
 from . import tables as T
-
-META_MIME = "application/vnd.tthc.report+json"
+from ..render.layout import REPORT_MIMETYPE as META_MIME  # one home: the renderer, which reads it
 TARGET_INDICATORS = T.TARGET_INDICATORS
 
 

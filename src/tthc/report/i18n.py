@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..periods import MONTHS_EN  # one home of the English month names
+
 LANGS = ("vi", "en")
 
 INDICATORS = {
@@ -233,16 +235,6 @@ STRINGS = {
 }
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")
-
-
-def check_lang(lang) -> str:
-    from ..errors import ParameterError
-
-    if not isinstance(lang, str) or lang not in LANGS:
-        raise ParameterError(f"invalid lang {str(lang)[:40]!r}: use one of {', '.join(LANGS)}")
-    return lang
 
 
 def t(key: str, lang: str = "vi", **kw) -> str:
