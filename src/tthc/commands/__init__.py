@@ -17,6 +17,14 @@ def add_period(p: argparse.ArgumentParser, required: bool = True) -> None:
                    help="calendar months (default) or the 15th–14th statutory reporting window")
 
 
+def add_table_options(p: argparse.ArgumentParser) -> None:
+    """``--unit``, ``--format`` and ``--cube``: the commands that print a table of the cube for a period."""
+    p.add_argument("--unit", default=None, help="only this unit (default: all units of the period)")
+    p.add_argument("--format", choices=("table", "csv"), default="table")
+    p.add_argument("--cube", default=None, help="cube folder (default: the warehouse's own cube, data/processed/cube "
+                   "for data/warehouse.duckdb, else <name>.cube/ beside the warehouse; built when needed)")
+
+
 def add_rules(p: argparse.ArgumentParser) -> None:
     """``--rules VERSION``: the 766 rules version (default: the one in force at the period's end, spec §9)."""
     p.add_argument("--rules", metavar="VERSION", default=None,

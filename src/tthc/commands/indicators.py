@@ -16,7 +16,7 @@ import math
 import sys
 from pathlib import Path
 
-from . import add_common, add_period, add_rules, print_table
+from . import add_common, add_period, add_rules, add_table_options, print_table
 
 CSV_COLUMNS = ["unit", "indicator", "numerator", "denominator", "value", "target", "status", "gap"]
 ITEMS_766 = ("2.1", "3.3", "4.1", "4.2", "4.3", "5.4")
@@ -28,9 +28,7 @@ def register(sub):
     add_common(p)
     add_rules(p)
     add_period(p)
-    p.add_argument("--unit", default=None, help="only this unit (default: all units of the period)")
-    p.add_argument("--format", choices=("table", "csv"), default="table")
-    p.add_argument("--cube", default=None, help="cube folder (default: the warehouse's own cube, data/processed/cube for data/warehouse.duckdb, else <name>.cube/ beside the warehouse; built when needed)")
+    add_table_options(p)
     return p
 
 

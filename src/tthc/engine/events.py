@@ -190,7 +190,7 @@ def _register_days(con, q: np.ndarray, cal, prow: list[dict], rules: Rules) -> N
 
 def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timing: dict | None = None,
                  signature: str | None = None, handover: Handover = NONE) -> pd.DataFrame:
-    """Per (pkey, unit, field, field name) with something counted: every counter of ``cube.COUNTERS`` over all
+    """Per (pkey, unit, field, field name) with something counted: every counter of ``counters.COUNTERS`` over all
     counted dossiers. ``signature``: the dossier signature, to use the
     stored pre-aggregate (:func:`tthc.engine.days.ensure`). Columns: pkey, unit, ma_linh_vuc, ten_linh_vuc,
     counters."""

@@ -361,7 +361,7 @@ def score_units(counts: pd.DataFrame, cfg: Index766Config, proc: pd.DataFrame | 
 
 
 #: 2026 portal metrics computed from the dossiers: metric code → (numerator counter, denominator counter) of the
-#: cube's ``counts`` (engine/cube.py COUNTERS). "Dossiers" (n_tong) = carried over + received in the period;
+#: cube's ``counts`` (engine/counters.py COUNTERS). "Dossiers" (n_tong) = carried over + received in the period;
 #: "received" (n_moi) = received in the period. The one home of these definitions (the cube, ``tthc reconcile`` and
 #: the reconciliation section read them from here).
 PORTAL_INPUTS: dict[str, tuple[str, str]] = {
