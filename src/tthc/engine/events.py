@@ -13,8 +13,12 @@ name):
 * due soon at b (pending, in time, b ≤ due ≤ b + 2 working days): b ∈ [max(R, s(due)), min(due, E − 1)] with
   s(due) the earliest queried b whose horizon reaches due (the horizon is monotone in b).
 
-Counters over all counted dossiers (n_tong and per-dossier flags) = open(a − 1) + new[a..b]. One DuckDB pass
-(:func:`stage_sql`, parallel) over the dossier-days pre-aggregate (:mod:`tthc.engine.days`: interchangeable dossiers
+Counters over all counted dossiers (n_tong and per-dossier flags) = open(a − 1) + new[a..b]. The counters are not
+written here: each is a scope and a conjunction of flags in :mod:`tthc.engine.counters`, counted as a signed sum
+of scope counts weighted by flag conjunctions (``counters.terms``); each scope has one formula here
+(``scope_events`` in :func:`count_events`), and the stage sums the weights ``counters.stage_weights`` names.
+
+One DuckDB pass (:func:`stage_sql`, parallel) over the dossier-days pre-aggregate (:mod:`tthc.engine.days`: interchangeable dossiers
 grouped, with their counts) maps every event day to its bucket among the queried days Q (every a − 1 and b) and
 groups by key and buckets; numpy turns the small result into cumulative arrays over Q and evaluates every
 (period, window) at once by fancy indexing.
@@ -284,17 +288,13 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
                                   + _special_due_soon(g, kid, n, q, ib, nk, cal, rules)),
         "sum_ngay_gq": lambda: span(cum(be, g["wd"].to_numpy("int64"))),
     }
+    assert set(special) == {k for k, v in COUNTERS.items() if v.is_special}, \
+        "a special counter (engine/counters.py) needs its event formula here, in `special`"
     c: dict[str, np.ndarray] = {}
     for name, ctr in COUNTERS.items():
-        if ctr.is_special:
-            c[name] = special[name]()
-            continue
-        x = None
-        for sign, scope, key in counters.terms(ctr):
-            v = scope_events[scope](key)
-            x = v if x is None else (x + v if sign > 0 else x - v)
-        c[name] = x
-    assert set(special) == {k for k, v in COUNTERS.items() if v.is_special}, "events.count_events: special counters"
+        # a counter = Σ ± scope counts of positive flag conjunctions (counters.terms)
+        c[name] = special[name]() if ctr.is_special else \
+            sum(sign * scope_events[scope](key) for sign, scope, key in counters.terms(ctr))
 
     pkeys = np.array([x["pkey"] for x in prow], dtype="int64")
     pi, ki = np.nonzero(c["n_tong"] > 0)
