@@ -13,7 +13,9 @@ def add_common(p: argparse.ArgumentParser) -> None:
 
 def add_period(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--period", required=required, help="2025-03, 2025-Q1, 2025-H1, 2025-9M or 2025")
-    p.add_argument("--window", default="calendar", choices=("calendar", "report"),
+    from ..periods import DEFAULT_WINDOW, WINDOWS
+
+    p.add_argument("--window", default=DEFAULT_WINDOW, choices=WINDOWS,
                    help="calendar months (default) or the 15th–14th statutory reporting window")
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from ..periods import Period, parse_period, periods_covering, check_window
+from ..periods import WINDOWS, Period, check_window, parse_period, periods_covering
 from ..units import Registry, load_registry
 from ..workdays import WorkCalendar, load_calendar
 from . import index766 as i766
@@ -147,7 +147,7 @@ def fine_reference_sql(rules, catalogue: bool, where: str = "", ho=None) -> str:
         FROM tthc_cls GROUP BY ALL"""
 
 
-def build_cube(con_or_path=None, registry: Registry | None = None, periods=None, windows=("calendar", "report"),
+def build_cube(con_or_path=None, registry: Registry | None = None, periods=None, windows=WINDOWS,
                out_dir=None, calendar: WorkCalendar | None = None, rules=None, targets: Targets | None = None,
                write: bool = True, stamp: str | None = None, method: str = "events") -> dict[str, pd.DataFrame]:
     """Compute the whole cube in one pass; write Parquet to ``out_dir`` (default processed/cube) when ``write``.
@@ -271,7 +271,7 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
 
 
 def build_counts_reference(con_or_path=None, registry: Registry | None = None, periods=None,
-                           windows=("calendar", "report"), calendar: WorkCalendar | None = None, rules=None
+                           windows=WINDOWS, calendar: WorkCalendar | None = None, rules=None
                            ) -> pd.DataFrame:
     """The ``counts`` frame from the dossier × period join (the original algorithm), for tests and audits."""
     return build_cube(con_or_path, registry, periods, windows, calendar=calendar, rules=rules, write=False,
@@ -316,7 +316,7 @@ def write_cube(frames: dict, meta: dict, out_dir=None) -> Path:
     return out_dir
 
 
-def ensure_cube(con_or_path=None, registry: Registry | None = None, periods=None, windows=("calendar", "report"),
+def ensure_cube(con_or_path=None, registry: Registry | None = None, periods=None, windows=WINDOWS,
                 out_dir=None, rules=None, force: bool = False) -> dict:
     """Rebuild the cube only when the warehouse content or the configuration changed; returns its meta."""
     registry = registry or load_registry()
