@@ -141,10 +141,24 @@ def _page(title: str, body: str) -> str:
             f"<style>{CSS}</style></head><body><main>{body}</main></body></html>\n")
 
 
+def _table_page(cols, rows: list[str], after: str, heading: str, title: str, day: date, days: int,
+                horizon: date) -> str:
+    """A due-soon page: the heading, the "as of" line, a table of ``rows`` (``after``: rows that follow them, e.g. a
+    total) or the "none" line when there is no row, and the note."""
+    from .report.fmt import fmt_date, fmt_int
+
+    head = "".join(f'<th scope="col">{_e(c)}</th>' for c in cols)
+    table = (f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}{after}</tbody></table>" if rows
+             else f"<p>{_e(TEXT['none'])}</p>")
+    body = (f"<h1>{_e(heading)}</h1>"
+            f"<p>{_e(TEXT['as_of'].format(day=fmt_date(day), days=fmt_int(days), h=fmt_date(horizon)))}</p>"
+            f"{table}<p class=\"note\">{_e(TEXT['note'])}</p>")
+    return _page(title, body)
+
+
 def unit_html(df: pd.DataFrame, unit: str, name: str, day: date, days: int, horizon: date) -> str:
     from .report.fmt import fmt_date, fmt_int
 
-    head = "".join(f'<th scope="col">{_e(c)}</th>' for c in TEXT["cols"])
     rows = []
     for i, r in enumerate(df.itertuples(index=False), 1):
         cls, st = _status(r)
@@ -152,18 +166,13 @@ def unit_html(df: pd.DataFrame, unit: str, name: str, day: date, days: int, hori
                     f"<td>{_e(r.ma_tthc)} – {_e(r.ten_tthc)}</td><td>{_e(r.don_vi_tiep_nhan)}</td>"
                     f'<td>{fmt_date(r.ngay_hen_tra)}</td><td class="num">{fmt_int(r.so_ngay_con_lai)}</td>'
                     f"<td>{_e(st)}</td></tr>")
-    table = (f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" if rows
-             else f"<p>{_e(TEXT['none'])}</p>")
-    body = (f"<h1>{_e(TEXT['title'])}: {_e(name)} ({_e(unit)})</h1>"
-            f"<p>{_e(TEXT['as_of'].format(day=fmt_date(day), days=fmt_int(days), h=fmt_date(horizon)))}</p>"
-            f"{table}<p class=\"note\">{_e(TEXT['note'])}</p>")
-    return _page(f"{TEXT['title']} – {unit} – {fmt_date(day)}", body)
+    return _table_page(TEXT["cols"], rows, "", f"{TEXT['title']}: {name} ({unit})",
+                       f"{TEXT['title']} – {unit} – {fmt_date(day)}", day, days, horizon)
 
 
 def summary_html(summ: list[UnitSummary], day: date, days: int, horizon: date) -> str:
     from .report.fmt import fmt_date, fmt_int
 
-    head = "".join(f'<th scope="col">{_e(c)}</th>' for c in TEXT["sum_cols"])
     rows = []
     for i, s in enumerate(summ, 1):
         rows.append(f'<tr><td class="num">{i}</td><td>{_e(s.unit)}</td><td>{_e(s.name)}</td>'
@@ -174,12 +183,8 @@ def summary_html(summ: list[UnitSummary], day: date, days: int, horizon: date) -
            f'<td class="num">{fmt_int(sum(s.overdue for s in summ))}</td>'
            f'<td class="num">{fmt_int(sum(s.due_today for s in summ))}</td>'
            f'<td class="num">{fmt_int(sum(s.due_soon for s in summ))}</td><td></td></tr>')
-    table = (f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}{tot}</tbody></table>" if rows
-             else f"<p>{_e(TEXT['none'])}</p>")
-    body = (f"<h1>{_e(TEXT['summary_title'])}</h1>"
-            f"<p>{_e(TEXT['as_of'].format(day=fmt_date(day), days=fmt_int(days), h=fmt_date(horizon)))}</p>"
-            f"{table}<p class=\"note\">{_e(TEXT['note'])}</p>")
-    return _page(f"{TEXT['summary_title']} – {fmt_date(day)}", body)
+    return _table_page(TEXT["sum_cols"], rows, tot, TEXT["summary_title"],
+                       f"{TEXT['summary_title']} – {fmt_date(day)}", day, days, horizon)
 
 
 def unit_xlsx(path: Path, df: pd.DataFrame, unit: str, name: str, day: date, days: int, horizon: date) -> None:

@@ -40,20 +40,11 @@ _PERIOD_KIND_ORDER = {"Q": 0, "M": 1, "H": 2, "9M": 3, "Y": 4}
 
 
 def period_label(code: str, lang: str = "vi") -> str:
-    """``2025-Q1`` → ``2025-Q1 · Quý 1/2025`` (vi) / ``2025-Q1 · Q1 2025`` (en)."""
-    p = parse_period(code)
-    if p.kind == "M":
-        name = f"Tháng {p.first_month:02d}/{p.year}" if lang == "vi" else f"{p.first_month:02d}/{p.year}"
-    elif p.kind == "Q":
-        name = f"Quý {p.number}/{p.year}" if lang == "vi" else f"Q{p.number} {p.year}"
-    elif p.kind == "H":
-        half = "đầu" if p.number == 1 else "cuối"
-        name = f"6 tháng {half} năm {p.year}" if lang == "vi" else f"H{p.number} {p.year}"
-    elif p.kind == "9M":
-        name = f"9 tháng năm {p.year}" if lang == "vi" else f"First nine months {p.year}"
-    else:
-        name = f"Năm {p.year}" if lang == "vi" else f"Year {p.year}"
-    return f"{p.code} · {name}"
+    """``2025-Q1`` → ``2025-Q1 · Quý I năm 2025`` (vi) / ``2025-Q1 · Q1 2025`` (en): the code, then the period's
+    name as the reports write it (:func:`tthc.report.i18n.period_label`, the one home of period names)."""
+    from .report.i18n import period_label as name
+
+    return f"{parse_period(code).code} · {name(code, lang)}"
 
 
 def available_periods(ensure: bool = True) -> list[str]:

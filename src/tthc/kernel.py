@@ -84,3 +84,11 @@ def _copy_logos(dest: Path) -> None:
 
 if __name__ == "__main__":  # `python -m tthc.kernel` (make install)
     print(f"kernel '{KERNEL_NAME}' installed in {install()}")
+
+
+def is_port_race(exc: BaseException) -> bool:
+    """Whether a kernel failed to start because another process took its port between the choice of the port and
+    the bind (then starting again helps): ZMQ's "Address already in use" / EADDRINUSE, or the kernel that died of it
+    and never answered ("Kernel didn't respond"). The one rule for ``tthc report`` and the batch's kernels."""
+    text = f"{type(exc).__name__}: {exc}"
+    return any(s in text for s in ("Address already in use", "EADDRINUSE", "ZMQError", "Kernel didn't respond"))

@@ -18,6 +18,8 @@ from .errors import ParameterError
 
 WINDOWS = ("calendar", "report")
 DEFAULT_WINDOW = "calendar"
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
 
 _RE = re.compile(r"^(?P<y>\d{4})(?:-(?:(?P<m>\d{2})|Q(?P<q>[1-4])|H(?P<h>[12])|(?P<nm>9M)))?$")
 EXAMPLES = "2025-03, 2025-Q1, 2025-H1, 2025-9M, 2025"
@@ -123,10 +125,11 @@ def parse_period(text: object) -> Period:
 
 
 def check_window(window: object) -> str:
-    w = str(window).strip().lower() if window is not None else ""
-    if w not in WINDOWS:
+    """``window`` when it is exactly one of :data:`WINDOWS` (no case folding, no trimming: the CLI's choices and
+    the report parameters accept nothing else), else a one-line :class:`ParameterError`."""
+    if not isinstance(window, str) or window not in WINDOWS:
         raise ParameterError(f"invalid window {str(window)[:40]!r}: use one of {', '.join(WINDOWS)}")
-    return w
+    return window
 
 
 def periods_covering(first: date, last: date) -> list[Period]:

@@ -45,7 +45,7 @@ from .errors import TthcError
 
 # The one project kernel (tthc.kernel): the kernel inherits the runner's environment, so TTHC_ROOT / TTHC_WAREHOUSE /
 # TTHC_UNITS given to ``tthc report`` (or a test) reach the notebook.
-from .kernel import KERNEL_ENV, KERNEL_NAME  # noqa: E402
+from .kernel import KERNEL_ENV, KERNEL_NAME, is_port_race  # noqa: E402
 NOTEBOOKS = {"unit": "unit_report.ipynb", "overview": "overview.ipynb"}
 STEMS = {"unit": "report", "overview": "overview"}
 OUTPUT_NAMES = ("report.ipynb", "report.html", "report.pdf", "report.error.ipynb", "overview.ipynb",
@@ -101,9 +101,7 @@ def prepare(unit, period, window="calendar", lang="vi", kind="unit", out_root=No
     return nb, Job(params=params, notebook=nb_path, out_dir=out_dir)
 
 
-def _is_port_race(e: BaseException) -> bool:
-    text = f"{type(e).__name__}: {e}"
-    return "Address already in use" in text or "ZMQError" in text or "Kernel didn't respond" in text
+_is_port_race = is_port_race  # one home: tthc.kernel
 
 
 #: papermill engine (registered by :func:`register_engine`) that runs a notebook on a kernel manager the caller

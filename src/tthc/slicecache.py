@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-#: the cube tables whose rows make a report's data slice (what :func:`tthc.report.data.slice_hash` hashes)
-CUBE_TABLES = ("counts", "indicators", "bieu06", "index766", "index766_total")
+from .engine.cube import CUBE_TABLES  # noqa: F401 - one home: the cube's tables (tthc.engine.cube)
 
 
 def read_json(path: Path) -> dict | None:

@@ -69,6 +69,6 @@ def test_pre_aggregate_groups_interchangeable_dossiers(calendar):
     g = con.execute(days.days_sql(False)).df()
     assert len(g) == 1
     r = g.iloc[0]
-    assert (r["n"], r["f_n_moi_truc_tuyen"], r["f_xl"], r["f_n_moi_co_phi"]) == (3, 2, 1, 1)
+    assert (r["n"], r["f_truc_tuyen"], r["f_xin_loi"], r["f_co_phi"]) == (3, 2, 1, 1)
     con.close()
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from contextlib import redirect_stdout
 
+import numpy as np
 import pytest
 from openpyxl import load_workbook
 
@@ -192,3 +193,22 @@ def test_broken_pipe_is_quiet(wh, monkeypatch):
     rc = main(["indicators", "--period", "2025-03", "--warehouse", str(wh["path"]), "--units", str(wh["units"]),
                "--cube", str(wh["cube"]), "--format", "csv"])
     assert rc == 141
+
+
+def test_index766_status_query_api(wh):
+    """The public query behind the 766 rows of ``tthc indicators`` (status and rounding live in the engine)."""
+    from tthc.engine import query
+
+    out = _run(["indicators", "--period", "2025-03", "--warehouse", str(wh["path"]), "--units", str(wh["units"]),
+                "--cube", str(wh["cube"]), "--format", "csv"])
+    rows = {(r["unit"], r["indicator"]): r for r in csv.DictReader(io.StringIO(out))}
+    items, tot = query.index766_status("2025-03", "calendar", cube_dir=wh["cube"])
+    x = items[(items["unit"] == "X001")].set_index("item")
+    # X001, 2.1: 4 of 5 dossiers resolved on time or pending in time → 80 %, short of the 100 % of full points
+    assert (x.loc["2.1", "value_pct"], x.loc["2.1", "target_pct"], x.loc["2.1", "status"]) == (80.0, 100.0, "Chưa đạt")
+    for iid in ("2.1", "3.3", "4.1", "4.2", "4.3", "5.4"):
+        r = rows[("X001", f"766_{iid}")]
+        assert r["status"] == x.loc[iid, "status"]
+        assert r["value"] == ("" if np.isnan(x.loc[iid, "value_pct"]) else f"{x.loc[iid, 'value_pct']:.2f}")
+    t = tot[tot["unit"] == "X001"].iloc[0]
+    assert rows[("X001", "766_TOTAL")]["value"] == f"{t['score_rounded']:.2f}"

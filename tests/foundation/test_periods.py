@@ -70,3 +70,27 @@ def test_period_number_is_its_place_in_the_year():
 
     assert [parse_period(c).number for c in ("2025-03", "2025-12", "2025-Q1", "2025-Q4", "2025-H1", "2025-H2",
                                              "2025-9M", "2025")] == [3, 12, 1, 4, 1, 2, 1, 1]
+
+
+def test_check_window_is_exact():
+    """One window rule (tthc.periods.check_window) for the engine, the CLI and the report parameters: exactly
+    ``calendar`` or ``report``, no case folding or trimming."""
+    from tthc.errors import ParameterError
+    from tthc.periods import check_window
+    from tthc.report.params import check_window as report_check_window
+
+    assert check_window("calendar") == "calendar" and check_window("report") == "report"
+    for bad in ("Calendar", " calendar", "REPORT", "", None, 1):
+        with pytest.raises(ParameterError, match="invalid window .*use one of calendar, report"):
+            check_window(bad)
+        with pytest.raises(ParameterError, match="invalid window"):
+            report_check_window(bad)
+
+
+def test_months_en_one_home():
+    from tthc.periods import MONTHS_EN
+    from tthc.render import layout
+    from tthc.report import i18n
+
+    assert MONTHS_EN[0] == "January" and MONTHS_EN[11] == "December" and len(MONTHS_EN) == 12
+    assert i18n.MONTHS_EN is MONTHS_EN and layout._MONTHS_EN is MONTHS_EN

@@ -34,11 +34,14 @@ def html_outputs(cap) -> str:
 
 # --- options -------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("code,lang,label", [
-    ("2025-Q1", "vi", "2025-Q1 · Quý 1/2025"),
+    # the code, then the period's name as the reports write it (tthc.report.i18n.period_label, its one home)
+    ("2025-Q1", "vi", "2025-Q1 · Quý I năm 2025"),
     ("2025-Q1", "en", "2025-Q1 · Q1 2025"),
-    ("2025-03", "vi", "2025-03 · Tháng 03/2025"),
+    ("2025-03", "vi", "2025-03 · Tháng 3 năm 2025"),
+    ("2025-03", "en", "2025-03 · March 2025"),
     ("2025-H2", "vi", "2025-H2 · 6 tháng cuối năm 2025"),
     ("2025-9M", "vi", "2025-9M · 9 tháng năm 2025"),
+    ("2025-9M", "en", "2025-9M · First nine months of 2025"),
     ("2024", "vi", "2024 · Năm 2024"),
 ])
 def test_period_label(code, lang, label):

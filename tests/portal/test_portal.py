@@ -262,28 +262,7 @@ def test_round_trip_from_own_dossiers(wh):
     own = own_items(con, reg, "2026-02", cfg, ["T01", "X101", "X102"])
     con.close()
     code = {u: reg.units[u].ma_dvcqg for u in ("T01", "X101", "X102")}
-    ev, prog, pay = [], [], []
-    for unit, g in own.groupby("unit"):
-        g = g.set_index("item")
-        ms = []
-        for m in ("DOSSIER_SYNC", "ORIGINAL_RESULT_AVAILABLE", "SO_HOA_GIAY_TO_GIAI_QUYET", "REUSED_DIGITIZED_DATA",
-                  "DOSSIER_RECEIVING_SATISFACTION"):
-            x = g.loc[m]
-            sc = None if math.isnan(x["score"]) else round(float(x["score"]), 2)
-            ms.append(metric(m, int(x["numerator"]), int(x["denominator"]), sc, x["points_max"]))
-        ev.append({"departmentId": unit, "departmentCode": code[unit], "metrics": ms})
-        p = g.loc["PROGRESS"]
-        prog.append({"departmentCode": code[unit], "totalReceived": int(p["denominator"]),
-                     "totalOnTime": int(p["numerator"]), "totalOverdue": int(p["denominator"] - p["numerator"]),
-                     "score": round(float(p["score"]), 2), "maxScore": 20})
-        a = g.loc["PAYMENT"]
-        pay.append({"departmentCode": code[unit], "totalDossierOnlinePaymentSuccess": int(a["numerator"]),
-                    "totalDossierFinancialObligation": int(a["denominator"]),
-                    "totalDossierOnlineFormalityPaymentSuccess": 0, "totalFeeFormality": 0,
-                    "totalFeeDossierFormality": 0, "totalScore": round(float(a["score"]), 2)})
-    files = [write(wh["dir"], "rt_a.json", shape_a(ev)),
-             write(wh["dir"], "rt_p.json", {"data": {"parent": None, "children": prog}}),
-             write(wh["dir"], "rt_pay.json", {"data": {"parent": None, "children": pay}})]
+    files = portal_files_from_own(own, code, wh["dir"], "rt")
     rc, _ = run_cli("portal", "import", *files, "--period", "2026-02", "--units", wh["units"], "--warehouse",
                     wh["warehouse"])
     assert rc == 0

@@ -35,6 +35,19 @@ def ind_rows(rows: list[tuple], unit="X001", unit_name="UBND xã Thanh An", leve
 
 
 @pytest.fixture
+def on_sample(sample_root, monkeypatch):
+    """The small sample as the project root (``TTHC_ROOT``), with no other warehouse or registry set."""
+    monkeypatch.setenv("TTHC_ROOT", str(sample_root))
+    monkeypatch.delenv("TTHC_WAREHOUSE", raising=False)
+    monkeypatch.delenv("TTHC_UNITS", raising=False)
+    from tthc import config
+
+    config.project_root.cache_clear()
+    yield sample_root
+    config.project_root.cache_clear()
+
+
+@pytest.fixture
 def make_ind():
     return ind_rows
 

@@ -127,18 +127,6 @@ PERIODS = [("2025-03", "calendar"), ("2025-Q1", "calendar"), ("2025-Q2", "calend
            ("2025-H1", "report")]
 
 
-@pytest.fixture
-def on_sample(sample_root, monkeypatch):
-    monkeypatch.setenv("TTHC_ROOT", str(sample_root))
-    monkeypatch.delenv("TTHC_WAREHOUSE", raising=False)
-    monkeypatch.delenv("TTHC_UNITS", raising=False)
-    from tthc import config
-
-    config.project_root.cache_clear()
-    yield sample_root
-    config.project_root.cache_clear()
-
-
 def expected_numbers(s, own: pd.DataFrame, ly: dict, total, children: pd.DataFrame | None) -> list[float]:
     """The numbers sentence ``s`` must show, in order, recomputed from the cube rows (not from ``s.figures``)."""
     if s.key == "volume":

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import sampleroot
+from report_helpers import root_with_cell
 from tthc.outputs import FolderBusy, FolderLock, commit, good_run, lock_path, new_stage
 
 TTHC = [sys.executable, "-m", "tthc.cli"]
@@ -34,19 +33,6 @@ def good_folder(out: Path) -> Path:
 
 def snapshot(d: Path) -> dict[str, str]:
     return {p.name: p.read_text(errors="replace") for p in sorted(d.iterdir()) if p.is_file()}
-
-
-def root_with_cell(tmp_path: Path, sample_root: Path, code: str) -> Path:
-    """A project root whose unit notebook runs ``code`` as its third cell; data from the shared sample."""
-    root = tmp_path / "root"
-    root.mkdir()
-    shutil.copytree(sample_root / "params", root / "params")
-    shutil.copy2(sample_root / "pyproject.toml", root / "pyproject.toml")
-    (root / "notebooks").mkdir()
-    nb = nbformat.read(sampleroot.REPO / "notebooks" / "unit_report.ipynb", as_version=4)
-    nb.cells.insert(2, nbformat.v4.new_code_cell(code))
-    nbformat.write(nb, str(root / "notebooks" / "unit_report.ipynb"))
-    return root
 
 
 def env_for(root: Path, sample_root: Path) -> dict:

@@ -80,18 +80,6 @@ def test_plans_skip_counts_and_met():
     assert [p.indicator for p in out] == ["D1"] and out[0].needed == 286
 
 
-@pytest.fixture
-def on_sample(sample_root, monkeypatch):
-    monkeypatch.setenv("TTHC_ROOT", str(sample_root))
-    monkeypatch.delenv("TTHC_WAREHOUSE", raising=False)
-    monkeypatch.delenv("TTHC_UNITS", raising=False)
-    from tthc import config
-
-    config.project_root.cache_clear()
-    yield sample_root
-    config.project_root.cache_clear()
-
-
 @pytest.mark.parametrize("period", ["2025-Q1", "2025-H1", "2024-9M", "2024"])
 def test_ytd_sums_equal_the_period_figures(on_sample, period):
     """A period starting in January is its own year to date: the months' sums equal the cube's period figures."""

@@ -13,16 +13,6 @@ KEYS = {"kind", "unit", "unit_name", "level", "parent_name", "period", "period_l
 
 
 @pytest.fixture
-def on_sample(sample_root, monkeypatch):
-    monkeypatch.setenv("TTHC_ROOT", str(sample_root))
-    monkeypatch.delenv("TTHC_WAREHOUSE", raising=False)
-    monkeypatch.delenv("TTHC_UNITS", raising=False)
-    config.project_root.cache_clear()
-    yield sample_root
-    config.project_root.cache_clear()
-
-
-@pytest.fixture
 def shown(monkeypatch):
     bundles = []
     monkeypatch.setattr(C, "_display", bundles.append)

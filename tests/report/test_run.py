@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import nbformat
 import pytest
 
 import sampleroot
+from report_helpers import root_with_cell
 
 TTHC = [sys.executable, "-m", "tthc.cli"]
 
@@ -24,15 +24,7 @@ def cli(args, root: Path, **env_extra):
 
 def failing_root(tmp_path: Path, sample_root: Path) -> Path:
     """A project root whose unit notebook raises in its third cell; data from the shared sample warehouse."""
-    root = tmp_path / "root"
-    root.mkdir()
-    shutil.copytree(sample_root / "params", root / "params")
-    shutil.copy2(sample_root / "pyproject.toml", root / "pyproject.toml")
-    (root / "notebooks").mkdir()
-    nb = nbformat.read(sampleroot.REPO / "notebooks" / "unit_report.ipynb", as_version=4)
-    nb.cells.insert(2, nbformat.v4.new_code_cell('raise ValueError("công thức hỏng")'))
-    nbformat.write(nb, str(root / "notebooks" / "unit_report.ipynb"))
-    return root
+    return root_with_cell(tmp_path, sample_root, 'raise ValueError("công thức hỏng")')
 
 
 def test_failed_execution_leaves_error_notebook_and_no_pdf(tmp_path, sample_root):

@@ -366,9 +366,7 @@ def _kernel_env() -> dict[str, str]:
     return env
 
 
-def _is_port_race(exc: BaseException) -> bool:
-    text = f"{type(exc).__name__}: {exc}"
-    return "Address already in use" in text or "EADDRINUSE" in text
+from ..kernel import is_port_race as _is_port_race  # noqa: E402 - one home: tthc.kernel
 
 
 async def start_kernel(cwd: str | os.PathLike, fork: bool = True, warmup: str | None = WARMUP_CODE,

@@ -13,8 +13,18 @@ def add_common(p: argparse.ArgumentParser) -> None:
 
 def add_period(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--period", required=required, help="2025-03, 2025-Q1, 2025-H1, 2025-9M or 2025")
-    p.add_argument("--window", default="calendar", choices=("calendar", "report"),
+    from ..periods import DEFAULT_WINDOW, WINDOWS
+
+    p.add_argument("--window", default=DEFAULT_WINDOW, choices=WINDOWS,
                    help="calendar months (default) or the 15th–14th statutory reporting window")
+
+
+def add_table_options(p: argparse.ArgumentParser) -> None:
+    """``--unit``, ``--format`` and ``--cube``: the commands that print a table of the cube for a period."""
+    p.add_argument("--unit", default=None, help="only this unit (default: all units of the period)")
+    p.add_argument("--format", choices=("table", "csv"), default="table")
+    p.add_argument("--cube", default=None, help="cube folder (default: the warehouse's own cube, data/processed/cube "
+                   "for data/warehouse.duckdb, else <name>.cube/ beside the warehouse; built when needed)")
 
 
 def add_rules(p: argparse.ArgumentParser) -> None:

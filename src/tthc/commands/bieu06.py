@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import sys
 
-from . import add_common, add_period
+from . import add_common, add_period, add_table_options
 
 CSV_COLUMNS = ["unit", "linh_vuc"] + [f"col{i}" for i in range(3, 14)]
 
@@ -15,9 +15,7 @@ def register(sub):
     p = sub.add_parser("bieu06", help="the official form Biểu 06 (per unit and field) for a period")
     add_common(p)
     add_period(p)
-    p.add_argument("--unit", default=None, help="only this unit (default: all units of the period)")
-    p.add_argument("--format", choices=("table", "csv"), default="table")
-    p.add_argument("--cube", default=None, help="cube folder (default: the warehouse's own cube, data/processed/cube for data/warehouse.duckdb, else <name>.cube/ beside the warehouse; built when needed)")
+    add_table_options(p)
     return p
 
 

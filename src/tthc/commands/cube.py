@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..periods import WINDOWS
 from . import add_common
 
 
@@ -10,7 +11,7 @@ def register(sub):
     add_common(p)
     p.add_argument("--period", action="append", default=None,
                    help="period(s) to include (with previous period and 12 trailing months); default: all in the data")
-    p.add_argument("--window", action="append", choices=("calendar", "report"), default=None,
+    p.add_argument("--window", action="append", choices=WINDOWS, default=None,
                    help="window(s) (default both)")
     p.add_argument("--out", default=None, help="cube folder (default: the warehouse's own cube, see tthc.engine.cube.cube_dir_for)")
     p.add_argument("--force", action="store_true", help="rebuild even if the warehouse and config are unchanged")
@@ -43,7 +44,7 @@ def run(args) -> int:
         print(f"dossier-days pre-aggregate: {state} ({info['seconds']:.2f} s)")
 
     meta = ensure_cube(args.warehouse, load_registry(args.units), periods=args.period,
-                       windows=tuple(args.window or ("calendar", "report")), out_dir=args.out, force=args.force)
+                       windows=tuple(args.window or WINDOWS), out_dir=args.out, force=args.force)
     if not meta.get("rebuilt"):
         print(f"cube up to date ({len(meta['periods'])} periods, warehouse {meta['warehouse_hash'][:12]})")
         return 0

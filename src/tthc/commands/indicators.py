@@ -16,7 +16,7 @@ import math
 import sys
 from pathlib import Path
 
-from . import add_common, add_period, add_rules, print_table
+from . import add_common, add_period, add_rules, add_table_options, print_table
 
 CSV_COLUMNS = ["unit", "indicator", "numerator", "denominator", "value", "target", "status", "gap"]
 ITEMS_766 = ("2.1", "3.3", "4.1", "4.2", "4.3", "5.4")
@@ -28,9 +28,7 @@ def register(sub):
     add_common(p)
     add_rules(p)
     add_period(p)
-    p.add_argument("--unit", default=None, help="only this unit (default: all units of the period)")
-    p.add_argument("--format", choices=("table", "csv"), default="table")
-    p.add_argument("--cube", default=None, help="cube folder (default: the warehouse's own cube, data/processed/cube for data/warehouse.duckdb, else <name>.cube/ beside the warehouse; built when needed)")
+    add_table_options(p)
     return p
 
 
@@ -50,7 +48,7 @@ def rules_version(period, rules=None) -> str:
 
 def rows(period, window, warehouse=None, units=None, cube=None, rules=None, unit=None) -> list[list[str]]:
     from ..engine import ensure_cube, query
-    from ..engine.targets import pct_half_up, round_half_up
+    from ..engine.index766 import PORTAL_INPUTS, load_rules
     from ..units import load_registry
 
     from ..engine.cube import cube_dir_for
@@ -60,11 +58,8 @@ def rows(period, window, warehouse=None, units=None, cube=None, rules=None, unit
     code = query._code(period)
     ind = query.indicators(code, window, cube_dir=d)
     ind = ind[ind["indicator"].isin(query.D_INDICATORS + ("ON_TIME", "BO_SUNG"))]
-    items, tot = query._tables766(code, window, d, rules)
-    from ..engine.index766 import PORTAL_INPUTS, load_rules
-
-    cfg = load_rules().for_period(code, rules)
-    item_ids = tuple(PORTAL_INPUTS) if cfg.portal_codes else ITEMS_766
+    items, tot = query.index766_status(code, window, cube_dir=d, rules=rules)  # 766 status and rounding
+    item_ids = tuple(PORTAL_INPUTS) if load_rules().for_period(code, rules).portal_codes else ITEMS_766
     out = []
     if unit is not None:
         ind = ind[ind["unit"] == unit]
@@ -79,19 +74,12 @@ def rows(period, window, warehouse=None, units=None, cube=None, rules=None, unit
             if iid not in it.index:
                 continue
             x = it.loc[iid]
-            spec = cfg.item(iid)
-            t = 100.0 * float(spec.get("threshold", 1.0))
-            comp = bool(x["computable"]) and not math.isnan(x["rate"])
-            val = float(round_half_up(100.0 * x["rate"])) if comp else float("nan")
-            if (iid in ("2.1", "4.1", "4.2", "4.3") or cfg.portal_codes) and comp and x["denominator"] > 0:
-                val = float(pct_half_up(int(x["numerator"]), int(x["denominator"])))
-            st = ("Đạt" if x["score"] >= x["points_max"] - 1e-9 else "Chưa đạt") if comp else "Không có dữ liệu"
-            out.append([unit, f"766_{iid}", _num(x["numerator"]), _num(x["denominator"]), _num(val, 2),
-                        _num(t, 2), st, ""])
+            out.append([unit, f"766_{iid}", _num(x["numerator"]), _num(x["denominator"]), _num(x["value_pct"], 2),
+                        _num(x["target_pct"], 2), x["status"], ""])
         tt = tot[tot["unit"] == unit]
         if len(tt):
             x = tt.iloc[0]
-            s = float(round_half_up(x["score"]))
+            s = float(x["score_rounded"])
             out.append([unit, "766_TOTAL", _num(s, 2), _num(x["computable_max"], 2), _num(s, 2), "",
                         x["band"] or "", ""])
     return out

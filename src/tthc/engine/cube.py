@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from ..periods import Period, parse_period, periods_covering, check_window
+from ..periods import WINDOWS, Period, check_window, parse_period, periods_covering
 from ..units import Registry, load_registry
 from ..workdays import WorkCalendar, load_calendar
 from . import index766 as i766
@@ -34,7 +34,7 @@ UNKNOWN_FIELD = ""  # ma_linh_vuc of the "unknown field" row of Biểu 06
 UNKNOWN_FIELD_NAME = "Lĩnh vực chưa xác định"
 TOTAL_FIELD = "TONG"
 
-from .counters import COUNTERS  # noqa: E402,F401 - one home, shared with events (no cube ↔ events cycle)
+from .counters import COUNTERS, counter_sql, filter_sql  # noqa: E402,F401 - one home, shared with events and days
 
 # extra (no-target) indicators: id → (numerator counter, denominator counter or None, kind, better)
 EXTRA = {
@@ -140,14 +140,14 @@ def fine_reference_sql(rules, catalogue: bool, where: str = "", ho=None) -> str:
     unit is the one holding the dossier at the period end (hand-over ``ho``, :mod:`tthc.engine.handover`)."""
     from .handover import NONE
 
-    aggs = ",\n      ".join(f"{e} AS {k}" for k, e in COUNTERS.items())
+    aggs = ",\n      ".join(f"{e} AS {k}" for k, e in counter_sql().items())
     return sql.classified_sql(rules, catalogue=catalogue, where=where, ho=ho or NONE) + f"""
         SELECT pkey, ma_don_vi AS unit, coalesce(nullif(trim(ma_linh_vuc), ''), '{UNKNOWN_FIELD}') AS ma_linh_vuc,
                ten_linh_vuc, {aggs}
         FROM tthc_cls GROUP BY ALL"""
 
 
-def build_cube(con_or_path=None, registry: Registry | None = None, periods=None, windows=("calendar", "report"),
+def build_cube(con_or_path=None, registry: Registry | None = None, periods=None, windows=WINDOWS,
                out_dir=None, calendar: WorkCalendar | None = None, rules=None, targets: Targets | None = None,
                write: bool = True, stamp: str | None = None, method: str = "events") -> dict[str, pd.DataFrame]:
     """Compute the whole cube in one pass; write Parquet to ``out_dir`` (default processed/cube) when ``write``.
@@ -271,14 +271,17 @@ def build_cube(con_or_path=None, registry: Registry | None = None, periods=None,
 
 
 def build_counts_reference(con_or_path=None, registry: Registry | None = None, periods=None,
-                           windows=("calendar", "report"), calendar: WorkCalendar | None = None, rules=None
+                           windows=WINDOWS, calendar: WorkCalendar | None = None, rules=None
                            ) -> pd.DataFrame:
     """The ``counts`` frame from the dossier × period join (the original algorithm), for tests and audits."""
     return build_cube(con_or_path, registry, periods, windows, calendar=calendar, rules=rules, write=False,
                       stamp="reference", method="reference")["counts"]
 
 
-CUBE_FILES = ("counts", "indicators", "bieu06", "index766", "index766_total", "indicators_tien_than")
+#: the cube tables whose rows make a report's data slice (what ``tthc.report.data.slice_hash`` hashes)
+CUBE_TABLES = ("counts", "indicators", "bieu06", "index766", "index766_total")
+#: every file of a cube (``<name>.parquet``)
+CUBE_FILES = (*CUBE_TABLES, "indicators_tien_than")
 
 
 def damaged_cube_files(out_dir) -> list[str]:
@@ -313,7 +316,7 @@ def write_cube(frames: dict, meta: dict, out_dir=None) -> Path:
     return out_dir
 
 
-def ensure_cube(con_or_path=None, registry: Registry | None = None, periods=None, windows=("calendar", "report"),
+def ensure_cube(con_or_path=None, registry: Registry | None = None, periods=None, windows=WINDOWS,
                 out_dir=None, rules=None, force: bool = False) -> dict:
     """Rebuild the cube only when the warehouse content or the configuration changed; returns its meta."""
     registry = registry or load_registry()
@@ -560,10 +563,10 @@ def _procedure_counts(con, registry: Registry, pairs: pd.DataFrame, rules, catal
     (a catalogue row without a level counts for every unit)."""
     from .handover import NONE
 
-    per = con.execute(sql.classified_sql(rules, catalogue=catalogue, ho=ho or NONE) + """
+    per = con.execute(sql.classified_sql(rules, catalogue=catalogue, ho=ho or NONE) + f"""
         SELECT pkey, ma_don_vi AS unit, ma_tthc,
-               bool_or(NOT ky_truoc AND co_phi AND tt_truc_tuyen) AS paid_online,
-               bool_or(NOT ky_truoc AND co_phi) AS fee_dossier
+               bool_or({filter_sql("n_moi_co_phi_tt")}) AS paid_online,
+               bool_or({filter_sql("n_moi_co_phi")}) AS fee_dossier
         FROM tthc_cls GROUP BY ALL""").df()
     cat = con.execute("SELECT ma_tthc, any_value(cap_thuc_hien) AS cap FROM catalogue "
                       "WHERE coalesce(co_phi, false) GROUP BY ma_tthc").df()

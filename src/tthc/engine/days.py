@@ -19,30 +19,22 @@ from __future__ import annotations
 import hashlib
 import time
 
-from . import sql
+from . import counters, sql
 
-VERSION = "4"  # 2: 2026 766 counters; 3: successor hand-over; 4: han_da_doi (no pause on a moved due date), flags co_bo_sung, dung
+VERSION = "5"  # 2: 2026 766 counters; 3: successor hand-over; 4: han_da_doi (no pause on a moved due date), flags co_bo_sung, dung;
+# 5: flag columns generated from engine/counters.py (named f_<flag>__<flag>; the stamp also hashes their conditions)
 TABLE = "tthc_dossier_days"
 META_TABLE = "tthc_dossier_days_meta"
 TEMP_VIEW = "tthc_dossier_rows"
 
-# counters of new dossiers (counted when received in the period): counter → condition on a dossier
-NEW_FLAGS = {
-    "n_moi_truc_tuyen": "kenh = 2",
-    "n_moi_co_phi": "co_phi",
-    "n_moi_co_phi_tt": "co_phi AND tt_truc_tuyen",
-    "n_moi_so_hoa": "so_hoa",
-    "n_moi_tai_su_dung": "tai_su_dung",
-    "n_moi_tu_kho": "tu_kho",
-    "n_moi_truc_tuyen_kq": "kenh = 2 AND (NOT yeu_cau_giay OR kq_dien_tu)",
-    "n_moi_kq_dien_tu": "kq_dien_tu",  # 766 "2026 portal": electronic results over dossiers received
-    "n_moi_hai_long": "hai_long",      # 766 "2026 portal": evaluations at level 2 or 3 over dossiers received
-    "n_moi_bo_sung": "co_bo_sung",  # BO_SUNG: new dossiers with at least one supplement request
-}
-# every per-dossier flag the cube counts: name → condition on the columns of ``sql.dossier_flag_columns``;
-# the pre-aggregate holds its count per group as column ``f_<name>``
-ROW_FLAGS = {**NEW_FLAGS, "dong_bo": "dong_bo", "khong_hai_long": "khong_hai_long", "xl": "xin_loi",
-             "kq": "kq_dien_tu", "dg": "co_danh_gia", "dung": "dung_xu_ly"}
+
+
+def flag_columns() -> dict[str, str]:
+    """The pre-aggregate's flag-count columns ``f_*`` → condition on the columns of ``sql.dossier_flag_columns``:
+    every row-flag conjunction a counter needs, generated from :data:`tthc.engine.counters.COUNTERS`."""
+    return counters.row_flag_columns()
+
+
 # the grouping key (besides unit, field, name): day numbers since 1970-01-01
 KEY = ("r", "e0", "hen", "th", "nbs", "req", "comp")
 
@@ -75,8 +67,8 @@ def days_sql(catalogue: bool, table: str = "dossiers") -> str:
     (as stored), r (receipt day), e0 (end of processing day, NULL while pending), hen (due day), th (statutory
     working days, only where the due day is missing), nbs (supplements, capped at 2: only 0, 1 or more matter), req
     and comp (supplement request and completion days, only for exactly one supplement), n, f_<flag>."""
-    flags = ",\n           ".join(f"count(*) FILTER (coalesce({c}, false))::BIGINT AS f_{k}"
-                                  for k, c in ROW_FLAGS.items())
+    flags = ",\n           ".join(f"count(*) FILTER (coalesce({c}, false))::BIGINT AS {k}"
+                                  for k, c in flag_columns().items())
     return f"""WITH {_raw_sql(catalogue, table)}
     SELECT unit, field, name, {', '.join(KEY)}, count(*)::BIGINT AS n,
            {flags}
@@ -87,7 +79,7 @@ def rows_sql(catalogue: bool, table: str = "dossiers", ident: bool = False) -> s
     """The same columns as :func:`days_sql`, one row per dossier (n = 1): what the cube reads when no fresh
     pre-aggregate is stored — cheaper than grouping for a single use. ``ident``: also the dossier code as ``id``
     (for a dossier-level hand-over mapping)."""
-    flags = ", ".join(f"CAST(coalesce({c}, false) AS BIGINT) AS f_{k}" for k, c in ROW_FLAGS.items())
+    flags = ", ".join(f"CAST(coalesce({c}, false) AS BIGINT) AS {k}" for k, c in flag_columns().items())
     return f"""WITH {_raw_sql(catalogue, table, ident)}
     SELECT {"id, " if ident else ""}unit, field, name, {', '.join(KEY)}, CAST(1 AS BIGINT) AS n, {flags} FROM raw"""
 
@@ -99,7 +91,8 @@ def stamp(con, signature: str | None = None) -> str:
     from .sql import catalogue_hash
 
     sig = signature or dossiers_signature(con)
-    return hashlib.sha256(f"days-v{VERSION}|{sig}|{catalogue_hash(con)}".encode()).hexdigest()[:32]
+    cols = repr(sorted(flag_columns().items()))  # a counter needing another flag column invalidates the table
+    return hashlib.sha256(f"days-v{VERSION}|{cols}|{sig}|{catalogue_hash(con)}".encode()).hexdigest()[:32]
 
 
 def stored_stamp(con) -> str | None:

@@ -13,8 +13,12 @@ name):
 * due soon at b (pending, in time, b ≤ due ≤ b + 2 working days): b ∈ [max(R, s(due)), min(due, E − 1)] with
   s(due) the earliest queried b whose horizon reaches due (the horizon is monotone in b).
 
-Counters over all counted dossiers (n_tong and per-dossier flags) = open(a − 1) + new[a..b]. One DuckDB pass
-(:func:`stage_sql`, parallel) over the dossier-days pre-aggregate (:mod:`tthc.engine.days`: interchangeable dossiers
+Counters over all counted dossiers (n_tong and per-dossier flags) = open(a − 1) + new[a..b]. The counters are not
+written here: each is a scope and a conjunction of flags in :mod:`tthc.engine.counters`, counted as a signed sum
+of scope counts weighted by flag conjunctions (``counters.terms``); each scope has one formula here
+(``scope_events`` in :func:`count_events`), and the stage sums the weights ``counters.stage_weights`` names.
+
+One DuckDB pass (:func:`stage_sql`, parallel) over the dossier-days pre-aggregate (:mod:`tthc.engine.days`: interchangeable dossiers
 grouped, with their counts) maps every event day to its bucket among the queried days Q (every a − 1 and b) and
 groups by key and buckets; numpy turns the small result into cumulative arrays over Q and evaluates every
 (period, window) at once by fancy indexing.
@@ -34,19 +38,12 @@ import time
 import numpy as np
 import pandas as pd
 
-from . import days, sql
+from . import counters, days, sql
 from .handover import NONE, Handover, chain_sql
 from .targets import Rules
 
 UNKNOWN_FIELD = ""
 EPOCH = np.datetime64("1970-01-01", "D")
-
-NEW_FLAGS = days.NEW_FLAGS
-# counts summed by the stage query, as columns f_<name>: the pre-aggregate's flag counts and the counts of flags
-# that are constant within one of its groups (they depend on the rules or the calendar)
-GROUP_FLAGS = {"inconsistent": "inconsistent", "recomputed": "recomputed", "no_due": "due IS NULL",
-               "nwd": "rk_r IS NOT NULL AND rk_e IS NOT NULL"}
-STAGE_FLAGS = [*days.ROW_FLAGS, *GROUP_FLAGS]
 
 
 def special_days(rules: Rules) -> str:
@@ -64,8 +61,7 @@ def stage_sql(rules: Rules, nq: int, q0: int, source: str = days.TABLE, ho: Hand
     from ``tthc_ev_days``), grouped by key (unit, raw field, field name) and those buckets, summing the dossier and
     flag counts. Exact day comparisons (end vs due) happen per row before bucketing. (Grouping by a 64-bit hash of
     the key instead of the three strings was measured: no faster, DuckDB keeps the strings dictionary-encoded.)"""
-    weights = ([(k, f"f_{k}") for k in days.ROW_FLAGS]
-               + [(k, f"CASE WHEN {c} THEN n ELSE 0 END") for k, c in GROUP_FLAGS.items()])
+    weights = counters.stage_weights()
     # two counts per BIGINT sum (32-bit lanes: no group holds 2^32 dossiers): half the aggregate updates
     sums = ", ".join(
         f"sum(CAST({e1} AS BIGINT)" + (f" | (CAST({e2} AS BIGINT) << 32)" if e2 else "") + f")::BIGINT AS p_{i}"
@@ -198,12 +194,12 @@ def _register_days(con, q: np.ndarray, cal, prow: list[dict], rules: Rules) -> N
 
 def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timing: dict | None = None,
                  signature: str | None = None, handover: Handover = NONE) -> pd.DataFrame:
-    """Per (pkey, unit, field, field name) with something counted: every counter of ``cube.COUNTERS`` over all
+    """Per (pkey, unit, field, field name) with something counted: every counter of ``counters.COUNTERS`` over all
     counted dossiers. ``signature``: the dossier signature, to use the
     stored pre-aggregate (:func:`tthc.engine.days.ensure`). Columns: pkey, unit, ma_linh_vuc, ten_linh_vuc,
     counters."""
-    from .counters import COUNTERS
-
+    COUNTERS = counters.COUNTERS
+    weights = counters.stage_weights()
     timing = timing if timing is not None else {}
     t0 = time.perf_counter()
     source, temporary = days.ensure(con, signature, catalogue, per_row=handover.mapped)
@@ -234,35 +230,31 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
     bod, pk = pk % m, pk // m
     be, br = pk % m, pk // m
     has_od = bod < nq
-    f = {"wd": g["wd"].to_numpy("int64")}
-    for i, (k1, k2) in enumerate(zip(STAGE_FLAGS[0::2], STAGE_FLAGS[1::2] + [None])):
+    f = {(): n}
+    for i, ((k1, _), (k2, _)) in enumerate(zip(weights[0::2], weights[1::2] + [(None, None)])):
         v = g[f"p_{i}"].to_numpy("int64")
         f[k1] = v & 0xFFFFFFFF
         if k2:
             f[k2] = v >> 32
 
-    def cum(bucket, weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Prefix sums at the query days: out[c][k, j] = Σ weights over rows with bucket ≤ j (bucket nq = never)."""
-        ix = kid * (nq + 1) + bucket
-        out = {}
-        for c, w in weights.items():
-            grid = np.bincount(ix, weights=w.astype("float64"), minlength=nk * (nq + 1))
-            out[c] = np.cumsum(np.rint(grid).astype("int64").reshape(nk, nq + 1), axis=1)[:, :nq]
-        return out
+    def cum(bucket, w: np.ndarray) -> np.ndarray:
+        """Prefix sums at the query days: out[k, j] = Σ w over rows with bucket ≤ j (bucket nq = never)."""
+        grid = np.bincount(kid * (nq + 1) + bucket, weights=w.astype("float64"), minlength=nk * (nq + 1))
+        return np.cumsum(np.rint(grid).astype("int64").reshape(nk, nq + 1), axis=1)[:, :nq]
 
-    allf = {"n_dong_bo": f["dong_bo"], "n_khong_hai_long": f["khong_hai_long"], "n_han_tinh_lai": f["recomputed"],
-            "n_khong_co_han": f["no_due"], "n_ngay_bat_thuong": f["inconsistent"]}
-    # open on [r, e − 1]: +1 at bucket(r), −1 at bucket(e) (e ≥ r, so the buckets are ordered)
-    R = cum(br, {"n": n, **{k: f[k] for k in NEW_FLAGS}, **allf})
-    O_MINUS = cum(be, {"n": n, **allf})
-    E = cum(be, {"c1": n * (cls == 1), "c2": n * (cls == 2), "c3": n * (cls == 3), "c3xl": f["xl"] * (cls == 3),
-                 "kq": f["kq"], "dg": f["dg"], "dung": f["dung"], "wd": f["wd"], "nwd": f["nwd"]})
-    # pending overdue on [od, e − 1]; an empty interval gets equal buckets
-    OD_PLUS = cum(bod, {"od": n * has_od, "odxl": f["xl"] * has_od})
-    OD_MINUS = cum(np.where(has_od, np.maximum(bod, be), nq), {"od": n * has_od, "odxl": f["xl"] * has_od})
-    has_s = bslo < nq
-    S_PLUS = cum(bslo, {"w": n * has_s})
-    S_MINUS = cum(np.where(has_s, bshi, nq), {"w": n * has_s})
+    # the events of a dossier, as buckets: received (r), ended (e; open on [r, e − 1], e ≥ r so the buckets are
+    # ordered), pending overdue on [od, e − 1] (an empty interval gets equal buckets); masks select rows
+    buckets = {"r": br, "e": be, "od+": bod, "od-": np.where(has_od, np.maximum(bod, be), nq)}
+    masks = {None: None, "cls1": cls == 1, "cls2": cls == 2, "cls3": cls == 3, "od": has_od}
+    cache: dict = {}
+
+    def C(bucket: str, key: tuple, mask: str | None = None) -> np.ndarray:
+        """Prefix sums of the weight of flag conjunction ``key`` (masked) over ``bucket``, computed once."""
+        ck = (bucket, key, mask)
+        if ck not in cache:
+            w = f[key] if mask is None else f[key] * masks[mask]
+            cache[ck] = cum(buckets[bucket], w)
+        return cache[ck]
 
     def at(arr, ix):  # (nk, nq) → (nperiods, nk)
         return arr[:, ix].T
@@ -273,27 +265,36 @@ def count_events(con, prow: list[dict], cal, rules: Rules, catalogue: bool, timi
     def open_at(ix, plus, minus):
         return at(plus, ix) - at(minus, ix)
 
+    # scope → (nperiods, nk) count of the dossiers of the scope weighted by a flag conjunction (counters.SCOPES)
+    scope_events = {
+        "moi": lambda k: span(C("r", k)),
+        "ky_truoc": lambda k: open_at(ia, C("r", k), C("e", k)),
+        "tong": lambda k: open_at(ia, C("r", k), C("e", k)) + span(C("r", k)),
+        "da_gq": lambda k: span(C("e", k)),
+        "truoc_han": lambda k: span(C("e", k, "cls1")),
+        "dung_han": lambda k: span(C("e", k, "cls2")),
+        "qua_han_gq": lambda k: span(C("e", k, "cls3")),
+        "dang_gq": lambda k: open_at(ib, C("r", k), C("e", k)),
+        "qua_han_dang": lambda k: open_at(ib, C("od+", k, "od"), C("od-", k, "od")),
+        "trong_han": lambda k: scope_events["dang_gq"](k) - scope_events["qua_han_dang"](k),
+        "qua_han": lambda k: scope_events["qua_han_gq"](k) + scope_events["qua_han_dang"](k),
+    }
+    assert set(scope_events) == set(counters.SCOPES), set(scope_events) ^ set(counters.SCOPES)
+    # the special counters (counters.Counter.is_special): their own events
+    has_s = bslo < nq
+    special = {
+        # due soon at b: b ∈ [bslo, bshi − 1], plus the period-dependent special dossiers
+        "n_sap_den_han": lambda: (open_at(ib, cum(bslo, n * has_s), cum(np.where(has_s, bshi, nq), n * has_s))
+                                  + _special_due_soon(g, kid, n, q, ib, nk, cal, rules)),
+        "sum_ngay_gq": lambda: span(cum(be, g["wd"].to_numpy("int64"))),
+    }
+    assert set(special) == {k for k, v in COUNTERS.items() if v.is_special}, \
+        "a special counter (engine/counters.py) needs its event formula here, in `special`"
     c: dict[str, np.ndarray] = {}
-    c["n_moi"] = span(R["n"])
-    c["n_ky_truoc"] = open_at(ia, R["n"], O_MINUS["n"])
-    c["n_tong"] = c["n_ky_truoc"] + c["n_moi"]
-    c["n_moi_truc_tiep"] = c["n_moi"] - span(R["n_moi_truc_tuyen"])
-    c["n_da_gq"] = span(O_MINUS["n"])
-    c["n_truoc_han"], c["n_dung_han"], c["n_qua_han_gq"] = span(E["c1"]), span(E["c2"]), span(E["c3"])
-    c["n_dang_gq"] = open_at(ib, R["n"], O_MINUS["n"])
-    c["n_qua_han_dang"] = open_at(ib, OD_PLUS["od"], OD_MINUS["od"])
-    c["n_trong_han"] = c["n_dang_gq"] - c["n_qua_han_dang"]
-    for k in NEW_FLAGS:
-        c[k] = span(R[k])
-    c["n_gq_kq_dien_tu"], c["n_gq_danh_gia"] = span(E["kq"]), span(E["dg"])
-    c["n_gq_dung"] = span(E["dung"])
-    c["n_qua_han_xin_loi"] = span(E["c3xl"]) + open_at(ib, OD_PLUS["odxl"], OD_MINUS["odxl"])
-    c["n_qua_han_khong_xin_loi"] = c["n_qua_han_gq"] + c["n_qua_han_dang"] - c["n_qua_han_xin_loi"]
-    c["n_sap_den_han"] = open_at(ib, S_PLUS["w"], S_MINUS["w"]) + _special_due_soon(g, kid, n, q, ib, nk, cal, rules)
-    c["sum_ngay_gq"], c["n_ngay_gq"] = span(E["wd"]), span(E["nwd"])
-    for k in allf:
-        c[k] = open_at(ia, R[k], O_MINUS[k]) + span(R[k])
-    assert set(c) == set(COUNTERS), set(COUNTERS) ^ set(c)
+    for name, ctr in COUNTERS.items():
+        # a counter = Σ ± scope counts of positive flag conjunctions (counters.terms)
+        c[name] = special[name]() if ctr.is_special else \
+            sum(sign * scope_events[scope](key) for sign, scope, key in counters.terms(ctr))
 
     pkeys = np.array([x["pkey"] for x in prow], dtype="int64")
     pi, ki = np.nonzero(c["n_tong"] > 0)

@@ -361,7 +361,7 @@ def score_units(counts: pd.DataFrame, cfg: Index766Config, proc: pd.DataFrame | 
 
 
 #: 2026 portal metrics computed from the dossiers: metric code → (numerator counter, denominator counter) of the
-#: cube's ``counts`` (engine/cube.py COUNTERS). "Dossiers" (n_tong) = carried over + received in the period;
+#: cube's ``counts`` (engine/counters.py COUNTERS). "Dossiers" (n_tong) = carried over + received in the period;
 #: "received" (n_moi) = received in the period. The one home of these definitions (the cube, ``tthc reconcile`` and
 #: the reconciliation section read them from here).
 PORTAL_INPUTS: dict[str, tuple[str, str]] = {
@@ -483,10 +483,68 @@ def totals(items: pd.DataFrame, cfg: Index766Config) -> pd.DataFrame:
     tb = g.groupby(["period", "window", "unit"], sort=False)
     t = pd.DataFrame({"score": tb["score"].sum(min_count=1), "computable_max": tb["pc"].sum()}).reset_index()
     t["score"] = t["score"].fillna(0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t["score_pct"] = np.where(t["computable_max"] > 0, 100.0 * t["score"] / t["computable_max"].where(
-            t["computable_max"] > 0, 1), np.nan)
+    t["score_pct"] = score_pct(t["score"], t["computable_max"])
     bands = [cfg.band(p) for p in t["score_pct"]]
     t["band"] = [b[0] for b in bands]
     t["band_assumed"] = [b[1] for b in bands]
     return t
+
+
+# -- status and rounding of the 766 items (one home: `tthc indicators`, `tthc reconcile`, the reports) -------------
+#: items of the 2022–2025 rules whose rate is the plain fraction numerator / denominator (their % is computed with
+#: integers, :func:`tthc.engine.targets.pct_half_up`); every "2026 portal" metric is such a fraction. The others
+#: (3.3 = online share × sync share, 5.4 = 1 − overdue and dissatisfied shares) are products or differences of
+#: rates, rounded half-up from the float.
+FRACTION_ITEMS = ("1.4", "2.1", "4.1", "4.2", "4.3", "4.4", "TT")
+#: a sum of float points counts as full when within this of the maximum
+FULL_POINTS_TOLERANCE = 1e-9
+
+
+def full_points(score, points_max):
+    """Whether ``score`` reaches ``points_max`` (element-wise, up to :data:`FULL_POINTS_TOLERANCE`)."""
+    return np.asarray(score, dtype="float64") >= np.asarray(points_max, dtype="float64") - FULL_POINTS_TOLERANCE
+
+
+def item_status(items: pd.DataFrame, cfg: Index766Config) -> pd.DataFrame:
+    """``items`` (as :func:`score_units` / :func:`score_units_portal` return them) with three more columns:
+
+    * ``value_pct``: the item's rate in %, 2 decimals half-up (exact for :data:`FRACTION_ITEMS` and every portal
+      metric with a positive denominator), NaN when not computable;
+    * ``target_pct``: the rate earning full points, 100 · the item's threshold (100 without one);
+    * ``status``: Đạt when the item earns its full points, Chưa đạt when not, Không có dữ liệu when not computable.
+    """
+    from .targets import CHUA_DAT, DAT, KHONG_DU_LIEU, pct_half_up, round_half_up
+
+    out = items.copy()
+    rate = out["rate"].to_numpy("float64")
+    comp = out["computable"].fillna(False).astype(bool).to_numpy() & ~np.isnan(rate)
+    num = out["numerator"].to_numpy("float64")
+    den = out["denominator"].to_numpy("float64")
+    with np.errstate(invalid="ignore"):
+        value = np.where(comp, round_half_up(100.0 * rate), np.nan)
+    frac = np.full(len(out), bool(cfg.portal_codes)) | out["item"].isin(FRACTION_ITEMS).to_numpy()
+    exact = comp & frac & (np.nan_to_num(den) > 0)
+    if exact.any():
+        value[exact] = pct_half_up(num[exact].astype("int64"), den[exact].astype("int64"))
+    thr = {it["item"]: float(it.get("threshold", 1.0)) for it in cfg.items}
+    out["value_pct"] = value
+    out["target_pct"] = 100.0 * out["item"].map(thr).astype("float64")
+    out["status"] = np.where(comp, np.where(full_points(out["score"], out["points_max"]), DAT, CHUA_DAT),
+                             KHONG_DU_LIEU)
+    return out
+
+
+def score_pct(score, computable_max):
+    """The score over the points that could be computed, in % (NaN without any): what the band and the rankings
+    are decided on (units differ in computable points, so raw scores are not comparable)."""
+    s = np.asarray(score, dtype="float64")
+    m = np.asarray(computable_max, dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(m > 0, 100.0 * s / np.where(m > 0, m, 1), np.nan)
+
+
+def total_rounded(score):
+    """The 766 total as shown: 2 decimals, half-up."""
+    from .targets import round_half_up
+
+    return round_half_up(score)

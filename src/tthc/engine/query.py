@@ -205,6 +205,23 @@ def _tables766(code: str, window: str, d: Path, rules: str | None = None) -> tup
             tt.merge(info, on=["period", "window", "unit"], how="left"))
 
 
+def index766_status(period, window: str = "calendar", cube_dir=None, rules: str | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every unit's 766 items and total for a period, as ``tthc indicators`` shows them: (items, totals). Items: the
+    columns of :func:`index766` plus unit, ``value_pct`` (rate in %, 2 decimals half-up), ``target_pct`` and
+    ``status`` (Đạt / Chưa đạt / Không có dữ liệu), see :func:`tthc.engine.index766.item_status`; totals: the
+    columns of :func:`index766_scores` plus ``score_rounded`` (2 decimals half-up). ``rules``: a 766 rules version
+    to rescore with (default: the one in force at the period's end)."""
+    from . import index766 as i766
+
+    code, window = _code(period), check_window(window)
+    items, tot = _tables766(code, window, _dir(cube_dir, code), rules)
+    cfg = i766.load_rules().for_period(code, rules)
+    tot = tot.copy()
+    tot["score_rounded"] = i766.total_rounded(tot["score"].to_numpy("float64")) if len(tot) else []
+    return i766.item_status(items, cfg).reset_index(drop=True), tot.reset_index(drop=True)
+
+
 def index766(unit: str, period, window: str = "calendar", cube_dir=None, rules: str | None = None) -> pd.DataFrame:
     """Items of the 766 index: item, group, group_name, points_max, score (NaN when not computable), computable,
     note, numerator, denominator, rate (fraction), and (cubes from this version on) name, rules_version."""

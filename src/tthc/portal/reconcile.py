@@ -113,7 +113,7 @@ def reconcile(con, registry, period: str, rules: i766.RuleSet | None = None, ove
         if r["matched"] and r["metric"] in i766.PORTAL_INPUTS and (r["unit"], r["metric"]) in own.index:
             o = own.loc[(r["unit"], r["metric"])]
             on, od = float(o["numerator"]), float(o["denominator"])
-            full = float(o["points_computable"]) >= float(o["points_max"]) - 1e-9
+            full = bool(i766.full_points(o["points_computable"], o["points_max"]))
             osc = float(o["score"]) if (bool(o["computable"]) and full) else math.nan
         try:
             pts = float(cfg.item(r["metric"])["points"])

@@ -60,8 +60,7 @@ LABELS = {
     },
 }
 
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December")
+from ..periods import MONTHS_EN as _MONTHS_EN  # noqa: E402 - one home (tthc.periods)
 
 
 def esc(value: Any) -> str:

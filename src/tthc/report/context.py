@@ -18,8 +18,7 @@ from .fmt import fmt_date, fmt_datetime, fmt_int, fmt_num, fmt_pct, is_missing
 from .i18n import band_label, indicator_name, level_name, period_label, status_key, t
 from .params import ReportParams, validate
 from . import tables as T
-
-META_MIME = "application/vnd.tthc.report+json"
+from ..render.layout import REPORT_MIMETYPE as META_MIME  # one home: the renderer, which reads it
 TARGET_INDICATORS = T.TARGET_INDICATORS
 
 
@@ -410,7 +409,9 @@ def ranking766_table(children766: pd.DataFrame, lang: str) -> pd.DataFrame:
     d = children766.copy()
     d["score"] = pd.to_numeric(d["score"], errors="coerce")
     d["computable_max"] = pd.to_numeric(d["computable_max"], errors="coerce")
-    d["score_pct"] = 100.0 * d["score"] / d["computable_max"].where(d["computable_max"] > 0)
+    from ..engine.index766 import score_pct
+
+    d["score_pct"] = score_pct(d["score"], d["computable_max"])  # the engine's rule
     d = d.sort_values(["score_pct", "unit"], ascending=[False, True], kind="stable", na_position="last")
     d["rank"] = d["score_pct"].round(6).rank(method="min", ascending=False)
     band = []

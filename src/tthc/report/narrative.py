@@ -18,7 +18,7 @@ from .. import config
 from ..errors import ConfigError
 from ..yamlio import load_parsed
 from .fmt import fmt_int, fmt_num, fmt_pct, is_missing, round_half_up
-from .i18n import status_key
+from .i18n import LANGS, status_key
 
 PARTS = ("results", "shortcomings", "proposals")
 #: template fields a template may use; any other name is a configuration error (`tthc check`)
@@ -72,7 +72,7 @@ def _parse(doc, path: Path) -> Templates:
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: expected a mapping with keys 'vi' and 'en'")
     out = {}
-    for lang in ("vi", "en"):
+    for lang in LANGS:
         d = doc.get(lang)
         if not isinstance(d, dict):
             raise ConfigError(f"{path}: missing section '{lang}:'; copy it from the bundled params/narrative.yaml")

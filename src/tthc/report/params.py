@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 
 from ..errors import ParameterError
 from ..periods import EXAMPLES, WINDOWS, parse_period
+from ..periods import check_window as periods_check_window
 from .i18n import LANGS
 
 KINDS = ("unit", "overview")
@@ -65,10 +66,8 @@ def check_period(period) -> str:
 
 
 def check_window(window) -> str:
-    s = _plain_string("window", window, " or ".join(WINDOWS))
-    if s not in WINDOWS:
-        raise ParameterError(f"invalid window {_show(s)}: use one of {', '.join(WINDOWS)}")
-    return s
+    """A plain string (see :func:`_plain_string`), then the one window rule, :func:`tthc.periods.check_window`."""
+    return periods_check_window(_plain_string("window", window, " or ".join(WINDOWS)))
 
 
 def check_lang(lang) -> str:

@@ -20,7 +20,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from .fmt import fmt_num, fmt_pct, is_missing  # noqa: E402
-from .i18n import group_label, indicator_name, short_name, status_key, t  # noqa: E402
+from .i18n import LANGS, group_label, indicator_name, short_name, status_key, t  # noqa: E402
 
 DPI = 110
 FONTS = ["DejaVu Sans", "Liberation Sans"]
@@ -248,7 +248,7 @@ def _trend_frame(months: list[str], lang: str) -> Figure:
     return fig
 
 
-def prepare_trend_frames(months: list[str], langs=("vi", "en")) -> None:
+def prepare_trend_frames(months: list[str], langs=LANGS) -> None:
     """Build and draw (without rendering) the trend frame of ``months`` for each language, for the next
     :func:`fig_trends` calls of this process (the batch's kernel zygote calls this before forking kernels)."""
     with mpl.rc_context(STYLE):
