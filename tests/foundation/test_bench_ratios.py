@@ -54,6 +54,6 @@ def test_summary_lines_state_every_goal_from_one_run():
                         "×3.4 the competent peer (goal ≥ 3: yes); 1.10 CPU-s per report")
     # 80 against 85 is −5.9 %: within 15 %; Dask 63 / local 70 = 0.9 ≥ 0.8
     assert lines[1] == ("scale: 1596 reports of a 205-unit province over 12 months at 80.0/min, -5.9% against the "
-                        "small batch (goal within 15%: yes); peak memory of the process tree 1234 MiB; Dask ×0.9 the "
+                        "small batch (goal within 15%: yes); peak memory of the process tree 1234 MiB RSS; Dask ×0.9 the "
                         "local pool (goal ≥ 0.8: yes)")
     assert summary_lines({}) == []

@@ -101,7 +101,8 @@ def summary_lines(results: dict[str, dict]) -> list[str]:
         line = (f"scale: {pr['reports']} reports of a {sc['units']}-unit province over {sc['months']} months at "
                 f"{pr['reports_per_min']:.1f}/min, {g['rate_change']:+.1%} against the small batch (goal within "
                 f"{GOAL_SCALE_TOLERANCE:.0%}: {_yes(g['within_15_percent'])}); peak memory of the process tree "
-                f"{pr['peak_tree_rss_mib']:.0f} MiB")
+                f"{pr['peak_tree_rss_mib']:.0f} MiB RSS" + (f" / {pr['peak_tree_pss_mib']:.0f} MiB PSS" if pr.get("peak_tree_pss_mib")
+                                                   else ""))
         if "dask_vs_local" in g:
             line += f"; Dask ×{g['dask_vs_local']} the local pool (goal ≥ {GOAL_DASK_RATIO}: {_yes(g['dask_ge_0_8'])})"
         out.append(line)

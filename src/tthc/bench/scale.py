@@ -91,7 +91,7 @@ class TreeMemory:
     """Peak resident memory of a process and all its descendants, sampled every ``interval`` seconds."""
 
     def __init__(self, pid: int, interval: float = 0.5):
-        self.pid, self.interval, self.peak, self.peak_single = pid, interval, 0, 0
+        self.pid, self.interval, self.peak, self.peak_single, self.peak_pss = pid, interval, 0, 0, 0
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._loop, daemon=True)
 
@@ -102,13 +102,17 @@ class TreeMemory:
             try:
                 top = psutil.Process(self.pid)
                 procs = [top, *top.children(recursive=True)]
-                rss = []
+                rss, pss = [], []
                 for p in procs:
                     try:
                         rss.append(p.memory_info().rss)
-                    except psutil.Error:
+                        # PSS shares each page among the processes mapping it: forked kernels share most of the
+                        # zygote's pages, which a sum of RSS counts once per kernel
+                        pss.append(p.memory_full_info().pss)
+                    except (psutil.Error, AttributeError):
                         pass
                 self.peak = max(self.peak, sum(rss))
+                self.peak_pss = max(self.peak_pss, sum(pss))
                 self.peak_single = max(self.peak_single, max(rss, default=0))
             except psutil.Error:
                 pass
@@ -138,7 +142,8 @@ def run_batch_subprocess(period: str, env: dict, out_root: Path, jobs: int = 2, 
         sum(1 for _ in (out_root / period).glob("*/overview.pdf"))
     return dict(period=period, seconds=round(wall, 3), reports=reports, exit_code=proc.returncode,
                 reports_per_min=round(ratios.rate(reports, wall), 2) if reports else 0.0,
-                peak_tree_rss_mib=round(mem.peak / 2**20, 1), peak_process_rss_mib=round(mem.peak_single / 2**20, 1),
+                peak_tree_rss_mib=round(mem.peak / 2**20, 1), peak_tree_pss_mib=round(mem.peak_pss / 2**20, 1),
+                peak_process_rss_mib=round(mem.peak_single / 2**20, 1),
                 summary=(out.strip().splitlines() or [""])[-1][:300], stderr_tail=err[-500:] if proc.returncode else "")
 
 
@@ -177,7 +182,7 @@ def run(year: int = 2024, n_months: int = 12, dossiers: int = 160_000, jobs: int
         row = run_batch_subprocess(period, env, base / "province", jobs)
         rows.append(row)
         echo(f"  {period}: {row['reports']} reports in {row['seconds']:.1f} s ({row['reports_per_min']:.1f}/min), "
-             f"peak tree RSS {row['peak_tree_rss_mib']:.0f} MiB")
+             f"peak tree RSS {row['peak_tree_rss_mib']:.0f} MiB (PSS {row['peak_tree_pss_mib']:.0f} MiB)")
     if small:
         # the machine may be shared: the small batch again after the province, and its mean is the yardstick
         echo("bench scale: small batch again (the load may have changed during the province run) …")
@@ -192,6 +197,7 @@ def run(year: int = 2024, n_months: int = 12, dossiers: int = 160_000, jobs: int
     result["province"] = dict(rows=rows, reports=total_reports, seconds=round(total_seconds, 2),
                               reports_per_min=round(ratios.rate(total_reports, total_seconds), 2),
                               peak_tree_rss_mib=max(r["peak_tree_rss_mib"] for r in rows),
+                              peak_tree_pss_mib=max(r["peak_tree_pss_mib"] for r in rows),
                               peak_process_rss_mib=max(r["peak_process_rss_mib"] for r in rows))
     # Dask LocalCluster (2 worker processes, 1 thread each) against the local pool on the same months
     dask_res = None
