@@ -171,3 +171,38 @@ def test_any_value_same_answer_on_both_paths(tmp_path_factory, col, value, other
     with pytest.MonkeyPatch.context() as mp:
         out, _ = _both(tmp, f, mp)
     assert out[True] == out[False]
+
+
+def test_sql_regexes_mean_what_python_means():
+    """Patterns with \\s and \\w are Unicode-aware in Python (pandas runs them through re) and ASCII in RE2:
+    sql_regex spells them out, so DuckDB flags exactly the values the general path flags."""
+    import re
+
+    import duckdb
+
+    from tthc.ingest.validate import _FORMULA, _HTML, sql_regex
+
+    values = ["+Tổng(1)", "+SUM(1)", "+\u00a0SUM(1)", "=x", "- 5", "-Đ|", "+Ñ(", "<b>x</b>", "<\u3000script",
+              "javascript\u2003:", "a <Đ>", "x"]
+    con = duckdb.connect()
+    for pat in (_FORMULA, _HTML):
+        py = [bool(re.search(pat, v)) for v in values]
+        sql = [con.execute("SELECT regexp_matches(?, ?)", [v, sql_regex(pat)]).fetchone()[0] for v in values]
+        assert sql == py, (pat, values)
+    assert [bool(re.search(_FORMULA, v)) for v in values[:3]] == [True, True, True]
+
+
+def test_parquet_fast_path_reads_unicode_formulas_like_the_general_path(tmp_path, monkeypatch):
+    import pandas as pd
+
+    df = pd.DataFrame({"ma_ho_so": ["P1", "P2", "P3"], "ma_tthc": ["T", "T", "T"], "ma_linh_vuc": ["L"] * 3,
+                       "ten_tthc": ["+Tổng(1)", "+\u00a0SUM(1)", "Khai sinh"], "don_vi_xu_ly": ["X001"] * 3,
+                       "ngay_tiep_nhan": pd.to_datetime(["2025-03-03"] * 3), "trang_thai": [4, 4, 4]})
+    f = tmp_path / "p.parquet"
+    df.to_parquet(f)
+    out = {}
+    for fast in (True, False):
+        monkeypatch.setattr(pipeline, "FAST_PARQUET", fast)
+        (r,) = ingest_files([f], warehouse=tmp_path / str(fast) / "w.duckdb", units=UNITS)
+        out[fast] = [(q["row"], q["reason_code"]) for q in qlines(r)]
+    assert out[True] == out[False] == [("1", "formula"), ("2", "formula")]

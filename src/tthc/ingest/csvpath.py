@@ -20,10 +20,9 @@ exact:
   ``first data line + i``; otherwise the line breaks inside quoted cells are counted per record (a second scan) and
   summed. Blank lines and rows of empty cells are not records (as in the general path).
 * **Anything unusual goes the general way.** UTF-16, a NUL character, a quote above the data (title rows), a lone
-  CR line end, a row
-  with more or fewer cells than the header, a stray quote DuckDB refuses, invalid UTF-8, blank lines between records
-  that contain multi-line cells: :func:`load` returns None and the file is read by the general path, which gives
-  the same answer (or the same one-line error) slowly.
+  CR line end, a row with more or fewer cells than the header, a stray quote DuckDB refuses, invalid UTF-8, blank
+  lines between records together with multi-line cells: :func:`load` returns None and the file is read by the
+  general path, which gives the same answer (or the same one-line error) slowly.
 """
 
 from __future__ import annotations

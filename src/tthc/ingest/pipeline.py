@@ -225,7 +225,8 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: dict, sha: str, ingest_id
         # duplicates within the file: identical copies count once, conflicting copies are all quarantined
         cols = ", ".join(DOSSIER_COLUMNS)
         dups = con.execute(f"""
-            WITH h AS (SELECT ma_ho_so, dong_nguon, hash({cols}) AS h FROM stg),
+            WITH k AS (SELECT ma_ho_so FROM stg GROUP BY ma_ho_so HAVING count(*) > 1),
+                 h AS (SELECT ma_ho_so, dong_nguon, hash({cols}) AS h FROM stg SEMI JOIN k USING (ma_ho_so)),
                  g AS (SELECT ma_ho_so, count(DISTINCT h) AS nh, min(dong_nguon) AS first
                        FROM h GROUP BY ma_ho_so HAVING count(*) > 1)
             SELECT h.dong_nguon, h.ma_ho_so, CASE WHEN g.nh > 1 THEN 'duplicate_conflict' ELSE 'duplicate' END
