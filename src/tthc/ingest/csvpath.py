@@ -40,6 +40,7 @@ from .validate import (BOOL_COLUMNS, CODE_COLUMNS, CODED, DATE_COLUMNS, END_COLU
                        _HTML, _shown, bool_values, code_values, parse_dates, sql_regex)
 
 CSV_EXT = (".csv", ".txt")
+CASE_MAX = 64  # a coded or yes/no column with at most this many distinct values is mapped by a CASE, else a join
 _BLOCK = 16 << 20
 # date shapes parsed by DuckDB: (length, the character at a 1-based position, full pattern, strptime format). Each
 # is zero-padded with every field in range (the day of the month is checked by try_strptime), and pandas reads it
@@ -285,6 +286,10 @@ def _register(con, name: str, df: pd.DataFrame) -> str:
     return name
 
 
+def _lit(v) -> str:
+    return "NULL" if v is None else "true" if v is True else "false" if v is False else str(int(v))
+
+
 def _distinct(con, expr: str, where: str = "") -> list:
     return [r[0] for r in _x(con, f"SELECT DISTINCT {expr} AS v FROM csv_raw {where}").fetchall()]
 
@@ -320,11 +325,22 @@ def stage(con, p: CsvPlan, sm: SourceMap, units, meta: dict) -> tuple[int, pd.Da
         if any(isinstance(v, str) and v.strip() for v in vals):
             seen.add(c)
         val, bad = code_values(vals, c, sm) if kind == "code" else bool_values(vals, sm)
+        vs = [None if x is pd.NA or x is None else (int(x) if kind == "code" else bool(x)) for x in val.astype(object)]
+        bs = bad.astype(bool).tolist()
+        if len(vals) <= CASE_MAX:  # a handful of words: a CASE, no join
+            keyed = [(k, _lit(v), b) for k, v, b in zip(vals.tolist(), vs, bs)]
+            null_v, null_b = next(((v, b) for k, v, b in keyed if k is None), ("NULL", False))
+            whens = " ".join(f"WHEN {_q(k)} THEN {v}" for k, v, _ in keyed if k is not None)
+            bads = [_q(k) for k, _, b in keyed if k is not None and b]
+            mapped = f"CASE {_r(c)} {whens} ELSE {null_v} END" if whens else null_v
+            sel.append(f"CAST({mapped} AS {typ}) AS {c}, "
+                       + (f"coalesce({_r(c)} IN ({', '.join(bads)}), {str(null_b).lower()})" if bads
+                          else f"({_r(c)} IS NULL AND {str(null_b).lower()})") + f" AS _bad_{c}")
+            continue
         _register(con, f"csv_l_{c}", pa.table({
             "v": pa.array(vals.tolist(), pa.string()),
-            "val": pa.array([None if x is pd.NA or x is None else (int(x) if kind == "code" else bool(x))
-                             for x in val.astype(object)], pa.int64() if kind == "code" else pa.bool_()),
-            "bad": pa.array(bad.astype(bool).tolist(), pa.bool_())}))
+            "val": pa.array(vs, pa.int64() if kind == "code" else pa.bool_()),
+            "bad": pa.array(bs, pa.bool_())}))
         joins.append(f'LEFT JOIN csv_l_{c} ON csv_l_{c}.v IS NOT DISTINCT FROM {_r(c)}')
         sel.append(f"csv_l_{c}.val AS {c}, coalesce(csv_l_{c}.bad, false) AS _bad_{c}")
     for c in REQUIRED:  # present in the file as text (a bad value is present)
