@@ -27,6 +27,7 @@ exact:
 
 from __future__ import annotations
 
+import collections
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,7 +101,8 @@ def _shape(t: str, shape) -> str:
     return f"(length({t}) = {n}{pick} AND regexp_full_match({t}, {_q(rx)}))"
 
 
-TIMES: list[tuple[float, str]] = []  # (seconds, statement) of the ingests in this process, for profiling
+#: (wall s, CPU s, statement) of the last statements of this process, for profiling (``csvpath.TIMES``)
+TIMES: collections.deque = collections.deque(maxlen=500)
 
 
 def _x(con, sql: str):
