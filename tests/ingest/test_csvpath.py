@@ -206,3 +206,28 @@ def test_parquet_fast_path_reads_unicode_formulas_like_the_general_path(tmp_path
         (r,) = ingest_files([f], warehouse=tmp_path / str(fast) / "w.duckdb", units=UNITS)
         out[fast] = [(q["row"], q["reason_code"]) for q in qlines(r)]
     assert out[True] == out[False] == [("1", "formula"), ("2", "formula")]
+
+
+def test_quoted_header_is_fast_multiline_title_is_not(tmp_path, monkeypatch):
+    """With ',' the header 'Có phí, lệ phí' is quoted: still one record per line above the data, so DuckDB reads
+    the file. A title cell spanning two lines makes DuckDB's skip (records) differ from lines: general path."""
+    head = HEAD2 + ["Có phí, lệ phí"]
+    rows = [_row("Q1") + ["Có"], _row("Q2", c10="Đã hủy") + ["Không"]]
+    f = tmp_path / "q.csv"
+    with f.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("DANH SÁCH\r\n\r\n")
+        w = csv.writer(fh)
+        w.writerow(head)
+        w.writerows(rows)
+    out, fast_used = _both(tmp_path / "1", f, monkeypatch)
+    assert fast_used and out[True] == out[False]
+    assert out[True][1] == [("5", "trang_thai", "unknown_status", "Đã hủy")]
+    g = tmp_path / "t.csv"
+    g.write_bytes(f.read_bytes().replace("DANH SÁCH\r\n\r\n".encode(), '"DANH SÁCH\r\nHỒ SƠ"\r\n'.encode()))
+    out, fast_used = _both(tmp_path / "2", g, monkeypatch)
+    assert not fast_used and out[True] == out[False]
+    assert out[True][1] == [("5", "trang_thai", "unknown_status", "Đã hủy")]
+    # title lines ending in LF above a CRLF body: DuckDB skips differently, the line count disagrees, general path
+    h = write_csv(tmp_path / "m.csv", rows, head=head, title_rows=["DANH SÁCH", ""])
+    out, fast_used = _both(tmp_path / "3", h, monkeypatch)
+    assert not fast_used and out[True][1] == [("5", "trang_thai", "unknown_status", "Đã hủy")]

@@ -19,7 +19,7 @@ exact:
   (the count of DuckDB rows equals the count of lines up to the last non-empty one) the row of record *i* is
   ``first data line + i``; otherwise the line breaks inside quoted cells are counted per record (a second scan) and
   summed. Blank lines and rows of empty cells are not records (as in the general path).
-* **Anything unusual goes the general way.** UTF-16, a NUL character, a quote above the data (title rows), a lone
+* **Anything unusual goes the general way.** UTF-16, a NUL character, a multi-line cell above the data, a lone
   CR line end, a row with more or fewer cells than the header, a stray quote DuckDB refuses, invalid UTF-8, blank
   lines between records together with multi-line cells: :func:`load` returns None and the file is read by the
   general path, which gives the same answer (or the same one-line error) slowly.
@@ -146,6 +146,7 @@ class CsvPlan:
     data_start: int                         # line of the first record after the header
     pos: dict[int, str]                     # cell index → canonical column
     unmapped: list[str] = field(default_factory=list)
+    first_cell: str | None = None           # the first data record's first mapped cell, as the csv module read it
     rows: str = ""                          # SQL giving the row of a csv_raw record
     join: str = ""                          # the join that SQL needs
 
@@ -162,40 +163,41 @@ def plan(path: Path, sm: SourceMap) -> CsvPlan | None:
         head = f.read(4)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
+    rows, delim = _csv_rows(path)
+    seen = [0]
+
+    def counted():
+        for r in rows:
+            seen[0] += 1
+            yield r
+
+    it = counted()
     try:
-        rows, delim = _csv_rows(path)
         info: dict = {}
-        _, hcells, pos = find_header(path, sm, rows, info)
-        first = next(rows, None)
+        _, hcells, pos = find_header(path, sm, it, info)
+        first = next(it, None)
     except (InputError, UnicodeDecodeError):
         return None
-    if first is None or delim not in (",", ";", "\t"):
+    finally:
+        it.close()
+        rows.close()
+    # DuckDB's skip counts records: it skips the lines above the data only when none of them is a multi-line record
+    if first is None or delim not in (",", ";", "\t") or seen[0] != first[0]:
         return None
-    return CsvPlan(delim=delim, ncols=len(hcells), data_start=first[0], pos=pos, unmapped=info["unmapped"])
+    j = min(pos)
+    return CsvPlan(delim=delim, ncols=len(hcells), data_start=first[0], pos=pos, unmapped=info["unmapped"],
+                   first_cell=first[1][j] if j < len(first[1]) else None)
 
 
-def _scan(path: Path, data_start: int) -> int | None:
-    """Line number of the last non-empty line, or None when the file has a lone CR line end, a NUL character or a
-    quote character above the data (where DuckDB's ``skip`` would count records, not lines)."""
+def _scan(path: Path) -> int | None:
+    """Line number of the last non-empty line, or None when the file has a lone CR line end or a NUL character."""
     crs = crlf = nl = 0
     carry = b""
-    line = 1
-    pre_quote = False
     with path.open("rb") as f:
         while True:
             block = f.read(_BLOCK)
             if not block:
                 break
-            if line < data_start:  # the title and header lines (a few hundred bytes)
-                k, upto = 0, 0
-                while line < data_start:
-                    j = block.find(b"\n", k)
-                    if j < 0:
-                        upto = len(block)
-                        break
-                    line += 1
-                    k = upto = j + 1
-                pre_quote = pre_quote or b'"' in block[:upto]
             if b"\x00" in block:  # DuckDB's regular expressions stop at a NUL character
                 return None
             crs += block.count(b"\r")
@@ -206,7 +208,7 @@ def _scan(path: Path, data_start: int) -> int | None:
         back = min(size, 1 << 20)
         f.seek(size - back)
         tail = f.read(back)
-    if pre_quote or crs != crlf:
+    if crs != crlf:
         return None
     body = tail.rstrip(b"\r\n")
     if not body and back < size:
@@ -230,7 +232,7 @@ def load(con, path: Path, sm: SourceMap) -> CsvPlan | None:
     p = plan(path, sm)
     if p is None:
         return None
-    last = _scan(path, p.data_start)
+    last = _scan(path)
     if last is None:
         return None
     blank = " AND ".join(f"coalesce(trim(c{j}, {_WS}), '') = ''" for j in range(p.ncols))
@@ -248,6 +250,10 @@ def load(con, path: Path, sm: SourceMap) -> CsvPlan | None:
         _x(con, "CREATE OR REPLACE TEMP TABLE csv_raw AS " + _read_sql(
             path, p, f"{', '.join(cols)}, CASE WHEN {_t(f'c{first}')} IS NULL THEN {blank} ELSE false END AS _blank"))
         n = _x(con, "SELECT count(*) FROM csv_raw").fetchone()[0]
+        got = _x(con, f'SELECT "{p.pos[min(p.pos)]}" FROM csv_raw WHERE rowid = 0').fetchone()
+        if ((got[0] if got else None) or "").strip() != (p.first_cell or "").strip():  # DuckDB began elsewhere
+            drop(con)
+            return None
         if n == last - p.data_start + 1:  # one record per line
             p.rows = f"{p.data_start} + csv_raw.rowid"
         else:  # records spanning lines: count the line breaks inside each record's cells (all columns)
