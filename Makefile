@@ -72,7 +72,7 @@ bench: $(STAMP)
 	$(TTHC) bench
 
 bench-quick: $(STAMP)
-	$(TTHC) bench --part batch --part cube
+	$(TTHC) bench --part batch --part cube --part ingest
 
 lab: $(STAMP)
 	$(TTHC) lab

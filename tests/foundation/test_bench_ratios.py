@@ -56,4 +56,11 @@ def test_summary_lines_state_every_goal_from_one_run():
     assert lines[1] == ("scale: 1596 reports of a 205-unit province over 12 months at 80.0/min, -5.9% against the "
                         "small batch (goal within 15%: yes); peak memory of the process tree 1234 MiB RSS; Dask ×0.9 the "
                         "local pool (goal ≥ 0.8: yes)")
+    ingest = {"rows": 1_000_000, "file_mib": 428.0, "read_csv": {"seconds": 7.5},
+              "ingest": {"seconds": 12.25, "cpu_seconds": 22.8, "peak_rss_mib": 719.4},
+              "ingest_changed": {"seconds": 10.0}, "ratio_to_read_csv": 12.25 / 7.5,
+              "met": {"first": {"seconds_le_10": False, "rss_le_1gib": True}}}
+    assert summary_lines({"ingest": ingest}) == [
+        "ingest: 1,000,000 rows (428 MiB CSV) in 12.2 s (22.8 CPU-s), peak 719 MiB (goals ≤ 10 s: NO, ≤ 1 GiB: yes); "
+        "×1.6 a plain duckdb.read_csv (7.5 s); the same rows in a changed file 10.0 s"]
     assert summary_lines({}) == []

@@ -91,10 +91,13 @@ def summary_lines(results: dict[str, dict]) -> list[str]:
                    + ", ".join(f"{k} {_yes(v)}" for k, v in c.get("met", {}).items()) + ")")
     i = results.get("ingest")
     if i:
-        goals = i.get("goals") or i.get("met") or {}
-        head = i.get("headline") or ""
-        out.append(f"ingest: {head}" + (" (goals: " + ", ".join(f"{k} {_yes(v) if isinstance(v, bool) else v}"
-                                                            for k, v in goals.items()) + ")" if goals else ""))
+        f, c, lim = i["ingest"], i["ingest_changed"], i["read_csv"]
+        met = i.get("met", {}).get("first", {})
+        out.append(f"ingest: {i['rows']:,} rows ({i['file_mib']:.0f} MiB CSV) in {f['seconds']:.1f} s "
+                   f"({f['cpu_seconds']:.1f} CPU-s), peak {f['peak_rss_mib']:.0f} MiB (goals ≤ 10 s: "
+                   f"{_yes(met.get('seconds_le_10'))}, ≤ 1 GiB: {_yes(met.get('rss_le_1gib'))}); ×"
+                   f"{i['ratio_to_read_csv']:.1f} a plain duckdb.read_csv ({lim['seconds']:.1f} s); the same rows "
+                   f"in a changed file {c['seconds']:.1f} s")
     sc = results.get("scale")
     if sc:
         g, pr = sc["goals"], sc["province"]

@@ -16,7 +16,7 @@ import pandas as pd
 from ..schema import DOSSIER_COLUMNS, REQUIRED
 from .validate import (CODE_COLUMNS, CODED, DATE_COLUMNS, END_COLUMNS, FINAL_STATUSES, MAX_TEXT, MIN_DATE,
                        NOT_RECEIVED_STATUSES,
-                       TEXT_COLUMNS, _CONTROL, _CONTROL_NAME, _FORMULA, _HTML, _shown)
+                       TEXT_COLUMNS, _CONTROL, _CONTROL_NAME, _FORMULA, _HTML, _shown, sql_regex)
 
 # UBIGINT/HUGEINT can exceed BIGINT (CAST fails): such files take the general path, which quarantines the values
 _INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
@@ -83,8 +83,8 @@ def stage_parquet(con, path: Path, types: dict[str, str], units, meta: dict) -> 
     for c in TEXT_COLUMNS:
         if c in types:
             check(f"length({c}) > {MAX_TEXT}", c, "text_too_long", c)
-            check(f"regexp_matches({c}, {_q(_FORMULA)})", c, "formula", c)
-            check(f"regexp_matches({c}, {_q(_HTML)})", c, "html", c)
+            check(f"regexp_matches({c}, {_q(sql_regex(_FORMULA))})", c, "formula", c)  # Python's \s, \w
+            check(f"regexp_matches({c}, {_q(sql_regex(_HTML))})", c, "html", c)
             ctl = _q(_CONTROL if c in CODE_COLUMNS else _CONTROL_NAME)
             check(f"regexp_matches({c}, {ctl})", c, "control_char", f"regexp_replace({c}, {ctl}, '?', 'g')")
     for c in DATE_COLUMNS:

@@ -15,7 +15,7 @@ import pandas as pd
 from .. import warehouse as wh
 from ..errors import InputError, TthcError
 from ..schema import DOSSIER_COLUMNS, META_COLUMNS
-from . import fastpath
+from . import csvpath, fastpath
 from .readers import detect_source, read_chunks
 from .sources import PARQUET, SourceMap, load_all_sources
 from .validate import REASONS, validate_chunk
@@ -23,6 +23,7 @@ from .validate import REASONS, validate_chunk
 CHUNK_ROWS = 20_000  # text rows are Python objects until validated: keep chunks small (bounded memory)
 PARQUET_CHUNK_ROWS = 100_000  # typed Arrow columns are compact
 FAST_PARQUET = True  # natively typed canonical Parquet is validated inside DuckDB (see fastpath.py)
+FAST_CSV = True  # a plain UTF-8 CSV export is parsed by DuckDB and validated in SQL (see csvpath.py)
 INGEST_MEMORY_MB = 512  # DuckDB's share while staging; spills to disk beyond it (env TTHC_DUCKDB_MEMORY overrides)
 # The primary-key index of `dossiers` must fit in memory while rows are merged (DuckDB cannot spill it), so the
 # merge step raises the cap to about this many bytes per dossier (warehouse + file), within half the machine's RAM.
@@ -178,12 +179,23 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: dict, sha: str, ingest_id
     q = _Quarantine(qdir / f"{ingest_id:05d}-{path.stem}.csv", str(path))
     meta = {"nguon": sm.name, "tep_nguon": path.name, "file_hash": sha, "ingest_id": ingest_id}
     bar = None
+    # parsed before the transaction: a file DuckDB refuses must not abort it (it then takes the general path)
+    csvp = csvpath.load(con, path, sm) if sm.format == "tabular" and FAST_CSV else None
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE stg AS SELECT * FROM dossiers LIMIT 0")
         bad_rows = 0
         fast = fastpath.eligible(con, path) if sm.format == "parquet" and FAST_PARQUET else None
-        if fast is not None:
+        if csvp is not None:
+            res.rows_read, problems, seen = csvpath.stage(con, csvp, sm, units, meta)
+            bad_rows = problems["row"].nunique()
+            q.write(problems)
+            res.unmapped = list(csvp.unmapped)
+            if progress or (sys.stderr.isatty() and res.rows_read >= PROGRESS_MIN_ROWS):
+                from tqdm import tqdm  # validated in one pass: the bar reports the rows when they are done
+
+                bar = tqdm(desc=path.name, unit=" rows", file=sys.stderr, initial=res.rows_read)
+        elif fast is not None:
             res.rows_read, problems = fastpath.stage_parquet(con, path, fast, units, meta)
             bad_rows = problems["row"].nunique()
             q.write(problems)
@@ -194,7 +206,7 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: dict, sha: str, ingest_id
         else:
             seen = set()
         info: dict = {}
-        for raw in ([] if fast is not None else
+        for raw in ([] if fast is not None or csvp is not None else
                     read_chunks(path, sm, PARQUET_CHUNK_ROWS if sm.format == "parquet" else CHUNK_ROWS, info)):
             _filled(raw, DOSSIER_COLUMNS, seen)
             clean, problems = validate_chunk(raw, sm, units)
@@ -213,7 +225,8 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: dict, sha: str, ingest_id
         # duplicates within the file: identical copies count once, conflicting copies are all quarantined
         cols = ", ".join(DOSSIER_COLUMNS)
         dups = con.execute(f"""
-            WITH h AS (SELECT ma_ho_so, dong_nguon, hash({cols}) AS h FROM stg),
+            WITH k AS (SELECT ma_ho_so FROM stg GROUP BY ma_ho_so HAVING count(*) > 1),
+                 h AS (SELECT ma_ho_so, dong_nguon, hash({cols}) AS h FROM stg SEMI JOIN k USING (ma_ho_so)),
                  g AS (SELECT ma_ho_so, count(DISTINCT h) AS nh, min(dong_nguon) AS first
                        FROM h GROUP BY ma_ho_so HAVING count(*) > 1)
             SELECT h.dong_nguon, h.ma_ho_so, CASE WHEN g.nh > 1 THEN 'duplicate_conflict' ELSE 'duplicate' END
@@ -226,7 +239,7 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: dict, sha: str, ingest_id
             dup_rows = pd.DataFrame({"dong_nguon": [d[0] for d in dups]})  # noqa: F841
             con.execute("DELETE FROM stg WHERE dong_nguon IN (SELECT dong_nguon FROM dup_rows)")
         res.rows_quarantined = bad_rows
-        if fast is None:
+        if fast is None and csvp is None:
             res.unmapped = list(info.get("unmapped", []))
         res.empty, needed = coverage(sm, seen)
         if needed and res.rows_read and not allow_missing:
@@ -270,6 +283,8 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: dict, sha: str, ingest_id
     finally:
         if bar is not None:
             bar.close()
+        if csvp is not None:
+            csvpath.drop(con)
     res.quarantine_path = q.commit()
     return res
 

@@ -187,6 +187,28 @@ def _pick_sheet(wb, markers: set[str]):
 
 
 def _read_tabular(path: Path, sm: SourceMap, rows, chunk_rows: int, info: dict) -> Iterator[pd.DataFrame]:
+    rows = iter(rows)
+    _, _, pos = find_header(path, sm, rows, info)
+    cols = list(pos.values())
+    idx = list(pos)
+    recs: list[list] = []
+    nums: list[int] = []
+    for n, cells in rows:
+        if not any(c not in (None, "") and not (isinstance(c, str) and not c.strip()) for c in cells):
+            continue  # blank line: not a record
+        recs.append([cells[j] if j < len(cells) else None for j in idx])
+        nums.append(n)
+        if len(recs) >= chunk_rows:
+            yield _tab_frame(recs, nums, cols)
+            recs, nums = [], []
+    if recs:
+        yield _tab_frame(recs, nums, cols)
+
+
+def find_header(path: Path, sm: SourceMap, rows, info: dict) -> tuple[int, list, dict[int, str]]:
+    """Read ``rows`` (an iterator of (row number, cells)) up to the header row; returns (its row number, its cells,
+    {cell index: canonical column}) and sets ``info["unmapped"]``. The iterator is left at the first data row.
+    A missing header row, a required column missing or a column given twice raises InputError."""
     marker = norm_key(sm.header_marker)
     nf = sm.norm_fields
     header = None
@@ -224,20 +246,7 @@ def _read_tabular(path: Path, sm: SourceMap, rows, chunk_rows: int, info: dict) 
     dropped = {norm_key(d) for d in sm.drop}
     info["unmapped"] = [str(c) for j, c in enumerate(hcells) if j not in pos and c not in (None, "")
                         and norm_key(c) not in dropped]
-    cols = list(pos.values())
-    idx = list(pos)
-    recs: list[list] = []
-    nums: list[int] = []
-    for n, cells in rows:
-        if not any(c not in (None, "") and not (isinstance(c, str) and not c.strip()) for c in cells):
-            continue  # blank line: not a record
-        recs.append([cells[j] if j < len(cells) else None for j in idx])
-        nums.append(n)
-        if len(recs) >= chunk_rows:
-            yield _tab_frame(recs, nums, cols)
-            recs, nums = [], []
-    if recs:
-        yield _tab_frame(recs, nums, cols)
+    return hrow, hcells, pos
 
 
 def _col_letter(j: int) -> str:

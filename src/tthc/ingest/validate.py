@@ -73,6 +73,38 @@ _CONTROL = r"[\x00-\x1f\x7f-\x9f]"
 _CONTROL_NAME = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"  # dd/mm/yyyy[ HH:MM[:SS]]; the exact shape is checked by strptime
 
 
+# Python's str.isspace() characters: what str.strip() removes (pandas strips the same set); the SQL paths trim these
+WHITESPACE = "".join(chr(i) for i in range(0x110000) if chr(i).isspace())
+_RE2_CLASS = {"s": "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}"
+                   "\\x{202f}\\x{205f}\\x{3000}",
+              "w": "\\p{L}\\p{N}_", "d": "\\p{Nd}"}
+
+
+def sql_regex(pattern: str) -> str:
+    """A pattern of this module for DuckDB (RE2) with Python's meaning: pandas runs patterns using ``\\s``/``\\w``
+    through Python's ``re``, where they are Unicode-aware (``\\s`` = :data:`WHITESPACE`, ``\\w`` = letters, digits
+    and ``_`` of any script), while RE2's are ASCII. ``\\s``, ``\\w`` and ``\\d`` are spelled out as classes."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if nxt in _RE2_CLASS:
+                body = _RE2_CLASS[nxt]
+                out.append(body if in_class else f"[{body}]")
+            else:
+                out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class and pattern[i - 1] != "[":
+            in_class = False
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def _text_of(v):
     if v is None or (isinstance(v, float) and v != v) or v is pd.NA or v is pd.NaT:
         return None
@@ -225,6 +257,34 @@ def _map_unique(s: pd.Series, lookup) -> tuple[pd.Series, pd.Series]:
     return val, bad
 
 
+def code_values(s: pd.Series, column: str, sm: SourceMap) -> tuple[pd.Series, pd.Series]:
+    """Raw values of the coded column ``column`` (:data:`CODED`) → (Int16 codes, bad mask): a word of the map's
+    ``values`` table or a whole number; a word not in the table, a fraction or a code outside the column's range is
+    bad (and its code missing). The CSV fast path (:mod:`tthc.ingest.csvpath`) calls this on the distinct values."""
+    lo, hi, _ = CODED[column]
+    if pd.api.types.is_signed_integer_dtype(s.dtype):  # uint64 may not fit Int64: per-value lookup below
+        val, bad = s.astype("Int64"), pd.Series(False, index=s.index)
+    else:
+        val, bad = _map_unique(s, _lookup_factory(sm.values.get(column), sm.format == "tabular"))
+        val = pd.Series(pd.array(val.tolist(), dtype="Int64"), index=s.index)
+    rng = (val.notna() & ((val < lo) | (val > hi))).fillna(False).astype(bool)
+    bad = bad | rng
+    return val.mask(bad).astype("Int16"), bad
+
+
+def bool_values(s: pd.Series, sm: SourceMap) -> tuple[pd.Series, pd.Series]:
+    """Raw yes/no values → (nullable booleans, bad mask): the map's ``boolean`` words, :data:`BOOL_WORDS`, 1/0."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("boolean"), pd.Series(False, index=s.index)
+    val, bad = _map_unique(s, _lookup_factory(sm.values.get("boolean"), sm.format == "tabular", BOOL_WORDS))
+    val = val.map(lambda v: None if v is None or v != v else v)
+    ints = val.map(lambda v: v not in (None, True, False, 0, 1))
+    bad = bad | ints.astype(bool)
+    out = pd.Series(pd.array([None if b else (None if v is None else bool(v)) for v, b in zip(val, bad)],
+                             dtype="boolean"), index=s.index)
+    return out, bad
+
+
 def _shown(v) -> str:
     t = _text_of(v)
     if t is None:
@@ -252,7 +312,6 @@ def validate_chunk(raw: pd.DataFrame, sm: SourceMap, unit_codes) -> tuple[pd.Dat
 
     out = pd.DataFrame(index=idx)
     none = pd.Series(None, index=idx, dtype=object)
-    tabular = sm.format == "tabular"
     if "_err" in raw:
         flag(raw["_err"].notna(), "", "bad_record", raw["_err"])
     for c in TEXT_COLUMNS:
@@ -275,35 +334,20 @@ def validate_chunk(raw: pd.DataFrame, sm: SourceMap, unit_codes) -> tuple[pd.Dat
             out[c] = pd.Series(pd.NaT, index=idx, dtype="datetime64[us]")
     if "_hen_moi" in raw:  # DVCQG DanhSachHoSoBoSung[].NgayHenTraMoi: only its presence is kept (han_da_doi)
         flag(parse_dates(raw["_hen_moi"])[1], "ngay_hen_tra_moi", "bad_date", raw["_hen_moi"])
-    for c, (lo, hi, code) in CODED.items():
+    for c, (_, _, code) in CODED.items():
         if c not in raw:
             out[c] = pd.array([pd.NA] * len(idx), dtype="Int16")
             continue
         s = raw[c]
-        if pd.api.types.is_signed_integer_dtype(s.dtype):  # uint64 may not fit Int64: per-value lookup below
-            val, bad = s.astype("Int64"), pd.Series(False, index=idx)
-        else:
-            val, bad = _map_unique(s, _lookup_factory(sm.values.get(c), tabular))
-            val = pd.array(val.tolist(), dtype="Int64")
-            val = pd.Series(val, index=idx)
-        rng = val.notna() & ((val < lo) | (val > hi))
-        flag(bad | rng.fillna(False).astype(bool), c, code, s)
-        out[c] = val.mask(bad | rng).astype("Int16")
+        out[c], bad = code_values(s, c, sm)
+        flag(bad, c, code, s)
     for c in BOOL_COLUMNS:
         if c not in raw:
             out[c] = pd.array([pd.NA] * len(idx), dtype="boolean")
             continue
         s = raw[c]
-        if pd.api.types.is_bool_dtype(s.dtype):
-            out[c] = s.astype("boolean")
-            continue
-        val, bad = _map_unique(s, _lookup_factory(sm.values.get("boolean"), tabular, BOOL_WORDS))
-        val = val.map(lambda v: None if v is None or v != v else v)
-        ints = val.map(lambda v: v not in (None, True, False, 0, 1))
-        bad = bad | ints.astype(bool)
+        out[c], bad = bool_values(s, sm)
         flag(bad, c, "bad_boolean", s)
-        out[c] = pd.Series(pd.array([None if b else (None if v is None else bool(v)) for v, b in zip(val, bad)],
-                                    dtype="boolean"), index=idx)
     for c, (src, not_null) in sm.derived.items():
         if c not in raw:
             out[c] = (out[src].notna() if not_null else out[src].isna()).astype("boolean")

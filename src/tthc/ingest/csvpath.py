@@ -1,0 +1,466 @@
+"""CSV fast path: a one-stop CSV export read by DuckDB and validated and mapped column-wise in SQL.
+
+The general path (:func:`tthc.ingest.readers.read_chunks` + :func:`tthc.ingest.validate.validate_chunk`) turns every
+cell into a Python object; at a million rows that is ~50 s. Here DuckDB parses the file (``read_csv``, all columns
+text, only the mapped columns kept: personal columns are parsed and dropped inside the reader, never stored, not
+even in a temporary table), and the checks of ``validate_chunk`` run as set-based SQL over the whole file, with the
+same reason codes, the same columns, the same values shown and the same order of lines per row. Three things keep it
+exact:
+
+* **One implementation of the value rules.** Words and codes (status, channel, payment, satisfaction, yes/no, counts)
+  are looked up by the general path's own functions (:func:`~tthc.ingest.validate.code_values`,
+  :func:`~tthc.ingest.validate.bool_values`) on the *distinct* values of each column — a few dozen in a million
+  rows — and joined back. Dates in the shapes whose meaning is unambiguous (``yyyyMMddHHmmss``, ``yyyyMMdd``,
+  ``dd/mm/yyyy[ HH:MM[:SS]]`` and ISO ``yyyy-mm-dd[ |T]HH:MM[:SS]``, zero-padded, fields in range) are parsed by
+  ``try_strptime``; every other distinct date text goes through :func:`~tthc.ingest.validate.parse_dates`.
+  Patterns with ``\\s``/``\\w`` get Python's Unicode meaning (:func:`~tthc.ingest.validate.sql_regex`).
+* **Row numbers a person sees.** The header is found by the general reader (:func:`~tthc.ingest.readers.find_header`,
+  same errors); DuckDB skips the lines above the first data line. When the file has exactly one record per line
+  (the count of DuckDB rows equals the count of lines up to the last non-empty one) the row of record *i* is
+  ``first data line + i``; otherwise the line breaks inside quoted cells are counted per record (a second scan) and
+  summed. Blank lines and rows of empty cells are not records (as in the general path).
+* **Anything unusual goes the general way.** UTF-16, a NUL character, a multi-line cell above the data, a lone
+  CR line end, a row with more or fewer cells than the header, a stray quote DuckDB refuses, invalid UTF-8, blank
+  lines between records together with multi-line cells: :func:`load` returns None and the file is read by the
+  general path, which gives the same answer (or the same one-line error) slowly.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..schema import DOSSIER_COLUMNS, REQUIRED
+from .sources import SourceMap
+from .validate import (BOOL_COLUMNS, CODE_COLUMNS, CODED, DATE_COLUMNS, END_COLUMNS, FINAL_STATUSES, MAX_TEXT,
+                       MIN_DATE, NOT_RECEIVED_STATUSES, TEXT_COLUMNS, WHITESPACE, _CONTROL, _CONTROL_NAME, _FORMULA,
+                       _HTML, _shown, bool_values, code_values, parse_dates, sql_regex)
+
+CSV_EXT = (".csv", ".txt")
+CASE_MAX = 64  # a coded or yes/no column with at most this many distinct values is mapped by a CASE, else a join
+_BLOCK = 16 << 20
+# date shapes parsed by DuckDB: (length, the character at a 1-based position, full pattern, strptime format). Each
+# is zero-padded with every field in range (the day of the month is checked by try_strptime), and pandas reads it
+# the same way; any other text goes to parse_dates, once per distinct value.
+_HM = r"(?:[01]\d|2[0-3]):[0-5]\d"
+_DMY = r"(?:0[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])/\d{4}"
+_YMD = r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+_DATE_SHAPES = (
+    (14, None, r"\d{8}(?:[01]\d|2[0-3])[0-5]\d[0-5]\d", "%Y%m%d%H%M%S"),
+    (8, None, r"\d{8}", "%Y%m%d"),
+    (16, (3, "/"), _DMY + " " + _HM, "%d/%m/%Y %H:%M"),
+    (19, (3, "/"), _DMY + " " + _HM + r":[0-5]\d", "%d/%m/%Y %H:%M:%S"),
+    (10, (3, "/"), _DMY, "%d/%m/%Y"),
+    (19, (11, " "), _YMD + " " + _HM + r":[0-5]\d", "%Y-%m-%d %H:%M:%S"),
+    (19, (11, "T"), _YMD + "T" + _HM + r":[0-5]\d", "%Y-%m-%dT%H:%M:%S"),
+    (16, (11, " "), _YMD + " " + _HM, "%Y-%m-%d %H:%M"),
+    (16, (11, "T"), _YMD + "T" + _HM, "%Y-%m-%dT%H:%M"),
+    (10, (5, "-"), _YMD, "%Y-%m-%d"),
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _nfc_suspects() -> str:
+    """An RE2 class of every character that can make a string not NFC: characters NFC changes, combining marks,
+    the second character of a canonical composition pair and the Hangul vowel/final jamo (and, to be safe,
+    everything from U+30000 on). A string without one of them is already NFC, so ``nfc_normalize`` (slow on
+    Vietnamese text) runs only on the few that have one."""
+    import unicodedata
+
+    sus = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    for i in range(0x30000):
+        if 0xD800 <= i <= 0xDFFF:
+            continue
+        ch = chr(i)
+        if unicodedata.combining(ch) or unicodedata.normalize("NFC", ch) != ch:
+            sus.add(i)
+        d = unicodedata.decomposition(ch)
+        if d and not d.startswith("<") and len(d.split()) == 2:
+            sus.add(int(d.split()[1], 16))
+    spans: list[list[int]] = []
+    for i in sorted(sus):
+        if spans and spans[-1][1] == i - 1:
+            spans[-1][1] = i
+        else:
+            spans.append([i, i])
+    spans.append([0x30000, 0x10FFFF])
+    return "[" + "".join(f"\\x{{{a:x}}}" + (f"-\\x{{{b:x}}}" if b > a else "") for a, b in spans) + "]"
+
+
+def _nfc(col: str) -> str:
+    return f"CASE WHEN regexp_matches({col}, {_q(_nfc_suspects())}) THEN nfc_normalize({col}) ELSE {col} END"
+
+
+def _shape(t: str, shape) -> str:
+    n, at, rx, _ = shape
+    pick = f" AND {t}[{at[0]}] = {_q(at[1])}" if at else ""
+    return f"(length({t}) = {n}{pick} AND regexp_full_match({t}, {_q(rx)}))"
+
+
+#: (wall s, CPU s, statement) of the last statements of this process, for profiling (``csvpath.TIMES``)
+TIMES: collections.deque = collections.deque(maxlen=500)
+
+
+def _x(con, sql: str):
+    import resource
+    import time
+
+    def cpu():
+        u = resource.getrusage(resource.RUSAGE_SELF)
+        return u.ru_utime + u.ru_stime
+
+    t0, c0 = time.perf_counter(), cpu()
+    r = con.execute(sql)
+    TIMES.append((time.perf_counter() - t0, cpu() - c0, sql[:150]))
+    return r
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+_WS = _q(WHITESPACE)
+
+
+def _r(col: str) -> str:
+    return f'csv_raw."{col}"'
+
+
+def _t(col: str) -> str:
+    """The cell as the general path sees it: stripped of Python whitespace, blank → NULL (the full trim only when
+    the first or last character is one: trimming by a set of 29 characters is slow)."""
+    return (f"NULLIF(CASE WHEN contains({_WS}, left({col}, 1)) OR contains({_WS}, right({col}, 1)) "
+            f"THEN trim({col}, {_WS}) ELSE {col} END, '')")
+
+
+@dataclass
+class CsvPlan:
+    """What the Python reader learnt from the top of the file."""
+
+    delim: str
+    ncols: int
+    data_start: int                         # line of the first record after the header
+    pos: dict[int, str]                     # cell index → canonical column
+    unmapped: list[str] = field(default_factory=list)
+    first_cell: str | None = None           # the first data record's first mapped cell, as the csv module read it
+    rows: str = ""                          # SQL giving the row of a csv_raw record
+    join: str = ""                          # the join that SQL needs
+
+
+def plan(path: Path, sm: SourceMap) -> CsvPlan | None:
+    """The plan for reading ``path`` with DuckDB, or None when the file is not a plain UTF-8 CSV with its header
+    found (the general path then reads it, and raises the one-line error if there is one)."""
+    from ..errors import InputError
+    from .readers import _csv_rows, find_header
+
+    if sm.format != "tabular" or path.suffix.lower() not in CSV_EXT or path.stat().st_size == 0:
+        return None
+    with path.open("rb") as f:
+        head = f.read(4)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    rows, delim = _csv_rows(path)
+    seen = [0]
+
+    def counted():
+        for r in rows:
+            seen[0] += 1
+            yield r
+
+    it = counted()
+    try:
+        info: dict = {}
+        _, hcells, pos = find_header(path, sm, it, info)
+        first = next(it, None)
+    except (InputError, UnicodeDecodeError):
+        return None
+    finally:
+        it.close()
+        rows.close()
+    # DuckDB's skip counts records: it skips the lines above the data only when none of them is a multi-line record
+    if first is None or delim not in (",", ";", "\t") or seen[0] != first[0]:
+        return None
+    j = min(pos)
+    return CsvPlan(delim=delim, ncols=len(hcells), data_start=first[0], pos=pos, unmapped=info["unmapped"],
+                   first_cell=first[1][j] if j < len(first[1]) else None)
+
+
+def _scan(path: Path) -> int | None:
+    """Line number of the last non-empty line, or None when the file has a lone CR line end or a NUL character."""
+    crs = crlf = nl = 0
+    carry = b""
+    with path.open("rb") as f:
+        while True:
+            block = f.read(_BLOCK)
+            if not block:
+                break
+            if b"\x00" in block:  # DuckDB's regular expressions stop at a NUL character
+                return None
+            crs += block.count(b"\r")
+            crlf += (carry + block).count(b"\r\n")
+            nl += block.count(b"\n")
+            carry = block[-1:]
+        size = f.tell()
+        back = min(size, 1 << 20)
+        f.seek(size - back)
+        tail = f.read(back)
+    if crs != crlf:
+        return None
+    body = tail.rstrip(b"\r\n")
+    if not body and back < size:
+        return None
+    return nl - tail[len(body):].count(b"\n") + 1
+
+
+def _read_sql(path: Path, p: CsvPlan, select: str) -> str:
+    cols = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(p.ncols)) + "}"
+    return (f"SELECT {select} FROM read_csv({_q(str(path))}, columns = {cols}, header = false, "
+            f"delim = {_q(p.delim)}, quote = '\"', escape = '\"', skip = {p.data_start - 1}, auto_detect = false, "
+            f"null_padding = false, strict_mode = true, encoding = 'utf-8')")
+
+
+def load(con, path: Path, sm: SourceMap) -> CsvPlan | None:
+    """Parse ``path`` into the temp table ``csv_raw`` (the mapped columns as text under their canonical names,
+    ``_row`` = the spreadsheet row); None when the file must take the general path. Runs outside the file's
+    transaction: a refused parse must not abort it."""
+    import duckdb
+
+    p = plan(path, sm)
+    if p is None:
+        return None
+    last = _scan(path)
+    if last is None:
+        return None
+    blank = " AND ".join(f"coalesce(trim(c{j}, {_WS}), '') = ''" for j in range(p.ncols))
+    first = min(p.pos)
+    cols = []
+    for j, c in p.pos.items():
+        t = _t(f"c{j}")
+        if c in DATE_COLUMNS:  # stripped once; the cell as written kept only where it differs (values shown)
+            cols.append(f'{t} AS "{c}", CASE WHEN c{j} IS DISTINCT FROM {t} THEN c{j} END AS "_w_{c}"')
+        elif c in TEXT_COLUMNS:
+            cols.append(f'{t} AS "{c}"')
+        else:  # words and codes: looked up as written
+            cols.append(f'c{j} AS "{c}"')
+    try:
+        _x(con, "CREATE OR REPLACE TEMP TABLE csv_raw AS " + _read_sql(
+            path, p, f"{', '.join(cols)}, CASE WHEN {_t(f'c{first}')} IS NULL THEN {blank} ELSE false END AS _blank"))
+        n = _x(con, "SELECT count(*) FROM csv_raw").fetchone()[0]
+        got = _x(con, f'SELECT "{p.pos[min(p.pos)]}" FROM csv_raw WHERE rowid = 0').fetchone()
+        if ((got[0] if got else None) or "").strip() != (p.first_cell or "").strip():  # DuckDB began elsewhere
+            drop(con)
+            return None
+        if n == last - p.data_start + 1:  # one record per line
+            p.rows = f"{p.data_start} + csv_raw.rowid"
+        else:  # records spanning lines: count the line breaks inside each record's cells (all columns)
+            nl = " + ".join(f"coalesce(strlen(c{j}) - strlen(replace(c{j}, chr(10), '')), 0)" for j in range(p.ncols))
+            _x(con, "CREATE OR REPLACE TEMP TABLE csv_nl AS " + _read_sql(path, p, f"{nl} AS nl"))
+            _x(con, f"""CREATE OR REPLACE TEMP TABLE csv_lines AS SELECT rowid AS i, {p.data_start} + rowid
+                                + coalesce(sum(nl) OVER (ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING
+                                                         AND 1 PRECEDING), 0) AS line, nl FROM csv_nl""")
+            end = _x(con, "SELECT max(line + nl) FROM csv_lines").fetchone()[0]
+            _x(con, "DROP TABLE csv_nl")
+            if end != last:  # blank lines between records and multi-line cells: not both here
+                drop(con)
+                return None
+            p.rows, p.join = "CAST(csv_lines.line AS BIGINT)", "JOIN csv_lines ON csv_lines.i = csv_raw.rowid"
+    except duckdb.Error:
+        drop(con)
+        return None
+    return p
+
+
+def drop(con) -> None:
+    for t in ("csv_raw", "csv_nl", "csv_lines", "csv_src", "csv_probs", "csv_units"):
+        _x(con, f"DROP TABLE IF EXISTS {t}")
+    for t in list(_REGISTERED):
+        try:
+            con.unregister(t)
+        except Exception:  # noqa: BLE001 - already gone with the connection
+            pass
+        _REGISTERED.discard(t)
+
+
+_REGISTERED: set[str] = set()
+
+
+def _register(con, name: str, df: pd.DataFrame) -> str:
+    con.register(name, df)
+    _REGISTERED.add(name)
+    return name
+
+
+def _lit(v) -> str:
+    return "NULL" if v is None else "true" if v is True else "false" if v is False else str(int(v))
+
+
+def _distinct(con, expr: str, where: str = "") -> list:
+    return [r[0] for r in _x(con, f"SELECT DISTINCT {expr} AS v FROM csv_raw {where}").fetchall()]
+
+
+def stage(con, p: CsvPlan, sm: SourceMap, units, meta: dict) -> tuple[int, pd.DataFrame, set]:
+    """Validate ``csv_raw`` and insert its valid rows into ``stg``; returns (rows read, problems, canonical columns
+    with a value on some row). The problems frame is the one :func:`~tthc.ingest.validate.validate_chunk` gives."""
+    import pyarrow as pa
+
+    present = set(p.pos.values())
+    seen: set[str] = set()
+    sel = [f"{p.rows} AS _row", "csv_raw.rowid AS _i"]
+    joins = []
+    for c in TEXT_COLUMNS:
+        if c not in present:
+            sel.append(f"CAST(NULL AS VARCHAR) AS {c}")
+            continue
+        sel.append(f"{_nfc(_r(c))} AS {c}")
+    for c in DATE_COLUMNS:
+        if c not in present:
+            sel.append(f"CAST(NULL AS TIMESTAMP) AS {c}, false AS _nb_{c}, CAST(NULL AS VARCHAR) AS _rq_{c}")
+            continue
+        t = _r(c)
+        cases = " ".join(f"WHEN {_shape(t, sh)} THEN try_strptime({t}, {_q(sh[3])})" for sh in _DATE_SHAPES)
+        sel.append(f"CASE {cases} END AS {c}, {t} IS NOT NULL AS _nb_{c}")
+    lookups = [(c, "code") for c in CODED] + [(c, "bool") for c in BOOL_COLUMNS]
+    for c, kind in lookups:
+        typ = "BIGINT" if kind == "code" else "BOOLEAN"
+        if c not in present:
+            sel.append(f"CAST(NULL AS {typ}) AS {c}, false AS _bad_{c}")
+            continue
+        vals = pd.Series(_distinct(con, f'"{c}"'), dtype=object)
+        if any(isinstance(v, str) and v.strip() for v in vals):
+            seen.add(c)
+        val, bad = code_values(vals, c, sm) if kind == "code" else bool_values(vals, sm)
+        vs = [None if x is pd.NA or x is None else (int(x) if kind == "code" else bool(x)) for x in val.astype(object)]
+        bs = bad.astype(bool).tolist()
+        if len(vals) <= CASE_MAX:  # a handful of words: a CASE, no join
+            keyed = [(k, _lit(v), b) for k, v, b in zip(vals.tolist(), vs, bs)]
+            null_v, null_b = next(((v, b) for k, v, b in keyed if k is None), ("NULL", False))
+            whens = " ".join(f"WHEN {_q(k)} THEN {v}" for k, v, _ in keyed if k is not None)
+            bads = [_q(k) for k, _, b in keyed if k is not None and b]
+            mapped = f"CASE {_r(c)} {whens} ELSE {null_v} END" if whens else null_v
+            sel.append(f"CAST({mapped} AS {typ}) AS {c}, "
+                       + (f"coalesce({_r(c)} IN ({', '.join(bads)}), {str(null_b).lower()})" if bads
+                          else f"({_r(c)} IS NULL AND {str(null_b).lower()})") + f" AS _bad_{c}")
+            continue
+        _register(con, f"csv_l_{c}", pa.table({
+            "v": pa.array(vals.tolist(), pa.string()),
+            "val": pa.array(vs, pa.int64() if kind == "code" else pa.bool_()),
+            "bad": pa.array(bs, pa.bool_())}))
+        joins.append(f'LEFT JOIN csv_l_{c} ON csv_l_{c}.v IS NOT DISTINCT FROM {_r(c)}')
+        sel.append(f"csv_l_{c}.val AS {c}, coalesce(csv_l_{c}.bad, false) AS _bad_{c}")
+    for c in REQUIRED:  # present in the file as text (a bad value is present)
+        sel.append(f"{_r(c) if c in TEXT_COLUMNS or c in DATE_COLUMNS else _t(_r(c))} IS NOT NULL AS _has_{c}")
+    _x(con, f"CREATE OR REPLACE TEMP TABLE csv_src AS SELECT {', '.join(sel)} "
+            f"FROM csv_raw {p.join} {' '.join(joins)} WHERE NOT csv_raw._blank")
+    for c in DATE_COLUMNS:
+        if c not in present:
+            continue
+        # every other text (and a shaped one try_strptime refused): the general path's parser, per distinct value
+        rest = [r[0] for r in _x(con, f"SELECT DISTINCT r.\"{c}\" FROM csv_src s JOIN csv_raw r ON r.rowid = s._i "
+                                     f"WHERE s._nb_{c} AND s.{c} IS NULL").fetchall()]
+        if rest:
+            ts, _ = parse_dates(pd.Series(rest, dtype=object))
+            _register(con, f"csv_d_{c}", pa.table({"v": pa.array(rest, pa.string()),
+                                                   "ts": pa.array(ts.to_numpy(), pa.timestamp("us"))}))
+            _x(con, f"UPDATE csv_src SET {c} = d.ts FROM csv_raw r, csv_d_{c} d WHERE r.rowid = csv_src._i "
+                    f"AND d.v = r.\"{c}\" AND csv_src._nb_{c} AND csv_src.{c} IS NULL")
+        _x(con, f"UPDATE csv_src SET {c} = NULL WHERE NOT (year({c}) BETWEEN 1900 AND 2100)")
+    derived = {c: f"({src} IS {'NOT ' if nn else ''}NULL)" for c, (src, nn) in sm.derived.items() if c not in present}
+    problems = _problems(con, present, units)
+    cols = []
+    for c in DOSSIER_COLUMNS:
+        if c == "ma_don_vi":
+            cols.append("coalesce(don_vi_xu_ly, don_vi_tiep_nhan)")
+        elif c == "kenh":
+            cols.append("coalesce(kenh, 1)")
+        elif c == "so_lan_bo_sung":
+            cols.append("coalesce(so_lan_bo_sung, 0)")
+        else:
+            cols.append(derived.get(c, c))
+    metas = [_q(meta["nguon"]), _q(meta["tep_nguon"]), _q(meta["file_hash"]), "_row",
+             f"greatest({', '.join(DATE_COLUMNS)})", str(int(meta["ingest_id"]))]
+    _x(con, f"INSERT INTO stg SELECT {', '.join(cols + metas)} FROM csv_src "
+            f"WHERE _i NOT IN (SELECT _i FROM csv_probs)")
+    n = _x(con, "SELECT count(*) FROM csv_src").fetchone()[0]
+    plain = sorted(c for c in present if c in TEXT_COLUMNS or c in DATE_COLUMNS)
+    counts = _x(con, "SELECT " + ", ".join(f"count({_r(c)})" for c in plain) + " FROM csv_raw").fetchone()
+    seen |= {c for c, k in zip(plain, counts) if k}
+    drop(con)
+    return n, problems, seen
+
+
+def _problems(con, present: set, units) -> pd.DataFrame:
+    """The quarantine lines of ``csv_src``, in :func:`validate_chunk`'s order (row, then check)."""
+    codes = sorted(units)
+    valid = units if isinstance(units, dict) else {}
+    _register(con, "csv_units_df", pd.DataFrame({
+        "code": pd.Series(codes, dtype=object),
+        "valid_from": pd.to_datetime([valid.get(c, (None, None))[0] for c in codes]),
+        "valid_to": pd.to_datetime([valid.get(c, (None, None))[1] for c in codes])}))
+    _x(con, "CREATE OR REPLACE TEMP TABLE csv_units AS SELECT code, CAST(valid_from AS DATE) AS valid_from, "
+                "CAST(valid_to AS DATE) AS valid_to FROM csv_units_df")
+    checks: list[str] = []
+
+    shown_raw: dict[int, str] = {}  # check → the cell as written (csv_raw r), fetched for the problem rows only
+
+    def check(cond: str, column: str, code: str, value: str = "NULL", raw: bool = False):
+        k = len(checks)
+        if raw:
+            shown_raw[k], value = value, "NULL"
+        checks.append(f"SELECT s._i, s._row, {k} AS _k, {_q(column)} AS col, {_q(code)} AS reason_code, "
+                      f"CAST({value} AS VARCHAR) AS value FROM csv_src s WHERE {cond}")
+
+    formula, html = _q(sql_regex(_FORMULA)), _q(sql_regex(_HTML))
+    for c in TEXT_COLUMNS:
+        if c in present:
+            check(f"length(s.{c}) > {MAX_TEXT}", c, "text_too_long", f"s.{c}")
+            # cheap exact preconditions first: the text is stripped, so a formula starts with = + - @; markup
+            # needs a < (or the : of javascript:)
+            check(f"left(s.{c}, 1) IN ('=', '+', '-', '@') AND regexp_matches(s.{c}, {formula})", c, "formula",
+                  f"s.{c}")
+            check(f"(strpos(s.{c}, '<') > 0 OR strpos(s.{c}, ':') > 0) AND regexp_matches(s.{c}, {html})", c, "html",
+                  f"s.{c}")
+            ctl = _q(sql_regex(_CONTROL if c in CODE_COLUMNS else _CONTROL_NAME))
+            check(f"regexp_matches(s.{c}, {ctl})", c, "control_char", f"regexp_replace(s.{c}, {ctl}, '?', 'g')")
+    for c in DATE_COLUMNS:
+        if c in present:
+            check(f"s._nb_{c} AND s.{c} IS NULL", c, "bad_date", f'coalesce(r."_w_{c}", r."{c}")', raw=True)
+            check(f"s.{c} < TIMESTAMP '{MIN_DATE}'", c, "implausible_date", f'coalesce(r."_w_{c}", r."{c}")', raw=True)
+    for c, (_, _, code) in CODED.items():
+        if c in present:
+            check(f"s._bad_{c}", c, code, f'r."{c}"', raw=True)
+    for c in BOOL_COLUMNS:
+        if c in present:
+            check(f"s._bad_{c}", c, "bad_boolean", f'r."{c}"', raw=True)
+    for c in REQUIRED:
+        has = f"s._has_{c}"
+        if c == "ngay_tiep_nhan":
+            has = f"({has} OR coalesce(s.trang_thai IN {NOT_RECEIVED_STATUSES} AND s.ngay_nop IS NOT NULL, false))"
+        check(f"NOT {has}", c, "missing_required")
+    unit = "coalesce(s.don_vi_xu_ly, s.don_vi_tiep_nhan)"
+    check(f"{unit} IS NULL", "don_vi_xu_ly", "missing_required")
+    check(f"{unit} NOT IN (SELECT code FROM csv_units)", "ma_don_vi", "unknown_unit", unit)
+    if valid:
+        check(f"EXISTS (SELECT 1 FROM csv_units u WHERE u.code = {unit} AND "
+              f"(CAST(s.ngay_tiep_nhan AS DATE) < u.valid_from OR CAST(s.ngay_tiep_nhan AS DATE) > u.valid_to))",
+              "ma_don_vi", "unit_not_valid", unit)
+    raw = {c: (f'coalesce(r."_w_{c}", r."{c}")' if c in present else "NULL") for c in DATE_COLUMNS}
+    for c in END_COLUMNS:
+        check(f"CAST(s.{c} AS DATE) < CAST(s.ngay_tiep_nhan AS DATE)", c, "end_before_received", raw[c], raw=True)
+    check("CAST(s.ngay_hoan_thanh_bo_sung AS DATE) < CAST(s.ngay_yeu_cau_bo_sung AS DATE)", "ngay_hoan_thanh_bo_sung",
+          "supplement_end_before_start", raw["ngay_hoan_thanh_bo_sung"], raw=True)
+    check("CAST(s.ngay_nop AS DATE) > CAST(s.ngay_tiep_nhan AS DATE)", "ngay_nop", "submitted_after_received",
+          raw["ngay_nop"], raw=True)
+    check(f"s.trang_thai IN {FINAL_STATUSES} AND s.ngay_ket_thuc_xu_ly IS NULL "
+          "AND NOT (s.trang_thai = 10 AND s.ngay_tra IS NOT NULL)", "ngay_ket_thuc_xu_ly", "missing_end_date",
+          "s.trang_thai")
+    _x(con, "CREATE OR REPLACE TEMP TABLE csv_probs AS " + " UNION ALL ".join(checks))
+    value = ("CASE p._k " + " ".join(f"WHEN {k} THEN CAST({v} AS VARCHAR)" for k, v in shown_raw.items())
+             + " ELSE p.value END") if shown_raw else "p.value"
+    problems = _x(con, f"SELECT p._row AS row, p.col AS \"column\", p.reason_code, {value} AS value FROM csv_probs p "
+                       f"LEFT JOIN csv_raw r ON r.rowid = p._i ORDER BY p._row, p._k").fetchdf()
+    problems["value"] = [_shown(v) for v in problems["value"]]
+    return problems
