@@ -105,7 +105,7 @@ def _current_stamps(entries: list[dict], known: dict | None = None, out_root: Pa
     ``known`` stamps (the batch just computed them) are reused."""
     from .. import run as R
     from ..units import load_registry
-    from .plan import SLICE_CACHE, _validate, cached_slice_hashes, slice_hashes
+    from .plan import _validate, cached_slice_hashes, slice_hashes
 
     out: dict[tuple[str, str], str] = dict(known or {})
     entries = [e for e in entries if (e["period"], e["unit"]) not in out]
@@ -128,14 +128,14 @@ def _current_stamps(entries: list[dict], known: dict | None = None, out_root: Pa
         try:
             units = [e["unit"] for e in es if e["unit"] in reg]
             sets = {u: [u, *reg.descendants(u)] for u in units}
-            hashes = (cached_slice_hashes(sets, period, window, out_root / period / SLICE_CACHE) if out_root
+            hashes = (cached_slice_hashes(sets, period, window) if out_root
                       else slice_hashes(sets, period, window))
             for e in es:
                 u = e["unit"]
                 if u not in hashes:
                     continue
                 par = e["run"].get("parameters") or {}
-                params = _validate(u, period, window, par.get("lang", "vi"), reg)
+                params = _validate(u, period, window, par.get("lang", "vi"), reg, par.get("rules"))
                 nbs = [config.notebooks_dir() / R.NOTEBOOKS["unit"]]
                 if R.has_children(u, period, window, reg):
                     nbs.append(config.notebooks_dir() / R.NOTEBOOKS["overview"])
