@@ -383,11 +383,13 @@ def run_report(unit, period, window="calendar", lang="vi", out_root=None, format
     end), a papermill parameter of the notebooks."""
     from .outputs import LOCK_TIMEOUT, FolderLock, commit, discard, good_run, new_stage
     from .report.data import slice_hash
+    from .report.params import checked_period
     from .units import load_registry
 
     say = say or log
     t_start = time.perf_counter()
     reg = registry if registry is not None else load_registry()
+    period = checked_period(period)  # parsed once here (or by the caller): the Period goes down from here
     nb, job = prepare(unit, period, window, lang, "unit", out_root, reg, rules)
     timings = {"validate": round(time.perf_counter() - t_start, 3)}
     p = job.params
@@ -404,16 +406,16 @@ def run_report(unit, period, window="calendar", lang="vi", out_root=None, format
                 from .bootstrap import ensure_data
 
                 t0 = time.perf_counter()
-                done = ensure_data(period=p.period)
+                done = ensure_data(period=period)
                 timings["ensure_data"] = round(time.perf_counter() - t0, 3)
                 record["sample_generated"] = done["sample"]
                 record["warehouse_hash"] = done["cube_meta"].get("warehouse_hash")
             t0 = time.perf_counter()
             if data_hash is None:
-                data_hash = slice_hash([p.unit, *reg.descendants(p.unit)], p.period, p.window)
+                data_hash = slice_hash([p.unit, *reg.descendants(p.unit)], period, p.window)
             record["data_hash"] = data_hash
-            if overview if overview is not None else has_children(p.unit, p.period, p.window, reg):
-                nb2, job2 = prepare(p.unit, p.period, p.window, p.lang, "overview", out_root, reg, p.rules)
+            if overview if overview is not None else has_children(p.unit, period, p.window, reg):
+                nb2, job2 = prepare(p.unit, period, p.window, p.lang, "overview", out_root, reg, p.rules)
                 job2.out_dir, job2.final_dir = stage, final
                 jobs.append((nb2, job2))
             st = stamp or compute_stamp(p, [j.notebook for _, j in jobs], data_hash)
@@ -439,7 +441,7 @@ def run_report(unit, period, window="calendar", lang="vi", out_root=None, format
                 record["outputs"].append(export_xlsx(job).name)
                 timings.update(job.timings)
             record["output_sha256"] = {n: _sha256_file(stage / n) for n in record["outputs"]}
-            record["indicators"] = headline(p)
+            record["indicators"] = headline(p, period)
             record["status"] = "ok"
             timings["total"] = round(time.perf_counter() - t_start, 3)
             write_run_json(stage, record)
@@ -470,13 +472,13 @@ def run_report(unit, period, window="calendar", lang="vi", out_root=None, format
 HEADLINE = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8")
 
 
-def headline(params) -> dict:
+def headline(params, period=None) -> dict:
     """D1–D7 (value, target, status, numerator, denominator, gap) of the report's unit from the cube, for run.json
-    and the batch index; empty when the cube cannot say."""
+    and the batch index; empty when the cube cannot say. ``period``: the parsed period, if the caller has it."""
     try:
         from .engine import query as q
 
-        ind = q.indicators(params.period, params.window, units=[params.unit])
+        ind = q.indicators(period or params.period, params.window, units=[params.unit])
     except Exception:  # noqa: BLE001 - the index then shows no figures for this run
         return {}
     out = {}

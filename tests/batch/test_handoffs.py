@@ -114,12 +114,24 @@ def test_plan_specs_carry_settings_not_environment(in_root, tmp_path):
 def test_batch_parses_its_period_once(in_root, tmp_path, monkeypatch):
     """`tthc batch` → runner → plan → stamps → pool → index: parse_period runs once in the batch process (the CLI's
     parse; the Period goes down from there). Runs use the pool's noop test pipeline, so no kernel is involved."""
-    import sys
-
-    import tthc.periods as P
     from tthc.cli import main
     from tthc.commands import batch as B
     from tthc.settings import RunSettings
+
+    calls = _count_parse_period(monkeypatch)
+    monkeypatch.setattr(B, "run_settings", lambda args: RunSettings(test_pipeline="noop"))
+    out = tmp_path / "out"
+    code = main(["batch", "--period", "2025-Q1", "--units-list", "X001,X002,H001", "--jobs", "2", "--force",
+                 "--out-root", str(out), "--no-progress"])
+    assert code == 0
+    assert calls == ["2025-Q1"]
+    assert (out / "index.html").is_file()
+
+
+def _count_parse_period(monkeypatch) -> list:
+    import sys
+
+    import tthc.periods as P
 
     real = P.parse_period
     calls = []
@@ -132,13 +144,26 @@ def test_batch_parses_its_period_once(in_root, tmp_path, monkeypatch):
     for name, mod in list(sys.modules.items()):  # modules that imported the name before the patch
         if name.startswith("tthc") and getattr(mod, "parse_period", None) is real:
             monkeypatch.setattr(mod, "parse_period", counting)
-    monkeypatch.setattr(B, "run_settings", lambda args: RunSettings(test_pipeline="noop"))
-    out = tmp_path / "out"
-    code = main(["batch", "--period", "2025-Q1", "--units-list", "X001,X002,H001", "--jobs", "2", "--force",
-                 "--out-root", str(out), "--no-progress"])
-    assert code == 0
+    return calls
+
+
+def test_report_run_parses_its_period_once(in_root, tmp_path, monkeypatch):
+    """The report run (`tthc report`, a batch worker) parses a period code once — validation, overview, data hash,
+    headline all take the Period — and not at all when the caller hands it a Period (a worker parses its batch's
+    code once per process). The notebook's execution is stubbed: this counts the runner's own process."""
+    from tthc import run as R
+    from tthc.periods import parse_period
+
+    per = parse_period("2025-Q1")
+    calls = _count_parse_period(monkeypatch)
+    kw = dict(ensure=False, executor=lambda nb, job: nb, formats=("ipynb",), xlsx=False)
+    rec = R.run_report("H001", "2025-Q1", out_root=tmp_path / "a", **kw)
+    assert rec["status"] == "ok" and rec["outputs"] == ["report.ipynb", "overview.ipynb"]
+    assert rec["indicators"]["D1"]["denominator"] >= 0  # the headline was read (with the Period)
     assert calls == ["2025-Q1"]
-    assert (out / "index.html").is_file()
+    calls.clear()
+    R.run_report("X001", per, out_root=tmp_path / "b", **kw)
+    assert calls == []
 
 
 def test_rules_reach_the_kernel_as_a_parameter(batch_root, tmp_path):

@@ -149,7 +149,7 @@ class Runner:
         try:
             stamp = ({"stamp": spec["stamp"], "parts": spec.get("stamp_parts")} if spec.get("stamp") else None)
             record = R.run_report(
-                spec["unit"], spec["period"], spec["window"], spec["lang"], out_root=spec["out_root"],
+                spec["unit"], self.period(spec["period"]), spec["window"], spec["lang"], out_root=spec["out_root"],
                 formats=tuple(spec.get("formats") or ("ipynb", "html", "pdf")), xlsx=spec.get("xlsx", True),
                 overview=bool(spec.get("overview")), ensure=False, registry=self.registry(),
                 rules=self.settings.rules766,
@@ -194,6 +194,15 @@ class Runner:
                 raise
             finally:
                 _shutdown(km)
+
+    def period(self, code: str):
+        """The spec's period code parsed once per worker process (every run of a batch has the same one)."""
+        from ..periods import parse_period
+
+        cache = self.__dict__.setdefault("_periods", {})
+        if code not in cache:
+            cache[code] = parse_period(code)
+        return cache[code]
 
     def registry(self):
         from ..units import load_registry

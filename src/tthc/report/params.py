@@ -62,13 +62,19 @@ def _plain_string(name: str, v, hint: str) -> str:
     return v
 
 
-def check_period(period) -> str:
-    if isinstance(period, Period):  # parsed once by the caller (e.g. `tthc batch`): already canonical
-        return period.code
+def checked_period(period) -> Period:
+    """The parsed period of a parameter (a plain string of one of the accepted forms; a :class:`Period` the caller
+    already parsed is returned as it is); raises :class:`ParameterError`, one line, otherwise."""
+    if isinstance(period, Period):  # parsed once by the caller (e.g. `tthc batch`)
+        return period
     s = _plain_string("period", period, EXAMPLES)
     if not _PERIOD.match(s):
         raise ParameterError(f"invalid period {_show(s)}: use one of {EXAMPLES}")
-    return parse_period(s).code
+    return parse_period(s)
+
+
+def check_period(period) -> str:
+    return checked_period(period).code
 
 
 def check_window(window) -> str:
