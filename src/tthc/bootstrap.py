@@ -17,9 +17,11 @@ def _say(msg: str) -> None:
     print(f"tthc: {msg}", file=sys.stderr, flush=True)
 
 
-def ensure_data(verbose: bool = True, dossiers: int | None = None) -> dict:
+def ensure_data(verbose: bool = True, dossiers: int | None = None, period=None) -> dict:
     """Sample data if nothing was ingested (``dossiers``: its size, default the sample's 30 000), then the cube if
-    missing or stale. Returns what was done. A batch runs it once, in its plan; its reports do not."""
+    missing or stale, and covering ``period`` (a code or a parsed Period; the cube holds the periods of the data,
+    a report may ask for another). Returns what was done. A batch runs it once, in its plan; its reports do not.
+    The only place a report's cube is built: queries only read (:mod:`tthc.engine.query`)."""
     done = {"sample": False, "cube_rebuilt": False}
     wh = config.default_warehouse()
     if not warehouse_has_data(wh):
@@ -33,6 +35,15 @@ def ensure_data(verbose: bool = True, dossiers: int | None = None) -> dict:
     from .engine.cube import ensure_cube
 
     meta = ensure_cube(str(wh))
+    if isinstance(period, str):
+        from .periods import parse_period
+
+        period = parse_period(period)
+    code = period.code if period is not None else None
+    if code and code not in meta.get("periods", []):
+        rebuilt = meta.get("rebuilt")
+        meta = ensure_cube(str(wh), periods=sorted({*meta.get("periods", []), code}), force=True)
+        meta["rebuilt"] = True if rebuilt else meta.get("rebuilt")
     done["cube_rebuilt"] = bool(meta.get("rebuilt"))
     if verbose and done["cube_rebuilt"]:
         _say(f"built the indicator cube in {config.processed_dir() / 'cube'}")

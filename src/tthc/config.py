@@ -86,12 +86,6 @@ def index766_file() -> Path:
     return params_dir() / "index766.yaml"
 
 
-def rules766_override() -> str | None:
-    """The 766 rules version asked with ``--rules`` (handed to kernels and workers as ``TTHC_RULES766``); None: the
-    version in force at each period's end."""
-    return os.environ.get("TTHC_RULES766") or None
-
-
 def report_file() -> Path:
     return params_dir() / "report.yaml"
 

@@ -44,7 +44,8 @@ from . import __version__, config
 from .errors import TthcError
 
 # The one project kernel (tthc.kernel): the kernel inherits the runner's environment, so TTHC_ROOT / TTHC_WAREHOUSE /
-# TTHC_UNITS given to ``tthc report`` (or a test) reach the notebook.
+# TTHC_UNITS given to ``tthc report`` (or a test) reach the notebook; everything else it is told (the 766 rules
+# version) is a papermill parameter.
 from .kernel import KERNEL_ENV, KERNEL_NAME, is_port_race  # noqa: E402
 NOTEBOOKS = {"unit": "unit_report.ipynb", "overview": "overview.ipynb"}
 STEMS = {"unit": "report", "overview": "overview"}
@@ -85,14 +86,16 @@ class Job:
         return STEMS[self.params.kind]
 
 
-def prepare(unit, period, window="calendar", lang="vi", kind="unit", out_root=None, registry=None):
+def prepare(unit, period, window="calendar", lang="vi", kind="unit", out_root=None, registry=None,
+            rules: str | None = None):
     """Validate (raises ParameterError, nothing written) and return ``(nb, job)``: the template notebook node and
-    the job with ``out_dir = <out_root>/<period>/<unit>``."""
+    the job with ``out_dir = <out_root>/<period>/<unit>``. ``rules``: the 766 rules version (``--rules``), handed
+    to the notebook as its ``rules`` parameter."""
     from .report.params import validate
     from .units import load_registry
 
     reg = registry if registry is not None else load_registry()
-    params = validate(unit, period, window, lang, kind=kind, registry=reg)
+    params = validate(unit, period, window, lang, kind=kind, registry=reg, rules=rules)
     import nbformat  # after validation: a bad parameter fails fast, before any heavy import
     root = Path(out_root) if out_root else config.outputs_dir()
     out_dir = root / params.period / params.unit
@@ -355,10 +358,11 @@ def write_run_json(out_dir: Path, record: dict) -> Path:
 
 
 # -- composition -----------------------------------------------------------------------------------------------
-def has_children(unit: str, period: str, window: str, registry) -> bool:
-    from .periods import parse_period
+def has_children(unit: str, period, window: str, registry) -> bool:
+    """Whether the unit has a child valid in the period (a code or a parsed Period): then it gets an overview."""
+    from .periods import Period, parse_period
 
-    a, b = parse_period(period).bounds(window)
+    a, b = (period if isinstance(period, Period) else parse_period(period)).bounds(window)
     return any(registry.get(c).overlaps(a, b) for c in registry.children(unit))
 
 
@@ -366,22 +370,25 @@ def run_report(unit, period, window="calendar", lang="vi", out_root=None, format
                xlsx: bool = True, overview: bool | None = None, kernel_name: str | None = None,
                ensure: bool = True, registry=None, *, executor=None, data_hash: str | None = None,
                stamp: dict | None = None, record_extra: dict | None = None, say=None,
-               lock_timeout: float | None = None) -> dict:
+               lock_timeout: float | None = None, rules: str | None = None) -> dict:
     """The one report run (see the module docstring): lock the output folder, (sample + cube if nothing was
     ingested, when ``ensure``), execute the unit report (and the overview when the unit has children), export,
     swap the finished outputs in, write run.json. Returns the run record; raises on failure after recording it.
 
     ``executor(nb, job) -> executed nb`` is how a notebook gets its kernel (default: :func:`execute` on the ``tthc``
     kernel); ``data_hash`` / ``stamp`` (``{"stamp", "parts"}``) are computed unless given; ``say`` gets the progress
-    messages (default stderr)."""
+    messages (default stderr); ``rules``: the 766 rules version (``--rules``; None: the one in force at the period's
+    end), a papermill parameter of the notebooks."""
     from .outputs import LOCK_TIMEOUT, FolderLock, commit, discard, good_run, new_stage
     from .report.data import slice_hash
+    from .report.params import checked_period
     from .units import load_registry
 
     say = say or log
     t_start = time.perf_counter()
     reg = registry if registry is not None else load_registry()
-    nb, job = prepare(unit, period, window, lang, "unit", out_root, reg)
+    period = checked_period(period)  # parsed once here (or by the caller): the Period goes down from here
+    nb, job = prepare(unit, period, window, lang, "unit", out_root, reg, rules)
     timings = {"validate": round(time.perf_counter() - t_start, 3)}
     p = job.params
     final = job.out_dir
@@ -397,16 +404,16 @@ def run_report(unit, period, window="calendar", lang="vi", out_root=None, format
                 from .bootstrap import ensure_data
 
                 t0 = time.perf_counter()
-                done = ensure_data()
+                done = ensure_data(period=period)
                 timings["ensure_data"] = round(time.perf_counter() - t0, 3)
                 record["sample_generated"] = done["sample"]
                 record["warehouse_hash"] = done["cube_meta"].get("warehouse_hash")
             t0 = time.perf_counter()
             if data_hash is None:
-                data_hash = slice_hash([p.unit, *reg.descendants(p.unit)], p.period, p.window)
+                data_hash = slice_hash([p.unit, *reg.descendants(p.unit)], period, p.window)
             record["data_hash"] = data_hash
-            if overview if overview is not None else has_children(p.unit, p.period, p.window, reg):
-                nb2, job2 = prepare(p.unit, p.period, p.window, p.lang, "overview", out_root, reg)
+            if overview if overview is not None else has_children(p.unit, period, p.window, reg):
+                nb2, job2 = prepare(p.unit, period, p.window, p.lang, "overview", out_root, reg, p.rules)
                 job2.out_dir, job2.final_dir = stage, final
                 jobs.append((nb2, job2))
             st = stamp or compute_stamp(p, [j.notebook for _, j in jobs], data_hash)
@@ -432,7 +439,7 @@ def run_report(unit, period, window="calendar", lang="vi", out_root=None, format
                 record["outputs"].append(export_xlsx(job).name)
                 timings.update(job.timings)
             record["output_sha256"] = {n: _sha256_file(stage / n) for n in record["outputs"]}
-            record["indicators"] = headline(p)
+            record["indicators"] = headline(p, period)
             record["status"] = "ok"
             timings["total"] = round(time.perf_counter() - t_start, 3)
             write_run_json(stage, record)
@@ -463,13 +470,13 @@ def run_report(unit, period, window="calendar", lang="vi", out_root=None, format
 HEADLINE = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8")
 
 
-def headline(params) -> dict:
+def headline(params, period=None) -> dict:
     """D1–D7 (value, target, status, numerator, denominator, gap) of the report's unit from the cube, for run.json
-    and the batch index; empty when the cube cannot say."""
+    and the batch index; empty when the cube cannot say. ``period``: the parsed period, if the caller has it."""
     try:
         from .engine import query as q
 
-        ind = q.indicators(params.period, params.window, units=[params.unit])
+        ind = q.indicators(period or params.period, params.window, units=[params.unit])
     except Exception:  # noqa: BLE001 - the index then shows no figures for this run
         return {}
     out = {}

@@ -1,8 +1,11 @@
-"""The batch's cache of data-slice hashes (``<period folder>/.slice-hashes.json``), readable by a report.
+"""The batch's cache of data-slice hashes, readable by a report.
 
-Written by :func:`tthc.batch.plan.cached_slice_hashes`; a report in a batch finds its slice hash here
-(:func:`lookup_slice_hash`) instead of hashing its slice again, while the cube files are the ones the hashes were
-computed from. A module of its own so that :mod:`tthc.report` reads it without importing :mod:`tthc.batch`.
+Written by :func:`tthc.batch.plan.cached_slice_hashes` beside the cube it hashes (:func:`slice_cache_file`: one
+file per period in the cube's folder, so a report finds it from the warehouse and period alone, with no hand-off);
+a report finds its slice hash there (:func:`lookup_slice_hash`, reads only) instead of hashing its slice again,
+while the cube files are the ones the hashes were computed from (their size and mtime, :func:`cube_signature`) and
+the unit set is the same. A module of its own so that :mod:`tthc.report` reads it without importing
+:mod:`tthc.batch`.
 """
 
 from __future__ import annotations
@@ -11,6 +14,14 @@ import json
 from pathlib import Path
 
 from .engine.cube import CUBE_TABLES  # noqa: F401 - one home: the cube's tables (tthc.engine.cube)
+
+
+def slice_cache_file(period: str, directory: Path | None = None) -> Path:
+    """Where the slice hashes of ``period`` (a canonical code) over the cube in ``directory`` (default: the cube of
+    the default warehouse) are kept: ``<cube>/.slice-hashes-<period>.json``."""
+    from .engine.cube import default_cube_dir
+
+    return (Path(directory) if directory else default_cube_dir()) / f".slice-hashes-{period}.json"
 
 
 def read_json(path: Path) -> dict | None:
@@ -41,10 +52,11 @@ def _valid_hashes(cache: dict, key: str, cube_sig: list) -> dict:
     return entry.get("hashes", {}) if entry.get("cube") == cube_sig else {}
 
 
-def lookup_slice_hash(cache_file: Path, units: list[str], period: str, window: str,
+def lookup_slice_hash(cache_file: Path | None, units: list[str], period: str, window: str,
                       directory: Path | None = None) -> str | None:
     """The slice hash :func:`cached_slice_hashes` stored for exactly these units, while the cube files are the ones
     it was computed from; None otherwise. Lets a report in a batch skip hashing its slice again."""
+    cache_file = cache_file or slice_cache_file(period, directory)
     known = _valid_hashes(read_json(cache_file) or {}, f"{period}|{window}", cube_signature(directory))
     want = ",".join(units)
     for hit in known.values():

@@ -1,6 +1,9 @@
 """The package reads only the environment variables docs/architecture.md lists (section "Environment variables"):
-``TTHC_ROOT``, ``TTHC_WAREHOUSE``, ``TTHC_UNITS``, the diagnostics switches and the hand-offs named there. Reads are
-found with :mod:`ast`: ``os.environ[...]`` (load), ``os.environ.get(...)``, ``os.getenv(...)``, ``... in os.environ``.
+``TTHC_ROOT``, ``TTHC_WAREHOUSE``, ``TTHC_UNITS``, ``TTHC_WAREHOUSE_WAIT`` and the diagnostics switches; the settings
+handed between processes (issue #16) travel as ``tthc.settings.RunSettings``, never as ``TTHC_*`` variables. Reads
+are found with :mod:`ast`: ``os.environ[...]`` (load), ``os.environ.get(...)``, ``os.getenv(...)``, ``... in
+os.environ``; any ``TTHC_*`` name written anywhere in the package (a write, a dict key handed to a child process, a
+comment) must be one of the eight documented ones.
 """
 
 from __future__ import annotations
@@ -12,6 +15,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 PKG = REPO / "src" / "tthc"
+#: the only TTHC_* variables: the project's locations, the warehouse wait, and the diagnostics switches
+TTHC_NAMES = {"TTHC_ROOT", "TTHC_WAREHOUSE", "TTHC_UNITS", "TTHC_WAREHOUSE_WAIT",
+              "TTHC_KERNEL_LOG", "TTHC_KERNEL_PROFILE", "TTHC_DUCKDB_MEMORY", "TTHC_GENERATED"}
+#: hand-offs between processes that were environment variables before issue #16 (now explicit, typed settings)
+FORMER_HANDOFFS = ("TTHC_SLICE_CACHE", "TTHC_BATCH_", "TTHC_ZYGOTE_", "TTHC_RULES766", "TTHC_CUBE_READY")
+_TTHC_NAME = re.compile(r"TTHC_[A-Z0-9_]*[A-Z0-9]")
 
 
 def documented() -> list[str]:
@@ -61,3 +70,27 @@ def test_package_reads_only_documented_variables():
                   for n in reads(p.read_text(encoding="utf-8"))
                   if not any(fnmatch.fnmatchcase(n, a) for a in allowed)})
     assert not bad, f"environment variables read but not listed in docs/architecture.md: {bad}"
+
+
+def names_in(text: str) -> set[str]:
+    return set(_TTHC_NAME.findall(text))
+
+
+def test_name_finder_sees_writes_and_dict_keys():
+    src = 'os.environ["TTHC_A1"] = "1"\nenv = {"TTHC_B_C": "x"}\n# TTHC_ROOT\n'
+    assert names_in(src) == {"TTHC_A1", "TTHC_B_C", "TTHC_ROOT"}
+
+
+def test_docs_list_exactly_the_eight_tthc_variables():
+    tthc = {n for n in documented() if n.startswith("TTHC_")}
+    assert tthc == TTHC_NAMES, f"docs/architecture.md lists {sorted(tthc ^ TTHC_NAMES)} beyond/instead of the eight"
+
+
+def test_package_names_no_other_tthc_variable():
+    """No hand-off comes back: not read, not written, not passed in a child's environment, not even mentioned."""
+    bad = sorted({(str(p.relative_to(REPO)), n) for p in PKG.rglob("*.py")
+                  for n in names_in(p.read_text(encoding="utf-8")) if n not in TTHC_NAMES})
+    assert not bad, f"TTHC_* names other than the documented eight in the package: {bad}"
+    for p in PKG.rglob("*.py"):
+        text = p.read_text(encoding="utf-8")
+        assert not any(h in text for h in FORMER_HANDOFFS), p

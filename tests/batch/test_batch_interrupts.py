@@ -48,18 +48,16 @@ def _index_status(out: Path) -> dict[str, str]:
 
 
 def _folder_truth(out: Path) -> dict[str, str]:
-    """What the folders say: ok when run.json is ok and every output it lists is there and no error.json is newer,
-    failed with an error.json or a run.json whose status is failed (an interrupted run writes one where there is no
-    good run to keep, see tthc.run), else incomplete."""
+    """What the folders say: ok when run.json is ok and every output it lists is there, failed with a run.json whose
+    status is failed (the one schema; an interrupted run writes one where there is no good run to keep, see
+    tthc.run), else incomplete."""
     res = {}
     for d in sorted((out / "2025-Q1").iterdir()):
         if not d.is_dir():
             continue
         names = {f.name for f in d.iterdir()}
         run = json.loads((d / "run.json").read_text()) if "run.json" in names else None
-        if "error.json" in names and (run is None or (d / "error.json").stat().st_mtime >= (d / "run.json").stat().st_mtime):
-            res[d.name] = "failed"
-        elif run and run["status"] == "failed":
+        if run and run["status"] == "failed":
             res[d.name] = "failed"
         elif run and run["status"] == "ok" and set(run["outputs"]) <= names:
             res[d.name] = "ok"
@@ -128,7 +126,7 @@ def test_sigkilled_worker_is_failed_in_the_index(batch_root, tmp_path):
         while victim is None and time.monotonic() < deadline:
             for d in (out / "2025-Q1").iterdir():
                 names = {f.name for f in d.iterdir()} if d.is_dir() else set()
-                if "run.log" in names and not names & {"run.json", "error.json"}:
+                if "run.log" in names and "run.json" not in names:
                     m = re.search(r"worker pid (\d+)", (d / "run.log").read_text())
                     if m:
                         victim, unit = int(m.group(1)), d.name

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.xdist_group("batch")
 def _py(code: str, env_extra: dict | None = None) -> dict:
     import os
 
-    env = dict(os.environ, TTHC_ZYGOTE_MPLBACKEND="Agg", **(env_extra or {}))
+    env = dict(os.environ, MPLBACKEND="Agg", **(env_extra or {}))  # as the zygote sets it from its --backend
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 0, r.stderr[-3000:]
     return json.loads(r.stdout.strip().splitlines()[-1])

@@ -16,16 +16,13 @@ from tthc.batch.index import render_index, scan, status_of
 pytestmark = pytest.mark.xdist_group("batch")
 
 
-def _run_dir(root: Path, period: str, unit: str, files: dict[str, str], run: dict | None = None,
-             error: dict | None = None) -> Path:
+def _run_dir(root: Path, period: str, unit: str, files: dict[str, str], run: dict | None = None) -> Path:
     d = root / period / unit
     d.mkdir(parents=True)
     for name, text in files.items():
         (d / name).write_text(text, encoding="utf-8")
     if run is not None:
         (d / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
-    if error is not None:
-        (d / "error.json").write_text(json.dumps(error, ensure_ascii=False), encoding="utf-8")
     return d
 
 
@@ -40,8 +37,8 @@ def outputs(tmp_path) -> Path:
                   "parameters": {"unit": "X001", "period": "2025-Q1", "window": "calendar", "lang": "vi"},
                   "meta": {"unit_name": "UBND xã <b>Thanh</b> & \"An\"", "level": "xa"}, "indicators": ind})
     _run_dir(root, "2025-Q1", "X002", {"report.error.ipynb": "{}"},
-             error={"status": "failed", "error": "RuntimeError: <script>alert(1)</script>",
-                    "error_notebook": "report.error.ipynb"})
+             run={"status": "failed", "error": "RuntimeError: <script>alert(1)</script>", "outputs": [],
+                  "parameters": {"unit": "X002", "period": "2025-Q1", "window": "calendar", "lang": "vi"}})
     _run_dir(root, "2025-Q1", "H001", {"report.html": "a", "report.pdf": "b", "overview.html": "c",
                                        "overview.pdf": "d"},
              run={"status": "ok", "stamp": "old", "outputs": ["report.html", "report.pdf", "overview.html",
@@ -178,22 +175,33 @@ def test_batch_slice_hashes_equal_report_slice_hash(batch_root, monkeypatch):
 
 
 def test_report_reads_its_slice_hash_from_the_batch_cache(batch_root):
-    """A report in a batch takes its slice hash from the batch's cache (TTHC_SLICE_CACHE) while the cube files are
-    the ones it was computed from, and hashes the slice itself otherwise."""
+    """A report in a batch takes its slice hash from the batch's cache beside the cube (found from the warehouse and
+    period, no hand-off) while the cube files are the ones it was computed from, and hashes the slice itself
+    otherwise."""
     code = ("import os, pathlib, tempfile\n"
-            "from tthc.batch.plan import cached_slice_hashes, lookup_slice_hash\n"
+            "from tthc.batch.plan import cached_slice_hashes, lookup_slice_hash, slice_cache_file\n"
+            "import tthc.report.data as rd\n"
             "from tthc.report.data import cube_dir, report_slice_hash, slice_hash\n"
             "from tthc.units import load_registry\n"
             "reg = load_registry()\n"
             "sets = {u: [u, *reg.descendants(u)] for u in ('X001', 'H001')}\n"
-            "cache = pathlib.Path(tempfile.mkdtemp()) / 'c.json'\n"
-            "c = cached_slice_hashes(sets, '2025-Q1', 'calendar', cache)\n"
+            "cache = slice_cache_file('2025-Q1')\n"
+            "assert cache == cube_dir() / '.slice-hashes-2025-Q1.json'\n"
+            "cache.unlink(missing_ok=True)\n"
+            "c = cached_slice_hashes(sets, '2025-Q1', 'calendar')\n"
+            "assert cache.is_file()\n"
             "assert lookup_slice_hash(cache, sets['H001'], '2025-Q1', 'calendar') == c['H001']\n"
+            "assert lookup_slice_hash(None, sets['H001'], '2025-Q1', 'calendar') == c['H001']\n"
             "assert lookup_slice_hash(cache, ['X001', 'X002'], '2025-Q1', 'calendar') is None\n"
             "assert lookup_slice_hash(cache, sets['X001'], '2025-Q2', 'calendar') is None\n"
-            "os.environ['TTHC_SLICE_CACHE'] = str(cache)\n"
             "assert report_slice_hash(sets['X001'], '2025-Q1', 'calendar') == slice_hash(sets['X001'], '2025-Q1', "
             "'calendar') == c['X001']\n"
+            "# the report takes it from the cache: it does not hash its slice\n"
+            "real = rd.slice_hash\n"
+            "rd.slice_hash = lambda *a, **k: 'hashed-again'\n"
+            "assert report_slice_hash(sets['X001'], '2025-Q1', 'calendar') == c['X001']\n"
+            "assert report_slice_hash(['X001', 'X002'], '2025-Q1', 'calendar') == 'hashed-again'\n"
+            "rd.slice_hash = real\n"
             "# a rewritten cube file makes the cache entry stale: the report hashes for itself\n"
             "f = cube_dir() / 'counts.parquet'\n"
             "st = f.stat(); os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1))\n"
@@ -206,16 +214,15 @@ def test_report_reads_its_slice_hash_from_the_batch_cache(batch_root):
 
 def _crash_spec(tmp_path, unit):
     return dict(id=f"2025-Q1/{unit}", unit=unit, period="2025-Q1", kind="test", out_dir=str(tmp_path / unit),
-                pipeline="crash" if unit == "CRASH" else "noop")
+                pipeline="crash" if unit == "CRASH" else "noop", settings={"test_pipeline": "noop"})
 
 
 def test_pool_survives_a_dying_worker(tmp_path, monkeypatch):
     """A worker process that dies (e.g. a segfault in a renderer) fails only its run; the pool replaces it."""
     from tthc.batch.pool import LocalPool
 
-    monkeypatch.setenv("TTHC_BATCH_TEST_PIPELINES", "1")
     results = []
-    with LocalPool(jobs=2, env={"TTHC_BATCH_TEST_PIPELINES": "1"}) as pool:
+    with LocalPool(jobs=2, conf={"settings": {"test_pipeline": "noop"}}) as pool:
         pool.run([_crash_spec(tmp_path, u) for u in ("A1", "CRASH", "A2", "A3")], on_result=results.append)
     by = {r["unit"]: r for r in results}
     assert set(by) == {"A1", "CRASH", "A2", "A3"}
@@ -230,12 +237,11 @@ def test_deferred_pool_waits_for_its_settings(tmp_path, monkeypatch):
 
     from tthc.batch.pool import LocalPool
 
-    monkeypatch.setenv("TTHC_BATCH_TEST_PIPELINES", "1")
     pool = LocalPool(jobs=2, deferred=True)
     with pytest.raises(RuntimeError, match="configure"):
         pool.run([_crash_spec(tmp_path, "A0")], on_result=lambda r: None)
     results = []
-    pool.configure({"TTHC_BATCH_TEST_PIPELINES": "1"}, str(tmp_path))
+    pool.configure({"settings": {"test_pipeline": "noop"}}, str(tmp_path))
     with pool:
         pool.run([_crash_spec(tmp_path, u) for u in ("A1", "CRASH", "A2", "A3")], on_result=results.append)
     by = {r["unit"]: r for r in results}
@@ -329,6 +335,9 @@ _KERNEL_PARENT = """
 import asyncio, os, sys
 from tthc.batch import kernels
 
+if len(sys.argv) > 2:  # the batch's shared zygote, told explicitly (as a worker's Runner does)
+    kernels.configure_zygote(kernels.ZygoteSetup(socket=sys.argv[2], socket_backend=sys.argv[3]))
+
 async def go():
     km = await kernels.start_kernel(sys.argv[1], fork=True, warmup=None)
     kc = km.client()
@@ -347,13 +356,17 @@ print(status, "".join(out).strip(), type(kernels._zygote).__name__)
 """
 
 
-def _kernel_parents(tmp_path, env, n=2):
-    """Start ``n`` processes at once that each fork one kernel; return what each says: status, the kernel's parent
-    pid, and the kind of zygote it used."""
+def _kernel_parents(tmp_path, shared: dict | None, n=2):
+    """Start ``n`` processes at once that each fork one kernel (``shared``: the batch zygote they are told of,
+    ``{"socket", "backend"}``); return what each says: status, the kernel's parent pid, and the kind of zygote it
+    used."""
+    import os
     import subprocess
     import sys
 
-    procs = [subprocess.Popen([sys.executable, "-c", _KERNEL_PARENT, str(tmp_path)], env=env, text=True,
+    extra = [shared["socket"], shared["backend"]] if shared else []
+    procs = [subprocess.Popen([sys.executable, "-c", _KERNEL_PARENT, str(tmp_path), *extra], env=dict(os.environ),
+                              text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(n)]
     outs = []
     for p in procs:
@@ -373,27 +386,29 @@ def test_workers_share_the_batch_zygote_and_fall_back_to_their_own(tmp_path):
 
     z, extra = kernels.start_shared_zygote(None, dict(os.environ))
     try:
-        assert os.path.exists(extra["TTHC_ZYGOTE_SOCKET"]) and extra["TTHC_ZYGOTE_BACKEND"] == kernels.INLINE_BACKEND
-        outs = _kernel_parents(tmp_path, dict(os.environ, **extra))
+        assert os.path.exists(extra["socket"]) and extra["backend"] == kernels.INLINE_BACKEND
+        outs = _kernel_parents(tmp_path, extra)
         assert [o[0] for o in outs] == ["ok", "ok"]
         assert [int(o[1]) for o in outs] == [z.proc.pid, z.proc.pid]
         assert [o[2] for o in outs] == ["ZygoteClient", "ZygoteClient"]
     finally:
         z.close()
-    assert not os.path.exists(extra["TTHC_ZYGOTE_SOCKET"])
-    assert not os.path.exists(os.path.dirname(extra["TTHC_ZYGOTE_SOCKET"]))  # the folder made for it too
+    assert not os.path.exists(extra["socket"])
+    assert not os.path.exists(os.path.dirname(extra["socket"]))  # the folder made for it too
     # a socket nobody listens on any more
     stale = tmp_path / "stale.sock"
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.bind(str(stale))
     s.close()
-    (out,) = _kernel_parents(tmp_path, dict(os.environ, TTHC_ZYGOTE_SOCKET=str(stale),
-                                            TTHC_ZYGOTE_BACKEND=kernels.INLINE_BACKEND), n=1)
+    (out,) = _kernel_parents(tmp_path, {"socket": str(stale), "backend": kernels.INLINE_BACKEND}, n=1)
     assert out[0] == "ok" and int(out[1]) != z.proc.pid and out[2] == "Zygote"
+    # not told of a shared zygote: its own
+    (out,) = _kernel_parents(tmp_path, None, n=1)
+    assert out[0] == "ok" and out[2] == "Zygote"
     # another backend than the shared zygote's: the worker does not use it
     z, extra = kernels.start_shared_zygote("Agg", dict(os.environ))
     try:
-        (out,) = _kernel_parents(tmp_path, dict(os.environ, **extra), n=1)
+        (out,) = _kernel_parents(tmp_path, extra, n=1)
         assert out[0] == "ok" and int(out[1]) != z.proc.pid and out[2] == "Zygote"
     finally:
         z.close()

@@ -177,16 +177,15 @@ def test_cube_2026_metrics(cube2026):
 
 
 def test_override_rescoring_from_the_cube(cube2026, monkeypatch):
-    """``--rules`` (TTHC_RULES766) rescored from the cube's counts: December 2025 under the 2026 portal rules and
-    January 2026 under the old rules."""
+    """``--rules`` (the reports' ``rules`` parameter) rescored from the cube's counts: December 2025 under the 2026
+    portal rules and January 2026 under the old rules."""
     res, d = cube2026
     dec = query.index766("X101", "2025-12", cube_dir=d, rules="2026 portal").set_index("item")
     assert set(dec["rules_version"]) == {NEW}
     assert dec.loc["PROGRESS", "score"] == pytest.approx(20.0) and dec.loc["DOSSIER_SYNC", "score"] == 6.0
-    monkeypatch.setenv("TTHC_RULES766", OLD)
-    jan = query.index766("X101", "2026-01", cube_dir=d).set_index("item")
+    jan = query.index766("X101", "2026-01", cube_dir=d, rules=OLD).set_index("item")
     assert set(jan["rules_version"]) == {OLD} and jan.loc["2.1", "score"] == pytest.approx(4.0)
-    assert query.index766_summary("X101", "2026-01", cube_dir=d)["rules_version"] == OLD
+    assert query.index766_summary("X101", "2026-01", cube_dir=d, rules=OLD)["rules_version"] == OLD
 
 
 def test_indicators_cli_names_version(tmp_path, capsys):

@@ -84,6 +84,9 @@ def test_report_shows_the_section(wh, tmp_path, monkeypatch):  # noqa: F811
     shown = []
     monkeypatch.setattr(C, "_display", shown.append)
     try:
+        from tthc.engine.cube import ensure_cube
+
+        ensure_cube()  # the explicit build step: queries only read
         r = C.load("X101", "2026-02", "calendar", "vi", ensure=False)
         r.portal766()
         assert shown == []

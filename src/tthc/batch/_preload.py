@@ -3,13 +3,16 @@
 Everything imported here is paid for once per worker instead of once per report: each report still gets a fresh
 kernel process (isolation), but that process is a fork of an interpreter that already holds ipykernel, pandas,
 matplotlib, seaborn and tthc. Kept import-only: no threads, no sockets, no event loop may exist before a fork.
+The zygote sets ``MPLBACKEND`` (its ``--backend``) before importing this module and then calls :func:`warm_caches`
+with the batch's period (its ``--warm``): settings come as arguments, not from the environment.
 """
 
 import os
 
 # Kernels must render figures inline; matplotlib reads MPLBACKEND once, at import, here in the zygote.
-# The zygote gets the kernelspec's MPLBACKEND (the tthc kernel pins Agg); a plain kernel renders inline.
-os.environ["MPLBACKEND"] = os.environ.get("TTHC_ZYGOTE_MPLBACKEND") or "module://matplotlib_inline.backend_inline"
+# The zygote sets the kernelspec's MPLBACKEND (the tthc kernel pins Agg) before importing this; a plain kernel
+# renders inline.
+os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     # several kernels share 2 cores; BLAS thread pools would only fight (and do not survive a fork well)
     os.environ.setdefault(_var, "1")
@@ -45,9 +48,17 @@ for _mod in KERNEL_MODULES:
         pass
 
 
-def _warm_caches() -> None:
-    """Fill caches every kernel would otherwise fill again: matplotlib's fonts and text rendering, and (when the
-    batch says which period it runs) the cube tables tthc.engine.query keeps in an lru_cache keyed by file mtime."""
+def warm_caches(period: str | None = None, window: str = "calendar") -> None:
+    """Fill caches every kernel would otherwise fill again: matplotlib's fonts and text rendering, and (given the
+    batch's ``period``) the cube tables tthc.engine.query keeps in an lru_cache keyed by file mtime and the chart
+    layouts. An optimisation only: never raises."""
+    try:
+        _warm_caches(period, window)
+    except Exception:  # noqa: BLE001 - an optimisation only
+        pass
+
+
+def _warm_caches(period: str | None, window: str) -> None:
     import io
 
     import matplotlib.pyplot as plt
@@ -74,7 +85,7 @@ def _warm_caches() -> None:
             load()
         except Exception:  # noqa: BLE001 - a broken file is reported by the report itself, in one line
             pass
-    if os.environ.get("TTHC_BATCH_PERIOD"):
+    if period:
         from tthc.engine import query as q
         from tthc.report.data import CUBE_TABLES, cube_dir
 
@@ -82,7 +93,7 @@ def _warm_caches() -> None:
         for name in (*CUBE_TABLES, "indicators_tien_than"):
             if (d / f"{name}.parquet").exists():
                 q._table(name, d)
-        _warm_chart_layouts(os.environ["TTHC_BATCH_PERIOD"], os.environ.get("TTHC_BATCH_WINDOW", "calendar"))
+        _warm_chart_layouts(period, window)
 
 
 def _warm_chart_layouts(period: str, window: str) -> None:
@@ -106,8 +117,3 @@ def _warm_chart_layouts(period: str, window: str) -> None:
     q.bieu06(period, window, unit=unit)  # the (period, window) row index of each cube table (query._select)
     q.trend(unit, period, window, months=TREND_MONTHS)
 
-
-try:
-    _warm_caches()
-except Exception:  # noqa: BLE001 - an optimisation only
-    pass

@@ -7,7 +7,9 @@ process, so each process imports papermill/nbconvert/WeasyPrint and starts its k
 kernel warm between tasks (:func:`warm_workers` starts that before the first task arrives).
 
 Requirements (see docs/batch.md): every worker sees the project, the warehouse, the cube and ``--out-root`` at the
-same paths (shared NFS mount), and runs the same locked environment. Specs carry absolute paths and the TTHC_* paths.
+same paths (shared NFS mount), and runs the same locked environment. Specs carry absolute paths, the documented
+``TTHC_ROOT`` / ``TTHC_WAREHOUSE`` / ``TTHC_UNITS`` locations and the run settings (:class:`tthc.settings.RunSettings`,
+pickled with the spec).
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ def _failed(spec: dict, error: str) -> dict:
                 out_dir=spec["out_dir"], stamp=spec.get("stamp"), status="failed", error=error, timing={})
 
 
-def warm_workers(client, env: dict | None, cwd: str | None) -> dict:
-    """Create the Runner (imports, exporter setup, first warm kernel) in every worker process now."""
+def warm_workers(client, conf: dict | None, cwd: str | None) -> dict:
+    """Create the Runner (imports, exporter setup, first warm kernel) in every worker process now; ``conf``: see
+    :func:`tthc.batch.worker.worker_config`."""
     from .worker import warm
 
-    return client.run(warm, env, cwd)
+    return client.run(warm, conf, cwd)
 
 
 def run_on_dask(specs: list[dict], scheduler, on_result=None, retries: int = 2, warm: bool = True) -> list[dict]:
@@ -32,7 +35,7 @@ def run_on_dask(specs: list[dict], scheduler, on_result=None, retries: int = 2, 
     (``tcp://host:8786``) or an existing ``distributed.Client``."""
     from distributed import Client, as_completed
 
-    from .worker import run_one
+    from .worker import run_one, worker_config
 
     own = not hasattr(scheduler, "submit")
     client = Client(scheduler, timeout="30s") if own else scheduler
@@ -40,7 +43,7 @@ def run_on_dask(specs: list[dict], scheduler, on_result=None, retries: int = 2, 
     try:
         if warm and specs:
             try:
-                warm_workers(client, specs[0].get("env"), specs[0].get("cwd"))
+                warm_workers(client, worker_config(specs[0]), specs[0].get("cwd"))
             except Exception:  # noqa: BLE001 - warming is an optimisation; tasks create the Runner anyway
                 pass
         stamp = int(time.time() * 1000)

@@ -2,7 +2,8 @@
 
 Status: **ok** (run.json says ok and its stamp equals the stamp of the current inputs), **stale** (ok, but the
 inputs changed since: code, notebooks, configuration, environment or the unit's data slice), **failed** (the last
-run failed: error.json, or a run.json with status failed), **incomplete** (outputs without a run.json: an
+run failed: its run.json says ``"status": "failed"``, the one run.json schema of :func:`tthc.run.run_report`),
+**incomplete** (outputs without a run.json: an
 interrupted run; they are not valid). Links are relative, so the page works from disk and when the folder is copied.
 Inline CSS and JS only (no CDN); every string from data is HTML-escaped. Columns sort on a click on their header.
 """
@@ -83,20 +84,11 @@ def scan(out_root: Path) -> list[dict]:
         for udir in sorted(u for u in pdir.iterdir() if u.is_dir() and not u.name.startswith(".")):
             names = {f.name for f in udir.iterdir() if f.is_file() and not atomic.is_tmp(f.name)}
             run = read_json(udir / "run.json") if "run.json" in names else None
-            err = read_json(udir / "error.json") if "error.json" in names else None
             # a folder with only run.log: a run that was killed before it wrote anything else (incomplete)
-            if run is None and err is None and not (names & {n for n, _ in LINKS}):
+            if run is None and not (names & {n for n, _ in LINKS}):
                 continue
-            entries.append(dict(period=pdir.name, unit=udir.name, dir=udir, names=names, run=run, error=err,
-                                run_mtime=_mtime(udir / "run.json"), error_mtime=_mtime(udir / "error.json")))
+            entries.append(dict(period=pdir.name, unit=udir.name, dir=udir, names=names, run=run))
     return entries
-
-
-def _mtime(p: Path) -> float:
-    try:
-        return p.stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 def _current_stamps(entries: list[dict], known: dict | None = None, out_root: Path | None = None
@@ -105,7 +97,7 @@ def _current_stamps(entries: list[dict], known: dict | None = None, out_root: Pa
     ``known`` stamps (the batch just computed them) are reused."""
     from .. import run as R
     from ..units import load_registry
-    from .plan import SLICE_CACHE, _validate, cached_slice_hashes, slice_hashes
+    from .plan import _validate, cached_slice_hashes, slice_hashes
 
     out: dict[tuple[str, str], str] = dict(known or {})
     entries = [e for e in entries if (e["period"], e["unit"]) not in out]
@@ -128,14 +120,14 @@ def _current_stamps(entries: list[dict], known: dict | None = None, out_root: Pa
         try:
             units = [e["unit"] for e in es if e["unit"] in reg]
             sets = {u: [u, *reg.descendants(u)] for u in units}
-            hashes = (cached_slice_hashes(sets, period, window, out_root / period / SLICE_CACHE) if out_root
+            hashes = (cached_slice_hashes(sets, period, window) if out_root
                       else slice_hashes(sets, period, window))
             for e in es:
                 u = e["unit"]
                 if u not in hashes:
                     continue
                 par = e["run"].get("parameters") or {}
-                params = _validate(u, period, window, par.get("lang", "vi"), reg)
+                params = _validate(u, period, window, par.get("lang", "vi"), reg, par.get("rules"))
                 nbs = [config.notebooks_dir() / R.NOTEBOOKS["unit"]]
                 if R.has_children(u, period, window, reg):
                     nbs.append(config.notebooks_dir() / R.NOTEBOOKS["overview"])
@@ -173,9 +165,7 @@ def _headline_from_cube(entries: list[dict]) -> dict[tuple[str, str], dict]:
 
 
 def status_of(e: dict, current: dict | None = None) -> str:
-    run, err = e["run"], e["error"]
-    if err and (not run or e["error_mtime"] >= e["run_mtime"]):
-        return "failed"
+    run = e["run"]
     if run and run.get("status") == "failed":
         return "failed"
     if run and run.get("status") == "ok":
@@ -224,8 +214,8 @@ def render_index(out_root: Path, current: dict | None = None, registry=None, sta
         ind = run.get("indicators") or cube_headline.get((e["period"], e["unit"])) or {}
         if st == "failed":
             ind = {}
-        err = (e["error"] or {}).get("error") or (run.get("error") if run.get("status") == "failed" else None)
-        gen = run.get("generated") or meta.get("generated") or (e["error"] or {}).get("time") or ""
+        err = run.get("error") if run.get("status") == "failed" else None
+        gen = run.get("generated") or meta.get("generated") or ""
         cells = [f'<td>{esc(e["period"])}</td>', f'<td>{esc(e["unit"])}</td>', f'<td>{esc(name or "")}</td>',
                  f'<td>{esc(level or "")}</td>',
                  f'<td class="st-{st}" title="{esc(err or "")}">{esc(STATUS_LABEL[st])}</td>',

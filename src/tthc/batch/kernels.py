@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
@@ -30,24 +31,48 @@ WARMUP_CODE = "import tthc, pandas, seaborn\ndel tthc, pandas, seaborn\n"
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 START_RETRIES = 4
 
+
+@dataclass(frozen=True)
+class ZygoteSetup:
+    """How this process gets its kernel zygote, given explicitly by its owner (a batch worker's
+    :class:`~tthc.batch.worker.Runner`, see :func:`configure_zygote`), never read from the environment.
+
+    ``socket`` / ``socket_backend``: the batch's shared zygote (:func:`start_shared_zygote`) and the matplotlib
+    backend it preloaded; ``warm``: ``(period, window)`` whose caches an own zygote fills before forking;
+    ``gc_freeze``: an own zygote freezes its preloaded objects."""
+
+    socket: str | None = None
+    socket_backend: str | None = None
+    warm: tuple[str, str] | None = None
+    gc_freeze: bool = True
+
+
+def zygote_argv(mpl_backend: str, listen: str | None = None, warm: tuple[str, str] | None = None,
+                gc_freeze: bool = True) -> list[str]:
+    """The command line of a ``python -m tthc.batch.zygote`` process (see :func:`tthc.batch.zygote.parse_args`)."""
+    return ([sys.executable, "-m", "tthc.batch.zygote", "--backend", mpl_backend]
+            + (["--listen", listen] if listen else []) + (["--warm", *warm] if warm else [])
+            + ([] if gc_freeze else ["--no-gc-freeze"]))
+
+
 class Zygote:
     """A ``python -m tthc.batch.zygote`` process: preloaded, single-threaded, forks a kernel per request.
 
     ``listen``: also serve requests on that Unix socket (a batch's shared zygote, see :func:`start_shared_zygote`);
     then the constructor does not wait for the preload: clients wait for their first kernel instead."""
 
-    def __init__(self, mpl_backend: str | None = None, listen: str | None = None, env: dict | None = None):
+    def __init__(self, mpl_backend: str | None = None, listen: str | None = None, env: dict | None = None,
+                 warm: tuple[str, str] | None = None, gc_freeze: bool = True):
         import subprocess
 
         self.mpl_backend = mpl_backend or INLINE_BACKEND
         self.listen = listen
         env = dict(os.environ if env is None else env)
-        env["TTHC_ZYGOTE_MPLBACKEND"] = self.mpl_backend
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(var, "1")
         self._lock = threading.Lock()
         self._ready = False
-        cmd = [sys.executable, "-m", "tthc.batch.zygote"] + (["--listen", listen] if listen else [])
+        cmd = zygote_argv(self.mpl_backend, listen, warm, gc_freeze)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True)
         try:
             if listen:
@@ -109,7 +134,8 @@ class Zygote:
 
 
 class ZygoteClient:
-    """Another process's zygote, reached on its Unix socket (``TTHC_ZYGOTE_SOCKET``): the batch's workers share it."""
+    """Another process's zygote, reached on its Unix socket (:attr:`ZygoteSetup.socket`): the batch's workers share
+    it."""
 
     def __init__(self, path: str, mpl_backend: str):
         self.path = path
@@ -141,21 +167,23 @@ class ZygoteClient:
         pass  # the batch that started it stops it
 
 
-def start_shared_zygote(mpl_backend: str | None, env: dict[str, str]) -> tuple[Zygote, dict[str, str]]:
+def start_shared_zygote(mpl_backend: str | None, env: dict[str, str], warm: tuple[str, str] | None = None,
+                        gc_freeze: bool = True) -> tuple[Zygote, dict[str, str]]:
     """One zygote for all the workers of a batch on this machine, started now (its preload overlaps the batch's
-    planning). Returns it and the settings to give the workers (``TTHC_ZYGOTE_SOCKET``, ``TTHC_ZYGOTE_BACKEND``);
-    a worker whose kernelspec asks for another backend, or that cannot reach it, starts its own."""
+    planning). Returns it and what to tell the workers (``{"socket": path, "backend": name}``, for their
+    :class:`ZygoteSetup`); a worker whose kernelspec asks for another backend, or that cannot reach it, starts its
+    own."""
     import shutil
 
     sweep_zygote_dirs()
     d = _socket_dir()
     path = os.path.join(d, ZYGOTE_SOCKET_NAME)
     try:
-        z = Zygote(mpl_backend, listen=path, env=env)
+        z = Zygote(mpl_backend, listen=path, env=env, warm=warm, gc_freeze=gc_freeze)
     except BaseException:
         shutil.rmtree(d, ignore_errors=True)
         raise
-    return z, {"TTHC_ZYGOTE_SOCKET": path, "TTHC_ZYGOTE_BACKEND": z.mpl_backend}
+    return z, {"socket": path, "backend": z.mpl_backend}
 
 
 ZYGOTE_DIR_PREFIX = "tthc-zygote-"
@@ -231,11 +259,23 @@ _zygote_lock = threading.Lock()
 _zygote: "Zygote | ZygoteClient | None" = None
 #: shared zygotes that failed this process once: it never asks them again
 _broken_shared: set[str] = set()
+_setup = ZygoteSetup()
+
+
+def configure_zygote(setup: ZygoteSetup) -> None:
+    """Tell this process how to get its zygote (the next :func:`zygote` call follows it; a zygote already started
+    under other settings is closed)."""
+    global _setup, _zygote
+    with _zygote_lock:
+        if setup != _setup and _zygote is not None:
+            _zygote.close()
+            _zygote = None
+        _setup = setup
 
 
 def zygote(mpl_backend: str | None = None) -> "Zygote | ZygoteClient":
-    """This process's kernel zygote: the batch's shared one when ``TTHC_ZYGOTE_SOCKET`` names one for this backend
-    and it answers, else its own, started on first use (restarted if it died or the backend differs)."""
+    """This process's kernel zygote: the batch's shared one when :func:`configure_zygote` named one for this
+    backend and it answers, else its own, started on first use (restarted if it died or the backend differs)."""
     global _zygote
     want = mpl_backend or INLINE_BACKEND
     with _zygote_lock:
@@ -243,12 +283,12 @@ def zygote(mpl_backend: str | None = None) -> "Zygote | ZygoteClient":
             _zygote.close()
             _zygote = None
         if _zygote is None:
-            shared = os.environ.get("TTHC_ZYGOTE_SOCKET")
-            client = ZygoteClient(shared, want) if shared else None
-            if client is not None and os.environ.get("TTHC_ZYGOTE_BACKEND") == want and client.alive():
+            setup = _setup
+            client = ZygoteClient(setup.socket, want) if setup.socket else None
+            if client is not None and setup.socket_backend == want and client.alive():
                 _zygote = client
             else:
-                _zygote = Zygote(mpl_backend)
+                _zygote = Zygote(mpl_backend, warm=setup.warm, gc_freeze=setup.gc_freeze)
     return _zygote
 
 

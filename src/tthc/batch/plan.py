@@ -24,8 +24,8 @@ import numpy as np
 from .. import config
 from ..errors import ParameterError
 
-from ..slicecache import CUBE_TABLES, _valid_hashes, cube_signature, lookup_slice_hash, read_json  # noqa: F401
-SLICE_CACHE = ".slice-hashes.json"  # per period folder: data-slice hashes keyed by the cube files' identity
+from ..slicecache import (CUBE_TABLES, _valid_hashes, cube_signature, lookup_slice_hash, read_json,  # noqa: F401
+                          slice_cache_file)
 
 
 @dataclass
@@ -52,7 +52,7 @@ def slice_hashes(unit_sets: dict[str, list[str]], period: str, window: str, dire
     from ..report.data import cube_dir, slice_periods
 
     directory = Path(directory) if directory else cube_dir()
-    periods = slice_periods(period)
+    periods = slice_periods(period)  # a code or a parsed Period
     tables = {}
     for name in CUBE_TABLES:
         f = directory / f"{name}.parquet"
@@ -92,12 +92,15 @@ def slice_hashes(unit_sets: dict[str, list[str]], period: str, window: str, dire
     return out
 
 
-def cached_slice_hashes(unit_sets: dict[str, list[str]], period: str, window: str, cache_file: Path,
+def cached_slice_hashes(unit_sets: dict[str, list[str]], period, window: str, cache_file: Path | None = None,
                         directory: Path | None = None) -> dict[str, str]:
-    """:func:`slice_hashes`, remembered in ``cache_file`` for as long as the cube files are the same ones: a re-run
-    with nothing changed reads no Parquet at all."""
+    """:func:`slice_hashes`, remembered in ``cache_file`` (default :func:`tthc.slicecache.slice_cache_file`, where
+    a report finds it) for as long as the cube files are the same ones: a re-run with nothing changed reads no
+    Parquet at all. ``period``: a code or a parsed Period."""
+    code = getattr(period, "code", period)
+    cache_file = Path(cache_file) if cache_file else slice_cache_file(code, directory)
     sig = cube_signature(directory)
-    key = f"{period}|{window}"
+    key = f"{code}|{window}"
     cache = read_json(cache_file) or {}
     known = _valid_hashes(cache, key, sig)
     want = {u: ",".join(s) for u, s in unit_sets.items()}
@@ -149,7 +152,8 @@ def is_up_to_date(out_dir: Path, stamp: str) -> bool:
 
 
 def env_for_workers() -> dict[str, str]:
-    """The settings the kernels and workers must share with this process (absolute paths)."""
+    """The documented locations the workers and their kernels must share with this process (absolute paths); the
+    run settings travel as :class:`tthc.settings.RunSettings`, not in the environment."""
     env = {"TTHC_ROOT": str(config.project_root())}
     for var in ("TTHC_WAREHOUSE", "TTHC_UNITS"):
         if os.environ.get(var):
@@ -157,16 +161,20 @@ def env_for_workers() -> dict[str, str]:
     return env
 
 
-def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root=None, units_list=None,
+def plan_batch(period, window: str = "calendar", lang: str = "vi", out_root=None, units_list=None,
                force: bool = False, formats=("ipynb", "html", "pdf"), xlsx: bool = True, ensure: bool = True,
-               registry=None, echo=None) -> Plan:
+               registry=None, echo=None, settings=None) -> Plan:
+    """The plan of a batch. ``period``: a code, or the :class:`tthc.periods.Period` the command parsed (then it is
+    not parsed again); ``settings``: the :class:`tthc.settings.RunSettings` every run spec carries."""
     from .. import run as tthc_run
-    from ..periods import check_window, parse_period
+    from ..periods import Period, check_window, parse_period
     from ..report.params import check_lang
+    from ..settings import RunSettings
     from ..units import load_registry
 
     t0 = time.perf_counter()
-    p = parse_period(period)
+    settings = settings or RunSettings()
+    p = period if isinstance(period, Period) else parse_period(period)
     window = check_window(window)
     lang = check_lang(lang)
     reg = registry if registry is not None else load_registry()
@@ -179,13 +187,13 @@ def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root
         for u in (units_list.split(",") if isinstance(units_list, str) else units_list):
             if u and u.strip():
                 try:
-                    check_unit(u.strip(), p.code, window, reg)  # the same rule as `tthc report`
+                    check_unit(u.strip(), p, window, reg)  # the same rule as `tthc report`
                 except ParameterError as e:
                     raise ParameterError(f"--units-list: {e}") from None
     if ensure:
         from ..bootstrap import ensure_data
 
-        done = ensure_data(verbose=echo is not None)
+        done = ensure_data(verbose=echo is not None, period=p)
         plan.cube_rebuilt = bool(done.get("cube_rebuilt"))
         warehouse_hash = (done.get("cube_meta") or {}).get("warehouse_hash")
     plan.timing["ensure_data"] = time.perf_counter() - t0
@@ -196,15 +204,13 @@ def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root
                   if u and u.strip()]
         units = list(dict.fromkeys(wanted))
     plan.units = units
-    params = {u: tthc_run.prepare_params(u, p.code, window, lang, reg) if hasattr(tthc_run, "prepare_params")
-              else _validate(u, p.code, window, lang, reg) for u in units}
+    params = {u: _validate(u, p, window, lang, reg, settings.rules766) for u in units}
     subtree = {u: [u, *reg.descendants(u)] for u in units}
-    hashes = cached_slice_hashes(subtree, p.code, window, out_root / p.code / SLICE_CACHE)
+    hashes = cached_slice_hashes(subtree, p, window)  # where the reports find them (tthc.slicecache)
     nb_dir = config.notebooks_dir()
-    env = dict(env_for_workers(), TTHC_BATCH_PERIOD=p.code, TTHC_BATCH_WINDOW=window,
-               TTHC_SLICE_CACHE=str(out_root / p.code / SLICE_CACHE))
+    env = env_for_workers()
     for u in units:
-        overview = tthc_run.has_children(u, p.code, window, reg)
+        overview = tthc_run.has_children(u, p, window, reg)
         notebooks = [nb_dir / tthc_run.NOTEBOOKS["unit"]] + ([nb_dir / tthc_run.NOTEBOOKS["overview"]]
                                                              if overview else [])
         st = tthc_run.compute_stamp(params[u], notebooks, hashes[u])
@@ -214,15 +220,16 @@ def plan_batch(period: str, window: str = "calendar", lang: str = "vi", out_root
         if not force and is_up_to_date(out_dir, st["stamp"]):
             plan.skipped.append(base)
             continue
-        plan.runs.append(dict(base, pipeline="tthc", overview=overview, stamp_parts=st["parts"],
-                              data_hash=hashes[u], warehouse_hash=warehouse_hash, formats=list(formats),
-                              xlsx=xlsx, env=env, cwd=str(config.project_root())))
+        plan.runs.append(dict(base, pipeline=settings.test_pipeline or "tthc", overview=overview,
+                              stamp_parts=st["parts"], data_hash=hashes[u], warehouse_hash=warehouse_hash,
+                              formats=list(formats), xlsx=xlsx, env=env, settings=settings.as_dict(),
+                              cwd=str(config.project_root())))
     plan.timing["stamps"] = time.perf_counter() - t1
     plan.timing["total"] = time.perf_counter() - t0
     return plan
 
 
-def _validate(unit, period, window, lang, reg):
+def _validate(unit, period, window, lang, reg, rules=None):
     from ..report.params import validate
 
-    return validate(unit, period, window, lang, kind="unit", registry=reg)
+    return validate(unit, period, window, lang, kind="unit", registry=reg, rules=rules)

@@ -120,7 +120,7 @@ def _record_failure(t: dict, error: str) -> None:
         pass
 
 
-def _worker_main(conn, env, cwd: str | None) -> None:
+def _worker_main(conn, conf, cwd: str | None) -> None:
     import signal
 
     from . import worker
@@ -137,13 +137,13 @@ def _worker_main(conn, env, cwd: str | None) -> None:
         worker.die_with_parent()
         sys.unraisablehook = _unraisable
         tmp = _own_tmpdir()
-        if env == _DEFERRED:  # started before the plan: import what does not depend on it, then wait for it
+        if conf == _DEFERRED:  # started before the plan: import what does not depend on it, then wait for it
             worker.preimport()
             msg = conn.recv()
             if msg is None:
                 return
-            _, env, cwd = msg
-        worker.warm(env, cwd)
+            _, conf, cwd = msg
+        worker.warm(conf, cwd)
         conn.send(("ready", os.getpid()))
         while True:
             try:
@@ -230,9 +230,9 @@ def sweep_tmp(tmp_root: str | None = None) -> int:
 
 
 class _Slot:
-    def __init__(self, ctx, env, cwd):
+    def __init__(self, ctx, conf, cwd):
         self.parent, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, env, cwd), name="tthc-batch-worker")
+        self.proc = ctx.Process(target=_worker_main, args=(child, conf, cwd), name="tthc-batch-worker")
         self.proc.start()
         child.close()
         self.task: dict | None = None
@@ -243,23 +243,24 @@ class _Slot:
 class LocalPool:
     """``jobs`` worker processes; :meth:`run` feeds them specs and calls ``on_result`` as runs finish."""
 
-    def __init__(self, jobs: int = 2, env: dict | None = None, cwd: str | None = None, method: str = "spawn",
+    def __init__(self, jobs: int = 2, conf: dict | None = None, cwd: str | None = None, method: str = "spawn",
                  deferred: bool = False):
-        """``deferred``: start the workers now, before the settings are known (they import what they can), and
-        give them ``env``/``cwd`` later with :meth:`configure` — a batch starts its pool while it plans."""
+        """``conf``: what the workers are told (:func:`tthc.batch.worker.worker_config`: locations, run settings,
+        shared zygote). ``deferred``: start the workers now, before that is known (they import what they can), and
+        give them ``conf``/``cwd`` later with :meth:`configure` — a batch starts its pool while it plans."""
         self.ctx = mp.get_context(method)
         sweep_tmp()
-        self.env, self.cwd = env, cwd
+        self.conf, self.cwd = conf, cwd
         self.configured = not deferred
-        self.slots = [_Slot(self.ctx, _DEFERRED if deferred else env, cwd) for _ in range(max(1, jobs))]
+        self.slots = [_Slot(self.ctx, _DEFERRED if deferred else conf, cwd) for _ in range(max(1, jobs))]
 
-    def configure(self, env: dict | None, cwd: str | None) -> None:
+    def configure(self, conf: dict | None, cwd: str | None) -> None:
         """Settings for workers started ``deferred`` (and for any replacement worker)."""
-        self.env, self.cwd = env, cwd
+        self.conf, self.cwd = conf, cwd
         if not self.configured:
             for s in self.slots:
                 try:
-                    s.parent.send(("configure", env, cwd))
+                    s.parent.send(("configure", conf, cwd))
                 except (OSError, BrokenPipeError):
                     pass  # it died: run() notices and replaces it
             self.configured = True
@@ -286,7 +287,7 @@ class LocalPool:
     def run(self, specs: Iterable[dict], on_result: Callable[[dict], None],
             on_start: Callable[[dict], None] | None = None) -> None:
         if not self.configured:
-            raise RuntimeError("LocalPool(deferred=True): call configure(env, cwd) before run()")
+            raise RuntimeError("LocalPool(deferred=True): call configure(conf, cwd) before run()")
         pending = list(specs)
         pending.reverse()
         active = 0
@@ -333,7 +334,7 @@ class LocalPool:
                         _record_failure(t, err)
                         on_result(_failed(t, err, time.perf_counter() - s.t_started))
                     i = self.slots.index(s)
-                    self.slots[i] = _Slot(self.ctx, self.env, self.cwd)
+                    self.slots[i] = _Slot(self.ctx, self.conf, self.cwd)
 
     def close(self) -> None:
         for s in self.slots:

@@ -95,27 +95,22 @@ def run_specs(specs: list[dict], jobs: int = 2, scheduler: str | None = None, on
         run_on_dask(specs, scheduler, on_result=on_result)
         return
     from .pool import LocalPool
+    from .worker import worker_config
 
-    env, cwd = specs[0].get("env"), specs[0].get("cwd")
+    conf, cwd = worker_config(specs[0]), specs[0].get("cwd")
     if pool is not None:
-        pool.configure(env, cwd)
+        pool.configure(conf, cwd)
     else:
-        pool = LocalPool(jobs=min(jobs, len(specs)), env=env, cwd=cwd)
+        pool = LocalPool(jobs=min(jobs, len(specs)), conf=conf, cwd=cwd)
     with pool:
         pool.run(specs, on_result=on_result, on_start=on_start)
 
 
-def _early_pool(period: str, jobs: int, force: bool, scheduler: str | None, out_root: Path):
+def _early_pool(code: str, jobs: int, force: bool, scheduler: str | None, out_root: Path, settings):
     """A local pool started before planning when runs are certain (``--force``, or a period never run here), so
     that the workers' imports overlap the plan; None otherwise (an incremental re-run may have nothing to do and
     must not pay for workers)."""
-    if scheduler or jobs < 1 or os.environ.get("TTHC_BATCH_EARLY_POOL", "1") == "0":
-        return None
-    try:
-        from ..periods import parse_period
-
-        code = parse_period(period).code
-    except Exception:  # noqa: BLE001 - plan_batch reports a bad period properly
+    if scheduler or jobs < 1 or not settings.early_pool:
         return None
     if not force and (out_root / code).exists():
         return None
@@ -124,37 +119,44 @@ def _early_pool(period: str, jobs: int, force: bool, scheduler: str | None, out_
     return LocalPool(jobs=jobs, deferred=True)
 
 
-def _shared_zygote(period: str, window: str):
+def _shared_zygote(code: str, window: str, settings):
     """The batch's one kernel zygote (see :func:`tthc.batch.kernels.start_shared_zygote`), started now so that its
-    preload overlaps the plan, the settings that point the workers at it, and a line for ``batch.log`` when it could
-    not be started (the workers then start their own: no error, no traceback). ``(None, {}, None)`` when kernels are
-    not forked or ``TTHC_BATCH_SHARED_ZYGOTE=0`` (then each worker starts its own, as on a Dask worker)."""
-    if (os.environ.get("TTHC_BATCH_FORK_KERNELS", "1") == "0"
-            or os.environ.get("TTHC_BATCH_SHARED_ZYGOTE", "1") == "0"):
-        return None, {}, None
+    preload overlaps the plan, what to tell the workers about it (``{"socket", "backend"}``), and a line for
+    ``batch.log`` when it could not be started (the workers then start their own: no error, no traceback).
+    ``(None, None, None)`` when kernels are not forked or ``settings.shared_zygote`` is off (then each worker
+    starts its own, as on a Dask worker). ``code``: the canonical period, ``window`` checked."""
+    if not (settings.fork_kernels and settings.shared_zygote):
+        return None, None, None
     try:
         from .. import run as R
-        from ..periods import check_window, parse_period
         from .kernels import start_shared_zygote
         from .plan import env_for_workers
 
         name = R.ensure_kernelspec()
         backend = R.KERNEL_ENV["MPLBACKEND"] if name == R.KERNEL_NAME else None
-        env = dict(os.environ, **env_for_workers(), TTHC_BATCH_PERIOD=parse_period(period).code,
-                   TTHC_BATCH_WINDOW=check_window(window))
-        return (*start_shared_zygote(backend, env), None)
+        env = dict(os.environ, **env_for_workers())
+        return (*start_shared_zygote(backend, env, warm=(code, window), gc_freeze=settings.zygote_gc_freeze),
+                None)
     except Exception as e:  # noqa: BLE001 - an optimisation: the workers start their own zygotes
         why = " ".join(f"{type(e).__name__}: {e}".split())[:300]
-        return None, {}, f"shared kernel zygote not started ({why}); each worker starts its own"
+        return None, None, f"shared kernel zygote not started ({why}); each worker starts its own"
 
 
-def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_list=None, jobs: int = 2,
+def run_batch(period, window: str = "calendar", lang: str = "vi", units_list=None, jobs: int = 2,
               force: bool = False, scheduler: str | None = None, out_root=None, progress: bool = True,
-              formats=("ipynb", "html", "pdf"), xlsx: bool = True, index: bool = True, echo=print) -> BatchResult:
+              formats=("ipynb", "html", "pdf"), xlsx: bool = True, index: bool = True, echo=print,
+              settings=None) -> BatchResult:
+    """``period``: the :class:`tthc.periods.Period` the command parsed (or a code, parsed here, once);
+    ``settings``: the :class:`tthc.settings.RunSettings` handed to every worker, zygote and report."""
+    from ..periods import Period, check_window, parse_period
+    from ..settings import RunSettings
     from . import atomic
     from .lock import BatchLock
     from .plan import plan_batch
 
+    settings = settings or RunSettings()
+    period = period if isinstance(period, Period) else parse_period(period)
+    window = check_window(window)
     t0 = time.perf_counter()
     out_root = Path(out_root) if out_root else config.outputs_dir()
     out_root.mkdir(parents=True, exist_ok=True)
@@ -166,11 +168,12 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
             from .index import refresh_index
 
             refresh_index(out_root)
-        pool = _early_pool(period, jobs, force, scheduler, out_root)
-        shared, shared_env, shared_note = _shared_zygote(period, window) if pool is not None else (None, {}, None)
+        pool = _early_pool(period.code, jobs, force, scheduler, out_root, settings)
+        shared, shared_info, shared_note = (_shared_zygote(period.code, window, settings) if pool is not None
+                                            else (None, None, None))
         try:
             plan = plan_batch(period, window, lang, out_root, units_list=units_list, force=force, formats=formats,
-                              xlsx=xlsx, echo=echo)
+                              xlsx=xlsx, echo=echo, settings=settings)
         except BaseException:
             if pool is not None:
                 pool.abort()
@@ -219,11 +222,11 @@ def run_batch(period: str, window: str = "calendar", lang: str = "vi", units_lis
                 t1 = time.perf_counter()
                 if plan.runs and not scheduler:
                     if shared is None and shared_note is None:
-                        shared, shared_env, shared_note = _shared_zygote(plan.period, plan.window)
+                        shared, shared_info, shared_note = _shared_zygote(plan.period, plan.window, settings)
                     if shared_note:
                         blog(shared_note)
                     for s in plan.runs:
-                        s["env"] = dict(s.get("env") or {}, **shared_env)
+                        s["zygote"] = shared_info
                 try:
                     run_specs(plan.runs, jobs=jobs, scheduler=scheduler, on_result=on_result, on_start=on_start,
                               pool=pool)

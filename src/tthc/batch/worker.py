@@ -43,21 +43,43 @@ def skip_iri_grammar() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)
 
 
-def _env_key(env: dict | None) -> tuple:
-    return tuple(sorted((env or {}).items()))
+def worker_config(spec: dict) -> dict:
+    """What a worker process is told besides the run spec (the same for every run of a batch): ``env`` (the
+    documented locations ``TTHC_ROOT`` / ``TTHC_WAREHOUSE`` / ``TTHC_UNITS``, absolute), ``settings``
+    (:class:`tthc.settings.RunSettings` as a dict), ``zygote`` (the batch's shared zygote: ``{"socket",
+    "backend"}``, or None) and ``warm`` (the period and window whose caches a zygote fills). A plain dict: it goes
+    through a pipe to a local worker and is pickled to a Dask worker."""
+    return {"env": dict(spec.get("env") or {}), "settings": dict(spec.get("settings") or {}),
+            "zygote": spec.get("zygote"),
+            "warm": [spec["period"], spec["window"]] if spec.get("period") and spec.get("window") else None}
+
+
+def _conf_key(conf: dict | None) -> str:
+    import json
+
+    return json.dumps(conf or {}, sort_keys=True, default=str)
 
 
 class Runner:
-    """Per-process state: the kernel pool and the imported exporters."""
+    """Per-process state: the kernel pool and the imported exporters. ``conf``: see :func:`worker_config`."""
 
-    def __init__(self, env: dict | None = None, cwd: str | None = None, fork: bool | None = None):
-        if env:
-            os.environ.update(env)
+    def __init__(self, conf: dict | None = None, cwd: str | None = None, fork: bool | None = None):
+        from ..settings import RunSettings
+        from .kernels import ZygoteSetup, configure_zygote
+
+        conf = conf or {}
+        if conf.get("env"):
+            os.environ.update(conf["env"])  # the documented locations, for this process and its kernels
         skip_iri_grammar()
-        self.env_key = _env_key(env)
+        self.conf_key = _conf_key(conf)
+        self.settings = RunSettings.from_dict(conf.get("settings"))
         if fork is None:
-            fork = os.environ.get("TTHC_BATCH_FORK_KERNELS", "1") != "0"
+            fork = self.settings.fork_kernels
         self.fork = fork
+        z = conf.get("zygote") or {}
+        configure_zygote(ZygoteSetup(socket=z.get("socket"), socket_backend=z.get("backend"),
+                                     warm=tuple(conf["warm"]) if conf.get("warm") else None,
+                                     gc_freeze=self.settings.zygote_gc_freeze))
         self.cwd = cwd or os.getcwd()
         from .kernels import KernelPool
 
@@ -127,9 +149,10 @@ class Runner:
         try:
             stamp = ({"stamp": spec["stamp"], "parts": spec.get("stamp_parts")} if spec.get("stamp") else None)
             record = R.run_report(
-                spec["unit"], spec["period"], spec["window"], spec["lang"], out_root=spec["out_root"],
+                spec["unit"], self.period(spec["period"]), spec["window"], spec["lang"], out_root=spec["out_root"],
                 formats=tuple(spec.get("formats") or ("ipynb", "html", "pdf")), xlsx=spec.get("xlsx", True),
                 overview=bool(spec.get("overview")), ensure=False, registry=self.registry(),
+                rules=self.settings.rules766,
                 executor=lambda nb, job: self._execute_tthc(R, nb, job, log), data_hash=spec.get("data_hash"),
                 stamp=stamp, record_extra={"runner": "tthc batch", "warehouse_hash": spec.get("warehouse_hash")},
                 say=log)
@@ -172,6 +195,15 @@ class Runner:
             finally:
                 _shutdown(km)
 
+    def period(self, code: str):
+        """The spec's period code parsed once per worker process (every run of a batch has the same one)."""
+        from ..periods import parse_period
+
+        cache = self.__dict__.setdefault("_periods", {})
+        if code not in cache:
+            cache[code] = parse_period(code)
+        return cache[code]
+
     def registry(self):
         from ..units import load_registry
 
@@ -205,18 +237,18 @@ def _mtime(path) -> int:
         return 0
 
 
-def get_runner(env: dict | None = None, cwd: str | None = None) -> Runner:
-    """This process's Runner (created once; recreated only if the task's environment differs)."""
+def get_runner(conf: dict | None = None, cwd: str | None = None) -> Runner:
+    """This process's Runner (created once; recreated only if the task's :func:`worker_config` differs)."""
     global _runner
     with _runner_lock:
-        if _runner is not None and _runner.env_key != _env_key(env):
+        if _runner is not None and _runner.conf_key != _conf_key(conf):
             _runner.close()
             _runner = None
         if _runner is None:
             from .. import config
 
             config.project_root.cache_clear()  # TTHC_ROOT may come with the task (Dask workers)
-            _runner = Runner(env=env, cwd=cwd)
+            _runner = Runner(conf=conf, cwd=cwd)
         return _runner
 
 
@@ -234,23 +266,24 @@ def die_with_parent() -> None:
 
 
 def _test_pipeline(spec: dict) -> dict:
-    """Pipelines for the pool's own tests (enabled by TTHC_BATCH_TEST_PIPELINES=1): ``noop`` succeeds at once,
-    ``crash`` kills the worker process the way a segfault in a renderer would."""
+    """Pipelines for the pool's own tests (allowed when the run's settings have a ``test_pipeline``): ``noop``
+    succeeds at once, ``crash`` kills the worker process the way a segfault in a renderer would."""
     if spec["pipeline"] == "crash":
         os._exit(139)
     return dict(id=spec["id"], unit=spec["unit"], period=spec["period"], kind=spec.get("kind"),
                 out_dir=spec["out_dir"], status="ok", pid=os.getpid(), timing={"total": 0.0})
 
 
-def _test_mode() -> bool:
-    return os.environ.get("TTHC_BATCH_TEST_PIPELINES") == "1"
+def _test_mode(conf: dict | None) -> bool:
+    return bool(((conf or {}).get("settings") or {}).get("test_pipeline"))
 
 
 def run_one(spec: dict) -> dict:
     """Task function (local pool and Dask): run one report from a plain-dict spec, return a plain-dict result."""
-    if spec.get("pipeline") in ("noop", "crash") and _test_mode():
+    conf = worker_config(spec)
+    if spec.get("pipeline") in ("noop", "crash") and _test_mode(conf):
         return _test_pipeline(spec)
-    runner = get_runner(spec.get("env"), spec.get("cwd"))
+    runner = get_runner(conf, spec.get("cwd"))
     return runner.run(spec)
 
 
@@ -266,12 +299,13 @@ def preimport() -> None:
             pass
 
 
-def warm(env: dict | None = None, cwd: str | None = None) -> str:
-    """Create this process's Runner ahead of the first task (Dask: ``client.run(warm, ...)``)."""
-    if env:
-        os.environ.update(env)
-    if not _test_mode():
-        get_runner(env, cwd)
+def warm(conf: dict | None = None, cwd: str | None = None) -> str:
+    """Create this process's Runner ahead of the first task (Dask: ``client.run(warm, ...)``); ``conf``: see
+    :func:`worker_config`."""
+    if (conf or {}).get("env"):
+        os.environ.update(conf["env"])
+    if not _test_mode(conf):
+        get_runner(conf, cwd)
     return f"{socket.gethostname()}:{os.getpid()}"
 
 

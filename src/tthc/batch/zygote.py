@@ -4,7 +4,9 @@ Imports the heavy modules once (:mod:`tthc.batch._preload`), prints ``ready``, t
 stdin (``argv``, ``cwd``, ``env``, ``log``) forks a child that becomes an ipykernel, and prints the child's pid.
 With ``--listen PATH`` it also serves the same requests on a Unix socket, one request per connection, so that all
 the workers of a batch share one zygote (:func:`tthc.batch.kernels.start_shared_zygote`); it binds the socket before
-the preload, so early clients just wait. Single-threaded on purpose (forking a threaded process is unsafe). Exits
+the preload, so early clients just wait. Its settings come as arguments, never from the environment (its kernels
+inherit its environment): ``--backend`` (matplotlib's backend for the kernels), ``--warm PERIOD WINDOW`` (fill the
+cube and chart-layout caches of the batch's period before forking), ``--no-gc-freeze``. Single-threaded on purpose (forking a threaded process is unsafe). Exits
 when stdin closes; its kernels die with it (``PR_SET_PDEATHSIG``).
 """
 
@@ -132,35 +134,61 @@ def _serve_client(listener) -> None:
         conn.close()
 
 
+def parse_args(argv: list[str]) -> dict:
+    """``[--listen PATH] [--backend NAME] [--warm PERIOD WINDOW] [--no-gc-freeze]`` → settings dict."""
+    opts = {"listen": None, "backend": None, "warm": None, "gc_freeze": True}
+    args = list(argv)
+    while args:
+        a = args.pop(0)
+        if a == "--listen" and args:
+            opts["listen"] = args.pop(0)
+        elif a == "--backend" and args:
+            opts["backend"] = args.pop(0)
+        elif a == "--warm" and len(args) >= 2:
+            opts["warm"] = (args.pop(0), args.pop(0))
+        elif a == "--no-gc-freeze":
+            opts["gc_freeze"] = False
+        else:
+            raise ValueError(f"unknown zygote argument {a!r}")
+    return opts
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     # Ctrl-C reaches the whole terminal group: the owner decides when the zygote ends (it closes stdin), so no
     # KeyboardInterrupt traceback here; SIGTERM (a `kill`, a service stop) ends it tidily, socket folder removed.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _terminate)
+    try:
+        opts = parse_args(argv)
+    except ValueError as e:
+        sys.stdout.write(f"error {e}\n")
+        sys.stdout.flush()
+        sys.exit(2)
     listener = None
-    if argv[:1] == ["--listen"] and len(argv) > 1:
+    path = opts["listen"]
+    if path:
         try:
-            listener = _listen(argv[1])
+            listener = _listen(path)
         except OSError as e:  # no traceback on the user's terminal: one line to the owner, which falls back
-            sys.stdout.write(f"error cannot listen on {argv[1]}: {e}\n")
+            sys.stdout.write(f"error cannot listen on {path}: {e}\n")
             sys.stdout.flush()
-            for remove, path in ((os.unlink, argv[1]), (os.rmdir, os.path.dirname(argv[1]))):
+            for remove, p in ((os.unlink, path), (os.rmdir, os.path.dirname(path))):
                 try:
-                    remove(path)
+                    remove(p)
                 except OSError:
                     pass
             sys.exit(1)
     try:
-        _serve(listener)
+        _serve(listener, opts["backend"], opts["warm"], opts["gc_freeze"])
     except (KeyboardInterrupt, SystemExit, BrokenPipeError):
         pass
     finally:
         if listener is not None:  # tidy up also when the owner was killed (its Zygote.close never ran)
             listener.close()
-            for remove, path in ((os.unlink, argv[1]), (os.rmdir, os.path.dirname(argv[1]))):
+            for remove, p in ((os.unlink, path), (os.rmdir, os.path.dirname(path))):
                 try:
-                    remove(path)
+                    remove(p)
                 except OSError:
                     pass
 
@@ -169,13 +197,15 @@ def _terminate(_signum, _frame) -> None:
     raise SystemExit(0)
 
 
-def _serve(listener) -> None:
+def _serve(listener, backend: str | None = None, warm: tuple[str, str] | None = None, gc_freeze: bool = True) -> None:
     """Preload, say ``ready``, then fork a kernel per request until stdin closes."""
     # No PDEATHSIG here: the zygote may be started from a short-lived thread. When its owner dies, stdin closes
     # and the loop below ends.
-    import tthc.batch._preload  # noqa: F401
+    os.environ["MPLBACKEND"] = backend or "module://matplotlib_inline.backend_inline"  # read once, at import
+    from tthc.batch import _preload
 
-    if os.environ.get("TTHC_ZYGOTE_GC_FREEZE", "1") != "0":
+    _preload.warm_caches(*(warm or (None, "calendar")))
+    if gc_freeze:
         # Preloaded objects go to the permanent generation: a kernel's garbage collections then never walk (or
         # touch, which would copy their pages) the hundreds of thousands of objects it inherited.
         import gc

@@ -255,7 +255,7 @@ def profile_worker(period: str = "2025-Q1", window: str = "calendar", lang: str 
     if units is None:
         specs = [s for s in specs if s["unit"].startswith("X")] or specs
     specs = (specs * (1 + (n + warm) // max(len(specs), 1)))[: n + warm]
-    runner = W.get_runner(specs[0].get("env"), specs[0].get("cwd"))
+    runner = W.get_runner(W.worker_config(specs[0]), specs[0].get("cwd"))
 
     def zpid():  # the zygote the kernelspec's backend asked for (started by the first kernel)
         return K._zygote.proc.pid if runner.fork and K._zygote is not None else None

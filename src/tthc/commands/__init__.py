@@ -35,18 +35,34 @@ def add_rules(p: argparse.ArgumentParser) -> None:
 
 
 def export_common_env(args) -> None:
-    """Hand ``--units``/``--warehouse`` to child processes (kernels, workers) through the environment that
-    ``tthc.config`` reads."""
+    """Hand ``--units``/``--warehouse`` to child processes (kernels, workers) through the documented environment
+    variables ``tthc.config`` reads (the project's locations; every other setting travels as
+    :class:`tthc.settings.RunSettings`, see :func:`run_settings`)."""
     import os
 
     if getattr(args, "units", None):
         os.environ["TTHC_UNITS"] = os.path.abspath(args.units)
     if getattr(args, "warehouse", None):
         os.environ["TTHC_WAREHOUSE"] = os.path.abspath(args.warehouse)
-    if getattr(args, "rules", None):
-        from ..engine.index766 import load_rules
 
-        os.environ["TTHC_RULES766"] = load_rules().get(args.rules).version  # an unknown version: one line, now
+
+def add_run_switches(p: argparse.ArgumentParser) -> None:
+    """Hidden switches of the batch machinery (diagnostics and tests), fields of :class:`tthc.settings.RunSettings`."""
+    for flag in ("--no-fork-kernels", "--no-shared-zygote", "--no-early-pool", "--no-gc-freeze"):
+        p.add_argument(flag, action="store_true", help=argparse.SUPPRESS)
+
+
+def run_settings(args):
+    """The :class:`tthc.settings.RunSettings` of a command line: ``--rules`` checked now (an unknown version is one
+    line listing the known ones) and the hidden switches of :func:`add_run_switches`."""
+    from ..report.params import check_rules
+    from ..settings import RunSettings
+
+    return RunSettings(rules766=check_rules(getattr(args, "rules", None)),
+                       fork_kernels=not getattr(args, "no_fork_kernels", False),
+                       shared_zygote=not getattr(args, "no_shared_zygote", False),
+                       early_pool=not getattr(args, "no_early_pool", False),
+                       zygote_gc_freeze=not getattr(args, "no_gc_freeze", False))
 
 
 def print_table(columns, rows, fmt: str, title: str) -> None:

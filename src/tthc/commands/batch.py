@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from . import add_common, add_rules, add_period, export_common_env
+from . import add_common, add_rules, add_period, add_run_switches, export_common_env, run_settings
 
 
 def register(sub):
@@ -29,13 +29,17 @@ def register(sub):
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_common(p)
     add_rules(p)
+    add_run_switches(p)
     return p
 
 
 def run(args) -> int:
     from ..batch.runner import run_batch
+    from ..periods import parse_period
 
+    period = parse_period(args.period)  # the one parse of the batch process: the Period goes down from here
     export_common_env(args)
+    settings = run_settings(args)
     jobs = args.jobs or os.cpu_count() or 2
     if jobs < 1:
         from ..errors import ParameterError
@@ -53,8 +57,9 @@ def run(args) -> int:
     out_root = os.path.abspath(args.out_root) if args.out_root else None
     formats = ("ipynb", "html") if args.no_pdf else ("ipynb", "html", "pdf")
     try:
-        res = run_batch(args.period, args.window, args.lang, units_list=args.units_list, jobs=jobs, force=args.force,
-                        scheduler=scheduler, out_root=out_root, progress=not args.no_progress, formats=formats)
+        res = run_batch(period, args.window, args.lang, units_list=args.units_list, jobs=jobs, force=args.force,
+                        scheduler=scheduler, out_root=out_root, progress=not args.no_progress, formats=formats,
+                        settings=settings)
     except OSError as e:  # unwritable or full output root: one line, not a traceback
         from ..errors import TthcError
 

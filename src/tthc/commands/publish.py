@@ -22,7 +22,7 @@ def run(args) -> int:
 
     export_common_env(args)
     reg = load_registry(args.units)
-    ensure_data(verbose=True)
+    ensure_data(verbose=True, period=args.period)  # queries only read: the cube must hold the period
     try:
         out, units = publish(args.period, args.window, Path(args.out) if args.out else None, reg)
     except OSError as e:

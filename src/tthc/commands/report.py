@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import add_common, add_rules, add_period, export_common_env
+from . import add_common, add_rules, add_period, export_common_env, run_settings
 
 
 def register(sub):
@@ -30,10 +30,11 @@ def run(args) -> int:
     from ..run import ReportExecutionError, run_report
 
     export_common_env(args)
+    settings = run_settings(args)
     formats = ("ipynb", "html") if args.no_pdf else ("ipynb", "html", "pdf")
     try:
         rec = run_report(args.unit, args.period, args.window, args.lang, out_root=args.out_root, formats=formats,
-                         lock_timeout=args.wait)
+                         lock_timeout=args.wait, rules=settings.rules766)
     except ReportExecutionError as e:
         print(f"tthc report: error: {e}")
         return 1

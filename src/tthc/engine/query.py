@@ -1,6 +1,7 @@
 """Read-side helpers the reports call. They read the Parquet cube (``config.processed_dir()/cube`` unless
-``cube_dir`` is given); the default cube is built on first use, and rebuilt for a period it does not hold yet.
-Call :func:`tthc.engine.ensure_cube` once before a report run to refresh it after an ingest.
+``cube_dir`` is given) and never write: a missing cube, or one without the period asked for, is a one-line
+:class:`~tthc.errors.InputError` saying to build it (``tthc cube``, ``make install``). Building it is the explicit
+step :func:`tthc.engine.ensure_cube` / :func:`tthc.bootstrap.ensure_data`, run by the commands before they query.
 
 Dossier lists and data-quality notes read the warehouse directly (they need per-dossier rows); dossiers are only
 ever identified by ``ma_ho_so`` — no personal data exists in the warehouse or leaves these functions.
@@ -18,7 +19,7 @@ import pandas as pd
 from .. import config
 from ..errors import InputError, ParameterError
 from ..periods import Period, check_window, parse_period
-from .cube import TOTAL_FIELD, default_cube_dir, ensure_cube
+from .cube import TOTAL_FIELD, default_cube_dir
 
 D_INDICATORS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8")
 TREND_INDICATORS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "ON_TIME")  # the 12-month trend charts
@@ -39,10 +40,16 @@ def _dir(cube_dir, period: str | None = None) -> Path:
         return d
     d = default_cube_dir()
     meta = d / "meta.json"
-    have = json.loads(meta.read_text(encoding="utf-8")).get("periods", []) if meta.exists() else None
-    if have is None or (period is not None and period not in have):
-        ensure_cube(periods=sorted(set(have or []) | ({period} if period else set())) or None, out_dir=d,
-                    force=have is not None)
+    if not meta.exists():
+        raise InputError(f"{d}: no indicator cube; build it with `tthc cube` (or `make install`)")
+    if period is not None:
+        try:
+            have = json.loads(meta.read_text(encoding="utf-8")).get("periods", [])
+        except ValueError:
+            raise InputError(f"{meta}: damaged; rebuild the cube with `tthc cube`") from None
+        if period not in have:
+            raise InputError(f"{d}: the indicator cube has no period {period} (it holds the periods of the data); "
+                             f"build it with `tthc cube --period {period}`")
     return d
 
 
@@ -183,14 +190,13 @@ def bieu06(period, window: str = "calendar", unit=None, cube_dir=None, descendan
 
 def _tables766(code: str, window: str, d: Path, rules: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(items, totals) of the 766 index for a period: as the cube stored them (the version in force at the period's
-    end), or rescored from the cube's counts with ``rules`` (default: ``--rules``, i.e. ``TTHC_RULES766``) when that
+    end), or rescored from the cube's counts with ``rules`` (``--rules``, the reports' ``rules`` parameter) when that
     names another version. Rescoring has no procedure catalogue at hand: PAYMENT is then A only."""
-    from .. import config
     from . import index766 as i766
 
     items = _select(_table("index766", d), code, window)
     tot = _select(_table("index766_total", d), code, window)
-    want = rules or config.rules766_override()
+    want = rules
     if not want:
         return items, tot
     cfg = i766.load_rules().get(want)

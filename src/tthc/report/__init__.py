@@ -11,11 +11,13 @@ from __future__ import annotations
 from .params import ReportParams, validate  # noqa: F401
 
 
-def load(unit="X001", period="2025-Q1", window="calendar", lang="vi", kind="unit", ensure=True):
+def load(unit="X001", period="2025-Q1", window="calendar", lang="vi", kind="unit", ensure=True, rules=None):
+    """``rules``: the 766 rules version (the notebooks' ``rules`` parameter); None: the one in force at the period's
+    end."""
     from .context import load as _load
 
-    return _load(unit, period, window, lang, kind=kind, ensure=ensure)
+    return _load(unit, period, window, lang, kind=kind, ensure=ensure, rules=rules)
 
 
-def load_overview(unit="H001", period="2025-Q1", window="calendar", lang="vi", ensure=True):
-    return load(unit, period, window, lang, kind="overview", ensure=ensure)
+def load_overview(unit="H001", period="2025-Q1", window="calendar", lang="vi", ensure=True, rules=None):
+    return load(unit, period, window, lang, kind="overview", ensure=ensure, rules=rules)

@@ -88,7 +88,7 @@ def data_sources(con) -> list[str]:
     return [o for o in out if o]
 
 
-def portal_reconciliation(con, registry, unit: str, period: str, overview: bool):
+def portal_reconciliation(con, registry, unit: str, period: str, overview: bool, rules: str | None = None):
     """The reconciliation of the portal's published 766 figures for the period with the rules and the unit's own
     dossiers (an overview: the unit and its children), or None when none were imported (``tthc portal import``)."""
     from ..engine import query as q
@@ -100,7 +100,7 @@ def portal_reconciliation(con, registry, unit: str, period: str, overview: bool)
     units = [unit, *(registry.children(unit) if overview else [])]
     own = []  # the cube's own items (calendar months, as the portal counts) when they use the portal's codes
     for u in units:
-        it = q.index766(u, period, "calendar")
+        it = q.index766(u, period, "calendar", rules=rules)
         if len(it):
             own.append(it.assign(unit=u))
     own_df = pd.concat(own, ignore_index=True) if own else None
@@ -499,21 +499,25 @@ def build_meta(params: ReportParams, registry, synthetic: bool, data_hash: str, 
     }
 
 
-def load(unit="X001", period="2025-Q1", window="calendar", lang="vi", kind="unit", ensure: bool = True) -> Report:
+def load(unit="X001", period="2025-Q1", window="calendar", lang="vi", kind="unit", ensure: bool = True,
+         rules: str | None = None) -> Report:
     """Validate parameters, check that data and cube exist (one-line error naming what to run, see
-    :func:`tthc.bootstrap.ensure_data`), load the report's slice. Only reads."""
+    :func:`tthc.bootstrap.ensure_data`), load the report's slice. Only reads. ``rules``: the 766 rules version
+    (the notebooks' ``rules`` parameter, ``--rules``); None: the version in force at the period's end."""
     from ..units import load_registry
     from ..warehouse import connect
     from .data import load_slice, report_slice_hash, require_data
 
     registry = load_registry()
-    params = validate(unit, period, window, lang, kind=kind, registry=registry)
+    params = validate(unit, period, window, lang, kind=kind, registry=registry, rules=rules)
     if ensure:
         require_data()
     con = connect(read_only=True)
     try:
-        data = load_slice(params.unit, params.period, params.window, params.kind, registry, con, params.lang)
-        data.portal = portal_reconciliation(con, registry, params.unit, params.period, params.kind == "overview")
+        data = load_slice(params.unit, params.period, params.window, params.kind, registry, con, params.lang,
+                          rules=params.rules)
+        data.portal = portal_reconciliation(con, registry, params.unit, params.period, params.kind == "overview",
+                                            rules=params.rules)
         synthetic = is_synthetic(con)
         sources = data_sources(con)
     finally:

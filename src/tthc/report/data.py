@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import config
-from ..periods import parse_period
+from ..periods import Period, parse_period
 
 from ..slicecache import CUBE_TABLES  # noqa: F401 - one home (tthc.slicecache)
 #: months shown by the trend section (the period's last month and the 11 before it)
@@ -61,8 +61,9 @@ def cube_dir() -> Path:
 
 
 def slice_periods(period: str) -> list[str]:
-    """The period, its previous period and the 12 trailing months: what a report reads."""
-    p = parse_period(period)
+    """The period (a code or a parsed :class:`Period`), its previous period and the 12 trailing months: what a report
+    reads."""
+    p = period if isinstance(period, Period) else parse_period(period)
     return sorted({p.code, p.previous().code, *(m.code for m in p.trailing_months(12))})
 
 
@@ -88,21 +89,16 @@ def slice_hash(units: list[str], period: str, window: str, directory: Path | Non
 
 
 def report_slice_hash(units: list[str], period: str, window: str) -> str:
-    """:func:`slice_hash` of a report, taken from the batch's slice-hash cache when the batch names it
-    (``TTHC_SLICE_CACHE``) and it still matches the cube files; computed otherwise."""
-    import os
+    """:func:`slice_hash` of a report, taken from the batch's slice-hash cache beside the cube
+    (:func:`tthc.slicecache.slice_cache_file`, found from the warehouse and period) when it holds these units and
+    still matches the cube files; computed otherwise. Only reads."""
+    from ..slicecache import lookup_slice_hash
 
-    cache = os.environ.get("TTHC_SLICE_CACHE")
-    if cache:
-        from ..slicecache import lookup_slice_hash
-
-        try:
-            hit = lookup_slice_hash(Path(cache), units, period, window)
-        except (OSError, ValueError):
-            hit = None
-        if hit:
-            return hit
-    return slice_hash(units, period, window)
+    try:
+        hit = lookup_slice_hash(None, units, period, window)
+    except (OSError, ValueError):
+        hit = None
+    return hit or slice_hash(units, period, window)
 
 
 @dataclass
@@ -124,15 +120,18 @@ class Slice:
     portal: object = None                      # reconciliation with the portal's 766 figures (None: none imported)
 
 
-def load_slice(unit: str, period: str, window: str, kind: str, registry, con, lang: str = "vi") -> Slice:
+def load_slice(unit: str, period: str, window: str, kind: str, registry, con, lang: str = "vi",
+               rules: str | None = None) -> Slice:
+    """The report's slice; ``rules``: the 766 rules version to score the index with (None: the cube's, i.e. the
+    version in force at the period's end)."""
     from ..engine import query as q
 
     ind_all = q.indicators(period, window, units=[unit])
     s = Slice(indicators=ind_all)
     s.trend = q.trend(unit, period, window, months=TREND_MONTHS)
     s.bieu06 = q.bieu06(period, window, unit=unit)
-    s.index766 = q.index766(unit, period, window)
-    s.index766_summary = dict(q.index766_summary(unit, period, window, lang=lang) or {})
+    s.index766 = q.index766(unit, period, window, rules=rules)
+    s.index766_summary = dict(q.index766_summary(unit, period, window, lang=lang, rules=rules) or {})
     cls = q.classified(con, unit, period, window)  # one classification for the three dossier-level sections
     s.overdue = q.dossiers(con, unit, period, window, kind="overdue", classified_df=cls)
     s.due_soon = q.dossiers(con, unit, period, window, kind="due_soon", classified_df=cls)
@@ -144,7 +143,7 @@ def load_slice(unit: str, period: str, window: str, kind: str, registry, con, la
         s.indicators = q.indicators(period, window, units=[unit, *kids])
         present = list(dict.fromkeys(s.indicators["unit"]))
         s.children = [k for k in kids if k in present]
-        scores = q.index766_scores(period, window)
+        scores = q.index766_scores(period, window, rules=rules)
         s.children766 = scores[scores["unit"].isin(s.children)].reset_index(drop=True)
         desc = [unit, *registry.descendants(unit)]
         b = q.bieu06(period, window)

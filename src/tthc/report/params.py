@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from ..errors import ParameterError
-from ..periods import EXAMPLES, WINDOWS, parse_period
+from ..periods import EXAMPLES, WINDOWS, Period, parse_period
 from ..periods import check_window as periods_check_window
 from .i18n import LANGS
 
@@ -32,13 +32,18 @@ class ReportParams:
     window: str
     lang: str
     kind: str = "unit"
+    rules: str | None = None  # 766 rules version (``--rules``); None: the version in force at the period's end
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def papermill(self) -> dict:
-        """The dict handed to papermill (the notebooks' ``parameters`` cell)."""
-        return {"unit": self.unit, "period": self.period, "window": self.window, "lang": self.lang}
+        """The dict handed to papermill (the notebooks' ``parameters`` cell); ``rules`` only when one is asked, so
+        a report with the default rules has the same parameters (and stamp) as before the parameter existed."""
+        d = {"unit": self.unit, "period": self.period, "window": self.window, "lang": self.lang}
+        if self.rules is not None:
+            d["rules"] = self.rules
+        return d
 
 
 def _show(v) -> str:
@@ -58,11 +63,19 @@ def _plain_string(name: str, v, hint: str) -> str:
     return v
 
 
-def check_period(period) -> str:
+def checked_period(period) -> Period:
+    """The parsed period of a parameter (a plain string of one of the accepted forms; a :class:`Period` the caller
+    already parsed is returned as it is); raises :class:`ParameterError`, one line, otherwise."""
+    if isinstance(period, Period):  # parsed once by the caller (e.g. `tthc batch`)
+        return period
     s = _plain_string("period", period, EXAMPLES)
     if not _PERIOD.match(s):
         raise ParameterError(f"invalid period {_show(s)}: use one of {EXAMPLES}")
-    return parse_period(s).code
+    return parse_period(s)
+
+
+def check_period(period) -> str:
+    return checked_period(period).code
 
 
 def check_window(window) -> str:
@@ -78,8 +91,9 @@ def check_lang(lang) -> str:
 
 
 def valid_units(registry, period: str, window: str) -> list[str]:
-    """Codes of the units whose validity overlaps the period (in registry order)."""
-    a, b = parse_period(period).bounds(window)
+    """Codes of the units whose validity overlaps the period (a code or a parsed :class:`Period`), in registry
+    order."""
+    a, b = (period if isinstance(period, Period) else parse_period(period)).bounds(window)
     return [u.code for u in registry.valid_in(a, b)]
 
 
@@ -98,6 +112,7 @@ def check_unit(unit, period: str, window: str = "calendar", registry=None) -> st
 
     reg = registry if registry is not None else load_registry()
     codes = valid_units(reg, period, window)
+    period = period.code if isinstance(period, Period) else period
     hint = _choices(codes) if codes else "(no unit is valid in this period)"
     if not isinstance(unit, str):
         raise ParameterError(f"invalid unit {_show(unit)} ({type(unit).__name__}): the unit code must be a string "
@@ -114,12 +129,27 @@ def check_unit(unit, period: str, window: str = "calendar", registry=None) -> st
     return unit
 
 
-def validate(unit, period, window="calendar", lang="vi", kind: str = "unit", registry=None) -> ReportParams:
+def validate(unit, period, window="calendar", lang="vi", kind: str = "unit", registry=None,
+             rules: str | None = None) -> ReportParams:
     """Check every parameter; raise :class:`ParameterError` (one line, valid choices listed) on the first bad one."""
+    parsed = period if isinstance(period, Period) else None
     period = check_period(period)
     window = check_window(window)
     lang = check_lang(lang)
     if kind not in KINDS:
         raise ParameterError(f"invalid report kind {_show(kind)}: use one of {', '.join(KINDS)}")
-    unit = check_unit(unit, period, window, registry)
-    return ReportParams(unit=unit, period=period, window=window, lang=lang, kind=kind)
+    unit = check_unit(unit, parsed or period, window, registry)
+    return ReportParams(unit=unit, period=period, window=window, lang=lang, kind=kind, rules=check_rules(rules))
+
+
+def check_rules(rules) -> str | None:
+    """The canonical name of a 766 rules version (``--rules``, the notebooks' ``rules`` parameter); None stays None
+    (the version in force at the period's end). An unknown version: one line listing the known ones."""
+    if rules is None:
+        return None
+    from ..engine.index766 import load_rules
+
+    if not isinstance(rules, str):
+        raise ParameterError(f"invalid rules {_show(rules)} ({type(rules).__name__}): a 766 rules version name, e.g. "
+                             f"{', '.join(repr(n) for n in load_rules().names())}")
+    return load_rules().get(rules).version  # an unknown version: ParameterError, one line with the choices
