@@ -8,13 +8,13 @@ STAMP := $(VENV)/.installed-stamp
 UNIT ?= X101
 PERIOD ?= 2026-Q3
 WINDOW ?= calendar
-JOBS ?= 2
 # Values reach the shell single-quoted from their literal text ($(value …): no make expansion of "$(id)"), with
 # embedded single quotes escaped, so UNIT="x'; rm -rf /" stays one inert argument that tthc then rejects.
 q = '$(subst ','\'',$(1))'
 # LANG is also the locale variable of the environment: only a value given on the command line counts.
 REPORT_LANG := $(if $(filter command line,$(origin LANG)),$(value LANG),vi)
 UNITS_ARG := $(if $(value UNITS),--units-list $(call q,$(value UNITS)),)
+JOBS_ARG := $(if $(value JOBS),--jobs $(call q,$(value JOBS)),)
 # not exported either: exporting a command-line variable expands it, so UNIT='$(shell …)' would run
 # due-soon: only a UNIT given on the command line restricts the lists (the default X001 above is for reports)
 DUE_ARGS := $(if $(value DATE),--date $(call q,$(value DATE)),) $(if $(value DAYS),--days $(call q,$(value DAYS)),) \
@@ -28,7 +28,7 @@ endif
 
 help:
 	@echo "make report UNIT=X101 PERIOD=2026-Q3 [WINDOW=calendar|report] [LANG=vi|en]"
-	@echo "make reports PERIOD=2025-Q1 [UNITS=X001,X002] [JOBS=2]   all units of the period"
+	@echo "make reports PERIOD=2025-Q1 [UNITS=X001,X002] [JOBS=3]   all units of the period"
 	@echo "make due-soon [DATE=2025-04-25] [DAYS=2] [UNIT=H001]        early-warning lists per unit"
 	@echo "make publish PERIOD=2025-Q1                                  the public site (aggregates only)"
 	@echo "make test | make bench | make lab | make sample | make check"
@@ -50,7 +50,7 @@ report: $(STAMP)
 
 reports: $(STAMP)
 	$(TTHC) batch --period $(call q,$(value PERIOD)) --window $(call q,$(value WINDOW)) \
-		--lang $(call q,$(REPORT_LANG)) --jobs $(call q,$(value JOBS)) $(UNITS_ARG)
+		--lang $(call q,$(REPORT_LANG)) $(JOBS_ARG) $(UNITS_ARG)
 
 sample: $(STAMP)
 	$(TTHC) sample

@@ -55,3 +55,11 @@ def test_batch_command_caps_jobs(monkeypatch, capsys):
     seen.clear()
     assert cli.main(["batch", "--period", "2025-Q1", "--jobs", "3", "--no-progress"]) == 0
     assert seen["jobs"] == 3 and "capped" not in capsys.readouterr().err
+
+
+def test_default_jobs_is_one_more_than_the_cores():
+    """Without --jobs a batch starts cores + 1 workers (a worker exports while another's kernel runs), which the cap
+    (cores × 2) always allows."""
+    assert pool.default_jobs(2) == 3 and pool.default_jobs(1) == 2 and pool.default_jobs(8) == 9
+    for cores in (1, 2, 8):
+        assert pool.cap_jobs(pool.default_jobs(cores), cores=cores, mem_mb=64_000) == (cores + 1, None)

@@ -34,6 +34,14 @@ def available_memory_mb() -> int | None:
     return None
 
 
+def default_jobs(cores: int | None = None) -> int:
+    """Workers when ``--jobs`` is not given: one more than the CPU cores. A worker alternates between waiting for its
+    kernel and exporting (HTML, PDF, Excel) while the kernel waits, so with one worker per core a core idles part of
+    the time (measured on 2 idle cores, the sample's 35 reports, 3 workers against 2, run by run: median wall ratio
+    0.88 over 3 pairs and 0.96 over 4 pairs; the CPU time rises a little, the wall time falls)."""
+    return (cores or os.cpu_count() or 1) + 1
+
+
 def cap_jobs(requested: int, cores: int | None = None, mem_mb: int | None = -1) -> tuple[int, str | None]:
     """The number of workers to start for ``--jobs requested``: at most ``cores × JOBS_PER_CORE`` and at most what
     the available memory holds (``mem_mb`` ÷ :data:`WORKER_MEMORY_MB`, at least 1); returns ``(jobs, message)``

@@ -159,7 +159,9 @@ def run(period: str = "2025-Q1", window: str = "calendar", lang: str = "vi", nai
     from ..bootstrap import ensure_data
     from ..units import load_registry
 
-    jobs = jobs or os.cpu_count() or 2
+    from ..batch.pool import default_jobs
+
+    jobs = jobs or default_jobs()  # what `tthc batch` uses without --jobs
     bench_dir = config.outputs_dir() / "bench" / "batch"
     out = Path(out) if out else config.outputs_dir() / "bench" / "batch.json"
     result = dict(part="batch", started=datetime.now().isoformat(timespec="seconds"), machine=machine(),

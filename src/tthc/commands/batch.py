@@ -19,7 +19,7 @@ def register(sub):
     p.add_argument("--lang", default="vi", help="vi (default) or en")
     p.add_argument("--units-list", metavar="X001,X002", default=None, help="only these unit codes (comma-separated)")
     p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
-                   help="worker processes (default: the number of CPU cores)")
+                   help="worker processes (default: the number of CPU cores + 1)")
     p.add_argument("--force", action="store_true", help="re-run every unit even if up to date")
     p.add_argument("--scheduler", metavar="tcp://HOST:8786", default=None,
                    help="run on a Dask distributed cluster (default: env DASK_SCHEDULER_ADDRESS, else the local pool); "
@@ -40,7 +40,9 @@ def run(args) -> int:
     period = parse_period(args.period)  # the one parse of the batch process: the Period goes down from here
     export_common_env(args)
     settings = run_settings(args)
-    jobs = args.jobs or os.cpu_count() or 2
+    from ..batch.pool import default_jobs
+
+    jobs = args.jobs or default_jobs()
     if jobs < 1:
         from ..errors import ParameterError
 
