@@ -89,6 +89,8 @@ if __name__ == "__main__":  # `python -m tthc.kernel` (make install)
 def is_port_race(exc: BaseException) -> bool:
     """Whether a kernel failed to start because another process took its port between the choice of the port and
     the bind (then starting again helps): ZMQ's "Address already in use" / EADDRINUSE, or the kernel that died of it
-    and never answered ("Kernel didn't respond"). The one rule for ``tthc report`` and the batch's kernels."""
+    and never answered ("Kernel didn't respond", "Kernel died before replying to kernel_info": seen once in a full
+    parallel test run, the first kernel of a worker). The one rule for ``tthc report`` and the batch's kernels."""
     text = f"{type(exc).__name__}: {exc}"
-    return any(s in text for s in ("Address already in use", "EADDRINUSE", "ZMQError", "Kernel didn't respond"))
+    return any(s in text for s in ("Address already in use", "EADDRINUSE", "ZMQError", "Kernel didn't respond",
+                                   "Kernel died before replying"))

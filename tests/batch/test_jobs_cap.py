@@ -63,3 +63,33 @@ def test_default_jobs_is_one_more_than_the_cores():
     assert pool.default_jobs(2) == 3 and pool.default_jobs(1) == 2 and pool.default_jobs(8) == 9
     for cores in (1, 2, 8):
         assert pool.cap_jobs(pool.default_jobs(cores), cores=cores, mem_mb=64_000) == (cores + 1, None)
+
+
+def test_worker_takes_the_next_kernel_after_a_start_race():
+    """A kernel that died before answering (its port taken between choice and bind) costs a log line and the next
+    pre-started kernel, not the report; any other start failure fails the run with one line."""
+    import pytest
+
+    from tthc.batch.worker import Runner
+
+    class Pool:
+        def __init__(self, errors):
+            self.errors = list(errors)
+
+        def get(self):
+            if self.errors:
+                raise self.errors.pop(0)
+            return "km"
+
+    r = Runner.__new__(Runner)
+    r.fork = False
+    lines = []
+    r.kernels = Pool([RuntimeError("Kernel died before replying to kernel_info")])
+    assert r._kernel(lines.append) == "km"
+    assert any("taking the next one (1/2)" in x for x in lines)
+    r.kernels = Pool([RuntimeError("Kernel died before replying to kernel_info")] * 3)
+    with pytest.raises(RuntimeError, match="could not start a kernel"):
+        r._kernel(lines.append)
+    r.kernels = Pool([RuntimeError("No such kernel named tthc")])
+    with pytest.raises(RuntimeError, match="could not start a kernel: RuntimeError: No such kernel"):
+        r._kernel(lines.append)

@@ -12,6 +12,7 @@ def test_is_port_race_one_rule():
     assert is_port_race(OSError("[Errno 98] Address already in use"))
     assert is_port_race(RuntimeError("bind failed: EADDRINUSE"))
     assert is_port_race(RuntimeError("Kernel didn't respond in 60 seconds"))
+    assert is_port_race(RuntimeError("Kernel died before replying to kernel_info"))
 
     class ZMQError(Exception):
         pass

@@ -118,12 +118,23 @@ class Runner:
     def run(self, spec: dict) -> dict:
         return self.run_report(spec)
 
-    def _kernel(self, log):
+    def _kernel(self, log, retries: int = 2):
+        from ..kernel import is_port_race
+
         t = time.perf_counter()
-        try:
-            km = self.kernels.get()
-        except Exception as e:  # noqa: BLE001 - a broken kernel start fails this run, visibly
-            raise RuntimeError(f"could not start a kernel: {type(e).__name__}: {e}") from e
+        attempt = 0
+        while True:
+            try:
+                km = self.kernels.get()
+                break
+            except Exception as e:  # noqa: BLE001 - a broken kernel start fails this run, visibly
+                if attempt < retries and is_port_race(e):
+                    # another process took the kernel's port between its choice and the bind (seen under load):
+                    # the pool already starts the next kernel, which gets other ports
+                    attempt += 1
+                    log(f"kernel start failed ({type(e).__name__}: {e}); taking the next one ({attempt}/{retries})")
+                    continue
+                raise RuntimeError(f"could not start a kernel: {type(e).__name__}: {e}") from e
         from .kernels import describe_zygote
 
         log(f"kernel ready after {time.perf_counter() - t:.2f} s wait; kernels: "
