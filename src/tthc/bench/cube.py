@@ -18,7 +18,6 @@ are both recorded, with the load average: the machine may be shared, and CPU tim
 
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 import os
 import platform
@@ -30,7 +29,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import config
 
 
 def machine() -> dict:
@@ -280,9 +278,7 @@ def run(n: int = 10_000_000, period: str = "2025-Q1", seed: int = 20250331, naiv
     echo(f"speed-up warm ×{ratio:.1f} wall (×{cpu_ratio:.1f} CPU); cold ×{cold_ratio:.1f} wall "
          f"(×{res['speedup_cold_cpu']:.1f} CPU); machine: {m['usable_cores']} cores, {m['cpu_model']}, "
          f"{m['memory_gib']} GiB")
-    out = Path(out) if out else config.outputs_dir() / "bench" / "cube.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1, ensure_ascii=False, default=float), encoding="utf-8")
-    echo(f"wrote {out}")
-    res["out"] = str(out)
+    from . import write_result
+
+    write_result(res, "cube", out, echo)
     return res

@@ -12,7 +12,6 @@ general row-wise path (``pipeline.FAST_CSV = False``) on the same file. The expo
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
@@ -155,9 +154,7 @@ def run(n: int = 1_000_000, seed: int = 20250331, out: Path | None = None, refer
     echo(f"ingest ×{res['ratio_to_read_csv']:.1f} the plain read_csv wall (×{res['ratio_to_read_csv_cpu']:.1f} CPU); "
          f"changed file ×{res['changed_ratio_to_read_csv']:.1f}; goals ≤ {GOAL_SECONDS:.0f} s and ≤ 1 GiB: "
          f"{res['met']}; machine: {m['usable_cores']} cores, {m['cpu_model']}, {m['memory_gib']} GiB")
-    out = Path(out) if out else config.outputs_dir() / "bench" / "ingest.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1, ensure_ascii=False, default=float), encoding="utf-8")
-    echo(f"wrote {out}")
-    res["out"] = str(out)
+    from . import write_result
+
+    write_result(res, "ingest", out, echo)
     return res

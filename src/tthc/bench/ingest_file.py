@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
+from ..sample.exports import _word_maps  # canonical value → first word of the map: one home
 from ..schema import STATUSES
 from ..yamlio import load_yaml
 
@@ -51,18 +52,6 @@ BAD_KINDS = {
 }
 
 
-def _words(sm: dict) -> dict:
-    """canonical value → first Vietnamese word of the map's ``values`` table."""
-    inv = {}
-    for col, words in (sm.get("values") or {}).items():
-        m = {}
-        for w, v in words.items():
-            if w != "" and v not in m:
-                m[v] = w
-        inv[col] = m
-    return inv
-
-
 def _dates(s: pd.Series) -> np.ndarray:
     return s.dt.strftime("%d/%m/%Y %H:%M").fillna("").to_numpy(dtype=object)
 
@@ -77,7 +66,7 @@ def export_frame(n: int, seed: int = 20250331, bad_share: float = 0.005, other_d
     sm = load_yaml(map_path or config.sources_dir() / "motcua_hd.yaml")
     df = generate_frame(n, seed, units=reg)
     pers = personal_columns(df, seed, {u.code: u.name for u in reg})
-    words = _words(sm)
+    words = _word_maps(sm)
     yes, no = words["boolean"][True], words["boolean"][False]
     cells: dict[str, np.ndarray] = {}
     for c in sm["columns"].values():

@@ -35,6 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..schema import DOSSIER_COLUMNS, REQUIRED
+from .fastpath import stored_column_sql
 from .sources import SourceMap
 from .validate import (BOOL_COLUMNS, CODE_COLUMNS, CODED, DATE_COLUMNS, END_COLUMNS, FINAL_STATUSES, MAX_TEXT,
                        MIN_DATE, NOT_RECEIVED_STATUSES, TEXT_COLUMNS, WHITESPACE, _CONTROL, _CONTROL_NAME, _FORMULA,
@@ -370,16 +371,7 @@ def stage(con, p: CsvPlan, sm: SourceMap, units, meta: dict) -> tuple[int, pd.Da
         _x(con, f"UPDATE csv_src SET {c} = NULL WHERE NOT (year({c}) BETWEEN 1900 AND 2100)")
     derived = {c: f"({src} IS {'NOT ' if nn else ''}NULL)" for c, (src, nn) in sm.derived.items() if c not in present}
     problems = _problems(con, present, units)
-    cols = []
-    for c in DOSSIER_COLUMNS:
-        if c == "ma_don_vi":
-            cols.append("coalesce(don_vi_xu_ly, don_vi_tiep_nhan)")
-        elif c == "kenh":
-            cols.append("coalesce(kenh, 1)")
-        elif c == "so_lan_bo_sung":
-            cols.append("coalesce(so_lan_bo_sung, 0)")
-        else:
-            cols.append(derived.get(c, c))
+    cols = [stored_column_sql(c, derived.get(c, c)) for c in DOSSIER_COLUMNS]
     metas = [_q(meta["nguon"]), _q(meta["tep_nguon"]), _q(meta["file_hash"]), "_row",
              f"greatest({', '.join(DATE_COLUMNS)})", str(int(meta["ingest_id"]))]
     _x(con, f"INSERT INTO stg SELECT {', '.join(cols + metas)} FROM csv_src "

@@ -23,6 +23,16 @@ _INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT
 _DATE_TYPES = ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE")
 
 
+#: stored columns whose value is derived when the export leaves them empty (the same rule as the general path)
+_DEFAULTS = {"ma_don_vi": "coalesce(don_vi_xu_ly, don_vi_tiep_nhan)", "kenh": "coalesce(kenh, 1)",
+             "so_lan_bo_sung": "coalesce(so_lan_bo_sung, 0)"}
+
+
+def stored_column_sql(column: str, expr: str | None = None) -> str:
+    """The SQL of a stored dossier column over a staged row: its default rule, or ``expr`` (default: the column)."""
+    return _DEFAULTS.get(column, expr or column)
+
+
 def _q(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
@@ -120,16 +130,7 @@ def stage_parquet(con, path: Path, types: dict[str, str], units, meta: dict) -> 
     problems["value"] = [_shown(v) for v in problems["value"]]
     n = con.execute("SELECT count(*) FROM src").fetchone()[0]
     dates = ", ".join(DATE_COLUMNS)
-    cols = []
-    for c, t in DOSSIER_COLUMNS.items():
-        if c == "ma_don_vi":
-            cols.append("coalesce(don_vi_xu_ly, don_vi_tiep_nhan)")
-        elif c == "kenh":
-            cols.append("coalesce(kenh, 1)")
-        elif c == "so_lan_bo_sung":
-            cols.append("coalesce(so_lan_bo_sung, 0)")
-        else:
-            cols.append(c)
+    cols = [stored_column_sql(c) for c in DOSSIER_COLUMNS]
     metas = [_q(meta["nguon"]), _q(meta["tep_nguon"]), _q(meta["file_hash"]), "_row", f"greatest({dates})",
              str(int(meta["ingest_id"]))]
     con.execute(f"INSERT INTO stg SELECT {', '.join(cols + metas)} FROM src "
