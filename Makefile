@@ -31,7 +31,7 @@ help:
 	@echo "make reports PERIOD=2025-Q1 [UNITS=X001,X002] [JOBS=3]   all units of the period"
 	@echo "make due-soon [DATE=2025-04-25] [DAYS=2] [UNIT=H001]        early-warning lists per unit"
 	@echo "make publish PERIOD=2025-Q1                                  the public site (aggregates only)"
-	@echo "make test | make bench | make lab | make sample | make check"
+	@echo "make test | make bench (all parts, long) | make bench-quick | make lab | make sample | make check"
 
 install: $(STAMP)
 
