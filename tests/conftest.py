@@ -32,6 +32,30 @@ def registry():
 
 
 @pytest.hookimpl(trylast=True)
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A factory of small real tmpfs mounts (``tiny_disk("160k")`` → its folder) for full-disk tests; the test is
+    skipped where mounting is not allowed; every mount is unmounted at teardown (``mount -o remount,size=…`` frees
+    space in between)."""
+    import subprocess
+
+    mounts = []
+
+    def mount(size: str) -> Path:
+        mnt = tmp_path / f"tiny{len(mounts) or ''}"
+        mnt.mkdir()
+        m = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], capture_output=True,
+                           text=True)
+        if m.returncode:
+            pytest.skip(f"cannot mount a tmpfs here: {m.stderr.strip()}")
+        mounts.append(mnt)
+        return mnt
+
+    yield mount
+    for mnt in mounts:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
 def pytest_collection_modifyitems(config, items):
     """Make ``@pytest.mark.xdist_group`` work under ``--dist loadgroup`` with pytest 9.
 

@@ -197,29 +197,22 @@ def test_sigkilled_batch_next_batch_rebuilds_index_and_sweeps(batch_root, tmp_pa
     assert os.listdir(tmpd) == [], os.listdir(tmpd)  # the dead batch's folders were swept, this one's removed
 
 
-def test_full_disk_batch_one_line(batch_root, tmp_path):
-    mnt = tmp_path / "tiny"
-    mnt.mkdir()
-    m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(mnt)], capture_output=True, text=True)
-    if m.returncode:
-        pytest.skip(f"cannot mount a tmpfs here: {m.stderr.strip()}")
-    try:
-        proc = _start(batch_root, mnt, tmp_path / "tmp", units="X001,X002,X003,X004,X005,H001", delay="0")
-        o, e = proc.communicate(timeout=300)
-        assert proc.returncode == 2 and "Traceback" not in e + o, (proc.returncode, e[-3000:])
-        lines = [ln for ln in e.splitlines() if ln.strip()]
-        assert len(lines) == 1 and lines[0].startswith(f"tthc batch: error: {mnt}/2025-Q1/"), e[-2000:]
-        assert "No space left on device" in lines[0]
-        log = _log_lines_whole(mnt)
-        assert "batch stopped, disk full" in log[-1], log[-3:]
-        if (mnt / "index.html").exists():  # written whole or not at all (atomic); maybe no room for one
-            assert (mnt / "index.html").read_text(encoding="utf-8").endswith("</html>\n")
-        assert not [p for p in mnt.rglob("*") if p.name.endswith(".tmp")]
-        # space freed: the next batch finishes the rest, and the page agrees with the folders
-        subprocess.run(["mount", "-o", "remount,size=16m", str(mnt)], check=True)
-        proc = _start(batch_root, mnt, tmp_path / "tmp", units="X001,X002,X003,X004,X005,H001", delay="0")
-        o, e = proc.communicate(timeout=300)
-        assert proc.returncode == 0, e[-2000:]
-        assert _index_status(mnt) == _folder_truth(mnt) == {u: "ok" for u in "X001,X002,X003,X004,X005,H001".split(",")}
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+def test_full_disk_batch_one_line(batch_root, tmp_path, tiny_disk):
+    mnt = tiny_disk("160k")
+    proc = _start(batch_root, mnt, tmp_path / "tmp", units="X001,X002,X003,X004,X005,H001", delay="0")
+    o, e = proc.communicate(timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in e + o, (proc.returncode, e[-3000:])
+    lines = [ln for ln in e.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"tthc batch: error: {mnt}/2025-Q1/"), e[-2000:]
+    assert "No space left on device" in lines[0]
+    log = _log_lines_whole(mnt)
+    assert "batch stopped, disk full" in log[-1], log[-3:]
+    if (mnt / "index.html").exists():  # written whole or not at all (atomic); maybe no room for one
+        assert (mnt / "index.html").read_text(encoding="utf-8").endswith("</html>\n")
+    assert not [p for p in mnt.rglob("*") if p.name.endswith(".tmp")]
+    # space freed: the next batch finishes the rest, and the page agrees with the folders
+    subprocess.run(["mount", "-o", "remount,size=16m", str(mnt)], check=True)
+    proc = _start(batch_root, mnt, tmp_path / "tmp", units="X001,X002,X003,X004,X005,H001", delay="0")
+    o, e = proc.communicate(timeout=300)
+    assert proc.returncode == 0, e[-2000:]
+    assert _index_status(mnt) == _folder_truth(mnt) == {u: "ok" for u in "X001,X002,X003,X004,X005,H001".split(",")}

@@ -263,22 +263,15 @@ def test_unwritable_output_roots(e2e, tmp_path, tally):
     tally("faults injected", n + 2, "output root: a file, /proc paths (report, batch, export)")
 
 
-def test_full_disk(e2e, tmp_path, tally):
-    mnt = tmp_path / "tiny"
-    mnt.mkdir()
-    m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(mnt)], capture_output=True, text=True)
-    if m.returncode:
-        pytest.skip(f"cannot mount a tmpfs here: {m.stderr.strip()}")
-    try:
-        r = hh.run_cli(["report", "--unit", "X001", "--period", PERIOD, "--out-root", str(mnt)], e2e["root"],
-                       timeout=600)
-        assert r.returncode in (1, 2), r.stderr[-2000:]
-        msg = _one_line(r, "report")
-        assert "space" in msg.lower() or "No space" in msg, msg
-        left = [p.name for p in (mnt / PERIOD / "X001").iterdir()] if (mnt / PERIOD / "X001").exists() else []
-        assert "report.pdf" not in left and not any(n.endswith((".staged", ".tmp")) for n in left), left
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+def test_full_disk(e2e, tally, tiny_disk):
+    mnt = tiny_disk("160k")
+    r = hh.run_cli(["report", "--unit", "X001", "--period", PERIOD, "--out-root", str(mnt)], e2e["root"],
+                   timeout=600)
+    assert r.returncode in (1, 2), r.stderr[-2000:]
+    msg = _one_line(r, "report")
+    assert "space" in msg.lower() or "No space" in msg, msg
+    left = [p.name for p in (mnt / PERIOD / "X001").iterdir()] if (mnt / PERIOD / "X001").exists() else []
+    assert "report.pdf" not in left and not any(n.endswith((".staged", ".tmp")) for n in left), left
     tally("faults injected", 1, "full disk (160 KiB tmpfs) under the output root")
 
 

@@ -74,14 +74,8 @@ def test_report_full_disk_message_names_the_path(monkeypatch, capsys, tmp_path):
 
 
 @pytest.fixture
-def tiny(tmp_path):
-    mnt = tmp_path / "tiny"
-    mnt.mkdir()
-    m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mnt)], capture_output=True, text=True)
-    if m.returncode:
-        pytest.skip(f"cannot mount a tmpfs here: {m.stderr.strip()}")
-    yield mnt
-    subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+def tiny(tiny_disk):
+    return tiny_disk("400k")
 
 
 def test_ingest_on_a_full_disk_is_one_line_then_recovers(tiny, tmp_path, tally):
