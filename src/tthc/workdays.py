@@ -19,18 +19,9 @@ import numpy as np
 
 from . import config
 from .errors import ConfigError
-from .yamlio import load_parsed
+from .yamlio import iso_date, load_parsed
 
 FIRST_YEAR, LAST_YEAR = 2010, 2035
-
-
-def _as_date(v, path, key) -> date:
-    if isinstance(v, date):
-        return v
-    try:
-        return date.fromisoformat(str(v))
-    except ValueError:
-        raise ConfigError(f"{path}: {key}: {v!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
 @dataclass
@@ -114,7 +105,7 @@ def _parse_calendar(doc, path: Path) -> WorkCalendar:
             raise ConfigError(f"{path}: {key} must be a list of {{date: YYYY-MM-DD, reason: ...}}")
         for i, item in enumerate(items):
             v = item.get("date") if isinstance(item, dict) else item
-            d = _as_date(v, path, f"{key}[{i}]")
+            d = iso_date(v, f"{key}[{i}]", path, required=True)
             if key == "working_saturdays" and d.weekday() != 5:
                 raise ConfigError(f"{path}: {key}[{i}]: {d.isoformat()} is not a Saturday; "
                                   "list only make-up working Saturdays here")

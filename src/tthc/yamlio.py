@@ -15,19 +15,20 @@ from .errors import ConfigError
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def iso_date(v, where: str, path) -> "date | None":
-    """A configuration date: ``None`` stays ``None``; YAML dates pass; text must be ISO ``YYYY-MM-DD`` (else one
-    line naming the file and the key)."""
+def iso_date(v, where: str, path, required: bool = False) -> "date | None":
+    """A configuration date: YAML dates pass; text must be ISO ``YYYY-MM-DD`` (else one line naming the file and the
+    key); ``None`` stays ``None`` unless ``required``."""
     from datetime import date
 
-    if v is None:
+    if v is None and not required:
         return None
     if isinstance(v, date):
         return v
     try:
         return date.fromisoformat(str(v))
     except ValueError:
-        raise ConfigError(f"{path}: {where} = {v!r} is not an ISO date; write YYYY-MM-DD or null") from None
+        raise ConfigError(f"{path}: {where} = {v!r} is not an ISO date; write YYYY-MM-DD"
+                          + ("" if required else " or null")) from None
 
 
 def load_yaml(path: Path | str) -> Any:
