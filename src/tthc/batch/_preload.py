@@ -87,10 +87,11 @@ def _warm_caches(period: str | None, window: str) -> None:
             pass
     if period:
         from tthc.engine import query as q
-        from tthc.report.data import CUBE_TABLES, cube_dir
+        from tthc.engine.cube import CUBE_FILES
+        from tthc.report.data import cube_dir
 
         d = cube_dir()
-        for name in (*CUBE_TABLES, "indicators_tien_than"):
+        for name in CUBE_FILES:  # every table a report reads
             if (d / f"{name}.parquet").exists():
                 q._table(name, d)
         _warm_chart_layouts(period, window)

@@ -147,24 +147,27 @@ def fmt_csv(x) -> str:
 
 
 # -- dossiers that explain a difference ------------------------------------------------------------------------
+NOT_SYNCED_SQL = "NOT coalesce(d.dong_bo_dvcqg, false)"
+
+
+def _not_synced(condition: str = NOT_SYNCED_SQL, dossiers: str = "moi") -> tuple[str, str, str, str, str]:
+    """The reason most portal metrics share: the dossier was not synchronised to the portal."""
+    return ("not_synced", "chưa đồng bộ lên Cổng DVCQG", "not synchronised to the portal", condition, dossiers)
+
+
 #: metric → [(reason id, reason in Vietnamese, reason in English, SQL condition on a dossier d, dossier set)]
 #: dossier set: "tong" = counted in the period (carried over or received), "moi" = received in the period
 REASONS: dict[str, list[tuple[str, str, str, str, str]]] = {
-    "DOSSIER_SYNC": [("not_synced", "chưa đồng bộ lên Cổng DVCQG", "not synchronised to the portal",
-                      "NOT coalesce(d.dong_bo_dvcqg, false)", "tong")],
-    "PROGRESS": [("not_synced", "chưa đồng bộ lên Cổng DVCQG", "not synchronised to the portal",
-                  "NOT coalesce(d.dong_bo_dvcqg, false)", "tong")],
+    "DOSSIER_SYNC": [_not_synced(dossiers="tong")],
+    "PROGRESS": [_not_synced(dossiers="tong")],
     "ORIGINAL_RESULT_AVAILABLE": [("no_e_result", "không có kết quả điện tử", "no electronic result",
                                    "NOT coalesce(d.ket_qua_dien_tu, false)", "moi")],
     "DOSSIER_RECEIVING_SATISFACTION": [("no_evaluation", "chưa có đánh giá", "evaluation missing",
                                         "d.muc_hai_long IS NULL AND NOT coalesce(d.co_danh_gia, false)", "moi")],
     "ONLINE": [("no_channel", "không ghi nhận kênh nộp", "no channel recorded", "d.kenh IS NULL", "moi")],
-    "PAYMENT": [("not_synced", "chưa đồng bộ lên Cổng DVCQG", "not synchronised to the portal",
-                 "d.co_phi AND NOT coalesce(d.dong_bo_dvcqg, false)", "moi")],
-    "SO_HOA_GIAY_TO_GIAI_QUYET": [("not_synced", "chưa đồng bộ lên Cổng DVCQG", "not synchronised to the portal",
-                                   "NOT coalesce(d.dong_bo_dvcqg, false)", "moi")],
-    "REUSED_DIGITIZED_DATA": [("not_synced", "chưa đồng bộ lên Cổng DVCQG", "not synchronised to the portal",
-                               "NOT coalesce(d.dong_bo_dvcqg, false)", "moi")],
+    "PAYMENT": [_not_synced("d.co_phi AND " + NOT_SYNCED_SQL)],
+    "SO_HOA_GIAY_TO_GIAI_QUYET": [_not_synced()],
+    "REUSED_DIGITIZED_DATA": [_not_synced()],
 }
 
 
