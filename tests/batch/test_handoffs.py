@@ -53,9 +53,9 @@ def test_zygote_arguments_round_trip():
     from tthc.batch.kernels import zygote_argv
     from tthc.batch.zygote import parse_args
 
-    argv = zygote_argv("Agg", listen="/tmp/z.sock", warm=("2025-Q1", "report"), gc_freeze=False)
+    argv = zygote_argv("Agg", listen="/tmp/z.sock", warm=("2025-Q1", "report", "en"), gc_freeze=False)
     assert argv[1:3] == ["-m", "tthc.batch.zygote"]
-    assert parse_args(argv[3:]) == {"listen": "/tmp/z.sock", "backend": "Agg", "warm": ("2025-Q1", "report"),
+    assert parse_args(argv[3:]) == {"listen": "/tmp/z.sock", "backend": "Agg", "warm": ("2025-Q1", "report", "en"),
                                     "gc_freeze": False}
     assert parse_args(zygote_argv("Agg")[3:]) == {"listen": None, "backend": "Agg", "warm": None, "gc_freeze": True}
     with pytest.raises(ValueError, match="unknown zygote argument '--period'"):
@@ -104,7 +104,7 @@ def test_plan_specs_carry_settings_not_environment(in_root, tmp_path):
         assert s["settings"]["rules766"] == "2026 portal" and s["settings"]["fork_kernels"] is False
         assert s["pipeline"] == "tthc"
         conf = worker_config(s)
-        assert conf["warm"] == ["2025-Q1", "calendar"] and conf["zygote"] is None
+        assert conf["warm"] == ["2025-Q1", "calendar", "vi"] and conf["zygote"] is None
         json.dumps(conf)  # goes through a pipe / pickled to Dask as it is
     # the rules are part of the stamp's parameters: a report under other rules is not "up to date"
     plain = plan_batch("2025-Q1", out_root=tmp_path, units_list="X001", force=True)

@@ -257,6 +257,42 @@ def test_prepared_trend_frame_draws_the_same_png_as_a_fresh_chart(lang):
     P._TREND_FRAMES.clear()
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_prepared_scorecard_and_766_frames_draw_the_same_svg_as_fresh_charts(scorecard_frame, lang):
+    """A kernel forked from the batch's zygote takes a prepared scorecard / 766 frame and only sets its unit's bars,
+    colours and value labels: the SVG (what the report shows) equals the fresh chart's byte for byte, for extreme
+    values (0, 100 %, no data at all, random); each frame is used once; a frame for other labels is not taken."""
+    rng = np.random.default_rng(5)
+    variants = [scorecard_frame, scorecard_frame.assign(value=100.0), scorecard_frame.assign(value=np.nan),
+                scorecard_frame.assign(value=rng.uniform(0, 100, len(scorecard_frame)), target=np.nan)]
+    label = "Quý I năm 2025"
+    for ind, scores in zip(variants, ([0.0, 0.0, 0.0], [6.0, 20.0, 6.0], [np.nan, 12.5, 3.0], [1.0, 1.0, 1.0])):
+        items = _items766(scores)
+        P._FRAMES.clear()
+        fresh = P.to_svg(P.fig_scorecard(ind, lang, label)), P.to_svg(P.fig_766(items, lang))
+        P.prepare_frames(_items766([2.0, 3.0, 4.0]), {lang: label})  # other values, same labels
+        assert len(P._FRAMES) == 2
+        framed = P.to_svg(P.fig_scorecard(ind, lang, label)), P.to_svg(P.fig_766(items, lang))
+        assert P._FRAMES == {}  # each used once
+        assert framed == fresh
+        assert "<text" in framed[0] and fmt_pct_or_nodata(ind, lang) in framed[0]
+    # frames for another period's title or another 766 table stay where they are
+    P.prepare_frames(_items766([2.0, 3.0, 4.0]).assign(points_max=[10.0, 30.0, 10.0]), {lang: "Năm 2025"})
+    P.fig_scorecard(scorecard_frame, lang, label)
+    P.fig_766(_items766([1.0, 1.0, 1.0]), lang)
+    assert len(P._FRAMES) == 2
+    P._FRAMES.clear()
+
+
+def fmt_pct_or_nodata(ind, lang):
+    """The first rate indicator's value label as the chart prints it."""
+    from tthc.report.fmt import fmt_pct, is_missing
+    from tthc.report.i18n import t
+
+    v = ind.set_index("indicator").loc["D1", "value"]
+    return t("nodata", lang) if is_missing(v) else fmt_pct(v, 1, lang)
+
+
 def test_png_is_opaque_rgb_with_the_pixels_matplotlib_draws(scorecard_frame):
     """Charts go to the report as RGB PNGs (WeasyPrint would split an alpha channel into a mask): the pixels are the
     ones matplotlib's own RGBA PNG holds, whose alpha is opaque everywhere."""

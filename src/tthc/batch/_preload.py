@@ -48,17 +48,17 @@ for _mod in KERNEL_MODULES:
         pass
 
 
-def warm_caches(period: str | None = None, window: str = "calendar") -> None:
+def warm_caches(period: str | None = None, window: str = "calendar", lang: str | None = None) -> None:
     """Fill caches every kernel would otherwise fill again: matplotlib's fonts and text rendering, and (given the
-    batch's ``period``) the cube tables tthc.engine.query keeps in an lru_cache keyed by file mtime and the chart
-    layouts. An optimisation only: never raises."""
+    batch's ``period``) the cube tables tthc.engine.query keeps in an lru_cache keyed by file mtime and the charts'
+    layouts and frames, for the batch's ``lang`` (None: every language). An optimisation only: never raises."""
     try:
-        _warm_caches(period, window)
+        _warm_caches(period, window, lang)
     except Exception:  # noqa: BLE001 - an optimisation only
         pass
 
 
-def _warm_caches(period: str | None, window: str) -> None:
+def _warm_caches(period: str | None, window: str, lang: str | None = None) -> None:
     import io
 
     import matplotlib.pyplot as plt
@@ -94,27 +94,31 @@ def _warm_caches(period: str | None, window: str) -> None:
         for name in CUBE_FILES:  # every table a report reads
             if (d / f"{name}.parquet").exists():
                 q._table(name, d)
-        _warm_chart_layouts(period, window)
+        _warm_chart_layouts(period, window, lang)
 
 
-def _warm_chart_layouts(period: str, window: str) -> None:
-    """The scorecard and 766 charts' layouts for this period in both languages (``tthc.report.plots._LAYOUTS``),
-    from any unit of the cube: the layout depends on labels, not on a unit's values; and the trend chart's frames
-    (``plots._TREND_FRAMES``), which depend only on the months and the language."""
+def _warm_chart_layouts(period: str, window: str, lang: str | None = None) -> None:
+    """The scorecard and 766 charts' layouts (``tthc.report.plots._LAYOUTS``) and frames (``plots._FRAMES``) for
+    this period, from any unit of the cube: they depend on labels, not on a unit's values; and the trend chart's
+    frames (``plots._TREND_FRAMES``), which depend only on the months. For the batch's ``lang`` only (None: every
+    language): a frame of the other language would never be used, and drawing it delays the first report."""
     from tthc.engine import query as q
     from tthc.periods import parse_period
     from tthc.report import plots
     from tthc.report.data import TREND_MONTHS
-    from tthc.report.i18n import period_label
+    from tthc.report.i18n import LANGS, period_label
 
-    plots.prepare_trend_frames([m.code for m in parse_period(period).trailing_months(TREND_MONTHS)])
+    langs = (lang,) if lang else LANGS
+    plots.prepare_trend_frames([m.code for m in parse_period(period).trailing_months(TREND_MONTHS)], langs)
 
     ind = q.indicators(period, window)
     if ind is None or not len(ind):
         return
     unit = ind["unit"].iloc[0]
-    plots.warm_layouts(ind[ind["unit"] == unit].reset_index(drop=True), q.index766(unit, period, window),
-                       {lang: period_label(period, lang) for lang in ("vi", "en")})
+    items766 = q.index766(unit, period, window)
+    labels = {code: period_label(period, code) for code in langs}
+    plots.warm_layouts(ind[ind["unit"] == unit].reset_index(drop=True), items766, labels)
+    plots.prepare_frames(items766, labels)
     q.bieu06(period, window, unit=unit)  # the (period, window) row index of each cube table (query._select)
     q.trend(unit, period, window, months=TREND_MONTHS)
 

@@ -38,16 +38,16 @@ class ZygoteSetup:
     :class:`~tthc.batch.worker.Runner`, see :func:`configure_zygote`), never read from the environment.
 
     ``socket`` / ``socket_backend``: the batch's shared zygote (:func:`start_shared_zygote`) and the matplotlib
-    backend it preloaded; ``warm``: ``(period, window)`` whose caches an own zygote fills before forking;
+    backend it preloaded; ``warm``: ``(period, window, lang)`` whose caches an own zygote fills before forking;
     ``gc_freeze``: an own zygote freezes its preloaded objects."""
 
     socket: str | None = None
     socket_backend: str | None = None
-    warm: tuple[str, str] | None = None
+    warm: tuple[str, str, str] | None = None
     gc_freeze: bool = True
 
 
-def zygote_argv(mpl_backend: str, listen: str | None = None, warm: tuple[str, str] | None = None,
+def zygote_argv(mpl_backend: str, listen: str | None = None, warm: tuple[str, str, str] | None = None,
                 gc_freeze: bool = True) -> list[str]:
     """The command line of a ``python -m tthc.batch.zygote`` process (see :func:`tthc.batch.zygote.parse_args`)."""
     return ([sys.executable, "-m", "tthc.batch.zygote", "--backend", mpl_backend]

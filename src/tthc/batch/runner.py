@@ -119,7 +119,7 @@ def _early_pool(code: str, jobs: int, force: bool, scheduler: str | None, out_ro
     return LocalPool(jobs=jobs, deferred=True)
 
 
-def _shared_zygote(code: str, window: str, settings):
+def _shared_zygote(code: str, window: str, lang: str, settings):
     """The batch's one kernel zygote (see :func:`tthc.batch.kernels.start_shared_zygote`), started now so that its
     preload overlaps the plan, what to tell the workers about it (``{"socket", "backend"}``), and a line for
     ``batch.log`` when it could not be started (the workers then start their own: no error, no traceback).
@@ -135,7 +135,7 @@ def _shared_zygote(code: str, window: str, settings):
         name = R.ensure_kernelspec()
         backend = R.KERNEL_ENV["MPLBACKEND"] if name == R.KERNEL_NAME else None
         env = dict(os.environ, **env_for_workers())
-        return (*start_shared_zygote(backend, env, warm=(code, window), gc_freeze=settings.zygote_gc_freeze),
+        return (*start_shared_zygote(backend, env, warm=(code, window, lang), gc_freeze=settings.zygote_gc_freeze),
                 None)
     except Exception as e:  # noqa: BLE001 - an optimisation: the workers start their own zygotes
         why = " ".join(f"{type(e).__name__}: {e}".split())[:300]
@@ -169,7 +169,7 @@ def run_batch(period, window: str = "calendar", lang: str = "vi", units_list=Non
 
             refresh_index(out_root)
         pool = _early_pool(period.code, jobs, force, scheduler, out_root, settings)
-        shared, shared_info, shared_note = (_shared_zygote(period.code, window, settings) if pool is not None
+        shared, shared_info, shared_note = (_shared_zygote(period.code, window, lang, settings) if pool is not None
                                             else (None, None, None))
         try:
             plan = plan_batch(period, window, lang, out_root, units_list=units_list, force=force, formats=formats,
@@ -222,7 +222,7 @@ def run_batch(period, window: str = "calendar", lang: str = "vi", units_list=Non
                 t1 = time.perf_counter()
                 if plan.runs and not scheduler:
                     if shared is None and shared_note is None:
-                        shared, shared_info, shared_note = _shared_zygote(plan.period, plan.window, settings)
+                        shared, shared_info, shared_note = _shared_zygote(plan.period, plan.window, plan.lang, settings)
                     if shared_note:
                         blog(shared_note)
                     for s in plan.runs:

@@ -5,8 +5,8 @@ stdin (``argv``, ``cwd``, ``env``, ``log``) forks a child that becomes an ipyker
 With ``--listen PATH`` it also serves the same requests on a Unix socket, one request per connection, so that all
 the workers of a batch share one zygote (:func:`tthc.batch.kernels.start_shared_zygote`); it binds the socket before
 the preload, so early clients just wait. Its settings come as arguments, never from the environment (its kernels
-inherit its environment): ``--backend`` (matplotlib's backend for the kernels), ``--warm PERIOD WINDOW`` (fill the
-cube and chart-layout caches of the batch's period before forking), ``--no-gc-freeze``. Single-threaded on purpose (forking a threaded process is unsafe). Exits
+inherit its environment): ``--backend`` (matplotlib's backend for the kernels), ``--warm PERIOD WINDOW LANG`` (fill
+the cube, chart-layout and chart-frame caches of the batch's period and language before forking), ``--no-gc-freeze``. Single-threaded on purpose (forking a threaded process is unsafe). Exits
 when stdin closes; its kernels die with it (``PR_SET_PDEATHSIG``).
 """
 
@@ -135,7 +135,7 @@ def _serve_client(listener) -> None:
 
 
 def parse_args(argv: list[str]) -> dict:
-    """``[--listen PATH] [--backend NAME] [--warm PERIOD WINDOW] [--no-gc-freeze]`` → settings dict."""
+    """``[--listen PATH] [--backend NAME] [--warm PERIOD WINDOW LANG] [--no-gc-freeze]`` → settings dict."""
     opts = {"listen": None, "backend": None, "warm": None, "gc_freeze": True}
     args = list(argv)
     while args:
@@ -144,8 +144,8 @@ def parse_args(argv: list[str]) -> dict:
             opts["listen"] = args.pop(0)
         elif a == "--backend" and args:
             opts["backend"] = args.pop(0)
-        elif a == "--warm" and len(args) >= 2:
-            opts["warm"] = (args.pop(0), args.pop(0))
+        elif a == "--warm" and len(args) >= 3:
+            opts["warm"] = (args.pop(0), args.pop(0), args.pop(0))
         elif a == "--no-gc-freeze":
             opts["gc_freeze"] = False
         else:
@@ -197,14 +197,14 @@ def _terminate(_signum, _frame) -> None:
     raise SystemExit(0)
 
 
-def _serve(listener, backend: str | None = None, warm: tuple[str, str] | None = None, gc_freeze: bool = True) -> None:
+def _serve(listener, backend: str | None = None, warm: tuple[str, str, str] | None = None, gc_freeze: bool = True) -> None:
     """Preload, say ``ready``, then fork a kernel per request until stdin closes."""
     # No PDEATHSIG here: the zygote may be started from a short-lived thread. When its owner dies, stdin closes
     # and the loop below ends.
     os.environ["MPLBACKEND"] = backend or "module://matplotlib_inline.backend_inline"  # read once, at import
     from tthc.batch import _preload
 
-    _preload.warm_caches(*(warm or (None, "calendar")))
+    _preload.warm_caches(*(warm or (None, "calendar", None)))
     if gc_freeze:
         # Preloaded objects go to the permanent generation: a kernel's garbage collections then never walk (or
         # touch, which would copy their pages) the hundreds of thousands of objects it inherited.

@@ -179,6 +179,29 @@ def index766_data(items: pd.DataFrame, lang: str = "vi") -> dict:
                                       ("score", "score"))]}
 
 
+#: Unit-independent chart frames of the scorecard and 766 charts (figure, axes, bars at zero, tick labels, scale,
+#: titles; the legend too where it does not depend on the data), keyed by everything they show, made by
+#: :func:`prepare_frames` in the batch's kernel zygote: a kernel forked from it takes one (each kernel is its own
+#: copy; used once) and only sets its unit's bar lengths, colours and value labels, ≈ 0.03 CPU-s less per report.
+#: The same artists end in the same state, so the chart is the same (tested against a fresh one).
+_FRAMES: dict[tuple, dict] = {}
+
+
+def _scorecard_frame(labels: list[str], lang: str, period_label: str) -> dict:
+    fig = Figure(figsize=(7.0, 3.4))
+    ax = fig.add_subplot()
+    y = np.arange(len(labels))[::-1]
+    bars = ax.barh(y, np.zeros(len(labels)), color=COLORS["nodata"], height=0.6, label=t("value", lang))
+    sc = ax.scatter(np.full(len(labels), np.nan), y, marker="|", s=400, linewidths=2.5, color=COLORS["target"],
+                    zorder=3, label=t("target_line", lang))
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, 115)
+    _pct_axis(ax, lang)
+    ax.set_xlabel(t("rate_axis", lang))
+    ax.set_title(t("scorecard_chart_title", lang, period_label=period_label))
+    return dict(fig=fig, ax=ax, y=y, bars=bars, scatter=sc)
+
+
 def fig_scorecard(ind: pd.DataFrame, lang: str = "vi", period_label: str = "") -> Figure:
     """Horizontal bars of the rate indicators (D1–D4, D6, D7) coloured by status, with the target as a marker.
 
@@ -192,20 +215,19 @@ def fig_scorecard(ind: pd.DataFrame, lang: str = "vi", period_label: str = "") -
         values = np.array([0.0 if v is None else v for v in data["series"][0]["values"]])
         targets = np.array([np.nan if v is None else v for v in data["series"][1]["values"]])
         colors = [COLORS[k] for k in data["status"]]
-        fig = Figure(figsize=(7.0, 3.4))
-        ax = fig.add_subplot()
-        y = np.arange(len(labels))[::-1]
-        bars = ax.barh(y, values, color=colors, height=0.6, label=t("value", lang))
-        ax.scatter(targets, y, marker="|", s=400, linewidths=2.5, color=COLORS["target"], zorder=3,
-                   label=t("target_line", lang))
+        key = ("scorecard", lang, period_label, tuple(labels))
+        f = _FRAMES.pop(key, None) or _scorecard_frame(labels, lang, period_label)
+        fig, ax, y, bars = f["fig"], f["ax"], f["y"], f["bars"]
+        for b, v, c in zip(bars, values, colors):
+            b.set_width(v)
+            b.set_facecolor(c)
+        # as ``scatter`` stores them: points without a target masked, not dropped
+        gap = np.isnan(targets)
+        f["scatter"].set_offsets(np.ma.column_stack([np.ma.array(targets, mask=gap), np.ma.array(y, mask=gap)]))
         for b, v, s in zip(bars, rows["value"], rows["status"]):
             txt = t("nodata", lang) if is_missing(v) else fmt_pct(v, 1, lang)
             ax.text(b.get_width() + 1.5, b.get_y() + b.get_height() / 2, txt, va="center", fontsize=8)
-        ax.set_yticks(y, labels)
-        ax.set_xlim(0, 115)
-        _pct_axis(ax, lang)
-        ax.set_xlabel(t("rate_axis", lang))
-        ax.set_title(t("scorecard_chart_title", lang, period_label=period_label))
+        # the legend's swatches copy the bars' colours when made: made here, after the colours are set
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=7, frameon=False)
         _cached_tight_layout(fig, lang)
     return fig
@@ -367,23 +389,49 @@ def groups766(items: pd.DataFrame) -> pd.DataFrame:
     return g
 
 
+def _frame_766(g: pd.DataFrame, lang: str) -> dict:
+    fig = Figure(figsize=(7.0, 0.45 * len(g) + 1.6))
+    ax = fig.add_subplot()
+    y = np.arange(len(g))[::-1]
+    zero = np.zeros(len(g))
+    ax.barh(y, g["points_max"], color="#e0e0e0", height=0.7, label=t("max_points", lang))
+    comp = ax.barh(y, zero, color="#90caf9", height=0.7, label=t("computable", lang))
+    score = ax.barh(y, zero, color="#1565c0", height=0.4, label=t("score", lang))
+    ax.set_yticks(y, [group_label(n, lang) for n in g["group_name"]])
+    ax.set_xlim(0, float(g["points_max"].max()) * 1.35 if len(g) else 1)
+    ax.set_xlabel(t("points", lang))
+    ax.set_title(t("bars766_title", lang))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7, frameon=False)
+    return dict(fig=fig, ax=ax, y=y, computable=comp, score=score)
+
+
+def _key_766(g: pd.DataFrame, lang: str) -> tuple:
+    return ("766", lang, tuple(g["group_name"]), tuple(float(v) for v in g["points_max"]))
+
+
 def fig_766(items: pd.DataFrame, lang: str = "vi") -> Figure:
     """Per 766 group: maximum (light), computable points (medium) and score (dark) as overlaid horizontal bars."""
     with mpl.rc_context(STYLE):
         g = groups766(items)
-        fig = Figure(figsize=(7.0, 0.45 * len(g) + 1.6))
-        ax = fig.add_subplot()
-        y = np.arange(len(g))[::-1]
-        ax.barh(y, g["points_max"], color="#e0e0e0", height=0.7, label=t("max_points", lang))
-        ax.barh(y, g["computable"], color="#90caf9", height=0.7, label=t("computable", lang))
-        ax.barh(y, g["score"], color="#1565c0", height=0.4, label=t("score", lang))
+        f = _FRAMES.pop(_key_766(g, lang), None) or _frame_766(g, lang)
+        fig, ax, y = f["fig"], f["ax"], f["y"]
+        for series, col in ((f["computable"], "computable"), (f["score"], "score")):
+            for b, v in zip(series, g[col]):
+                b.set_width(v)
         for yy, s, c, m in zip(y, g["score"], g["computable"], g["points_max"]):
             ax.text(m + 0.4, yy, f"{fmt_num(s, 1, lang)} / {fmt_num(c, 0, lang)} / {fmt_num(m, 0, lang)}",
                     va="center", fontsize=7)
-        ax.set_yticks(y, [group_label(n, lang) for n in g["group_name"]])
-        ax.set_xlim(0, float(g["points_max"].max()) * 1.35 if len(g) else 1)
-        ax.set_xlabel(t("points", lang))
-        ax.set_title(t("bars766_title", lang))
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7, frameon=False)
         _cached_tight_layout(fig, lang)
     return fig
+
+
+def prepare_frames(items766: pd.DataFrame, period_label_by_lang: dict[str, str]) -> None:
+    """Build the scorecard and 766 frames (see :data:`_FRAMES`) for each language, for the next
+    :func:`fig_scorecard` / :func:`fig_766` call of this process (the batch's kernel zygote calls this, after
+    :func:`warm_layouts`, before forking kernels)."""
+    with mpl.rc_context(STYLE):
+        g = groups766(items766)
+        for lang, plabel in period_label_by_lang.items():
+            labels = [short_name(c, lang) for c in RATE_INDICATORS]
+            _FRAMES[("scorecard", lang, plabel, tuple(labels))] = _scorecard_frame(labels, lang, plabel)
+            _FRAMES[_key_766(g, lang)] = _frame_766(g, lang)
