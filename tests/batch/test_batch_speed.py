@@ -34,6 +34,47 @@ def test_zygote_preload_starts_no_thread_and_imports_kernel_modules():
     assert out["vn"] and out["debugpy"]
 
 
+def test_reports_in_a_warmed_zygote_import_nothing_of_ours(batch_root):
+    """After the zygote's preload and warm-up, a unit report and an overview (every section) import no module of
+    tthc, pandas, matplotlib or seaborn: each such import would be paid again in every forked kernel."""
+    from batch_helpers import root_env
+
+    code = ("import json, os, sys\n"
+            "import tthc.batch._preload as p\n"
+            "p.warm_caches('2025-Q1', 'calendar', 'vi')\n"
+            "import tthc.report, tthc.report.context as ctx\n"
+            "ctx._display = lambda bundle: None\n"
+            "before = set(sys.modules)\n"
+            "out, sys.stdout = sys.stdout, open(os.devnull, 'w')\n"
+            "r = tthc.report.load('X001', '2025-Q1', 'calendar', 'vi')\n"
+            "for s in ('header', 'scorecard', 'trends', 'bieu06', 'index766', 'portal766', 'dossiers', 'reception',"
+            " 'narrative', 'plan', 'quality', 'values'): getattr(r, s)()\n"
+            "o = tthc.report.load('H001', '2025-Q1', 'calendar', 'vi', kind='overview')\n"
+            "for s in ('header', 'league', 'targets_met', 'ranking766', 'portal766', 'bieu06_levels', 'behind',"
+            " 'reception', 'narrative', 'plan', 'quality', 'values'): getattr(o, s)()\n"
+            "sys.stdout = out\n"
+            "new = sorted(m for m in set(sys.modules) - before"
+            " if m.split('.')[0] in ('tthc', 'pandas', 'matplotlib', 'seaborn'))\n"
+            "print(json.dumps({'new': new}))")
+    env = root_env(batch_root)
+    env.pop("MPLBACKEND", None)
+    assert _py(code, env) == {"new": []}
+
+
+def test_worker_forkserver_preload_starts_no_thread_and_builds_the_exporters():
+    """What the workers' forkserver imports (tthc.batch._worker_preload): no thread (it forks), and the modules and
+    exporters every worker needs (so a worker has nothing left to import but Typst's font book)."""
+    out = _py("import json, sys, threading\n"
+              "import tthc.batch._worker_preload\n"
+              "from tthc import render\n"
+              "print(json.dumps({'threads': threading.active_count(),"
+              " 'missing': [m for m in ('papermill', 'nbformat', 'nbclient', 'openpyxl', 'typst', 'tthc.run',"
+              " 'tthc.export_xlsx', 'tthc.render.pdf') if m not in sys.modules],"
+              " 'exporters': render.html_exporter.cache_info().currsize,"
+              " 'grammar': sys.modules.get('rfc3987_syntax') is not None}))")
+    assert out == {"threads": 1, "missing": [], "exporters": 2, "grammar": False}
+
+
 def test_worker_skips_iri_grammar_and_still_validates_notebooks():
     out = _py("import json, sys\n"
               "from tthc.batch.worker import skip_iri_grammar\n"

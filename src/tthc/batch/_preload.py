@@ -31,14 +31,17 @@ import tthc  # noqa: E402,F401
 
 #: Modules a kernel imports while it starts and runs a report, beyond the ones above: ipykernel's debugger (debugpy,
 #: pydevd), IPython's inspector, the warehouse and sample modules, sqlite3, and every country of ``holidays`` (its
-#: registry imports them all on ``country_holidays("VN")``). Measured: ≈ 0.2 CPU-s per kernel when left to the kernel.
+#: registry imports them all on ``country_holidays("VN")``), the portal reconciliation, the plan section's modules.
+#: Measured: ≈ 0.2 CPU-s per kernel when left to the kernel. (Find more: compare ``sys.modules`` before and after a
+#: report in a warmed process.)
 KERNEL_MODULES = (
     "tthc.report", "tthc.engine.query", "tthc.report.plots", "tthc.report.tables", "tthc.report.context",
     "tthc.report.data", "tthc.render.blocks", "tthc.warehouse", "tthc.sample", "tthc.workdays", "tthc.units",
     "ipykernel.debugger", "debugpy.server.api", "IPython.core.debugger", "IPython.core.completerlib",
     "IPython.core.oinspect", "IPython.extensions.storemagic", "psutil", "sqlite3", "tornado.queues",
     "tornado.locks", "tornado.gen", "holidays", "holidays.countries", "holidays.countries.vietnam",
-    "pandas.io.formats.csvs",
+    "pandas.io.formats.csvs", "pandas.core.methods.to_dict", "pandas.core.reshape.reshape", "tthc.portal",
+    "tthc.portal.figures", "tthc.portal.reconcile", "tthc.portal.store", "tthc.report.assess", "tthc.report.planner",
 )
 for _mod in KERNEL_MODULES:
     # whatever of these exist: import them, silently skip the rest

@@ -192,7 +192,7 @@ ZYGOTE_SOCKET_NAME = "zygote.sock"
 SOCKET_PATH_MAX = 100
 
 
-def _socket_roots() -> list[str]:
+def socket_roots() -> list[str]:
     """Where shared zygotes' socket folders go: the temporary folder, and ``/tmp`` for when that one's path is
     too long for a socket (a deep ``TMPDIR``, as under pytest)."""
     import tempfile
@@ -204,12 +204,12 @@ def _socket_roots() -> list[str]:
 
 
 def _socket_dir() -> str:
-    """A new private folder (mode 0700) for a shared zygote's socket, in the first of :func:`_socket_roots` where
+    """A new private folder (mode 0700) for a shared zygote's socket, in the first of :func:`socket_roots` where
     the socket's path is short enough to bind and a folder can be made."""
     import tempfile
 
     errors = []
-    for root in _socket_roots():
+    for root in socket_roots():
         probe = os.path.join(root, ZYGOTE_DIR_PREFIX + "x" * 8, ZYGOTE_SOCKET_NAME)  # mkdtemp adds 8 characters
         if len(os.fsencode(probe)) > SOCKET_PATH_MAX:
             errors.append(f"{root}: path too long for a Unix socket")
@@ -224,13 +224,13 @@ def _socket_dir() -> str:
 def sweep_zygote_dirs(tmp_root: str | None = None) -> int:
     """Remove the socket folders of shared zygotes that are gone (a zygote removes its own on exit, but not when it
     was SIGKILLed with its batch): a folder whose socket refuses connections, or that has none. Returns how many.
-    Looks in ``tmp_root``, else in every folder of :func:`_socket_roots`."""
+    Looks in ``tmp_root``, else in every folder of :func:`socket_roots`."""
     import shutil
     import socket
     from pathlib import Path
 
     n = 0
-    dirs = [d for root in ([tmp_root] if tmp_root else _socket_roots())
+    dirs = [d for root in ([tmp_root] if tmp_root else socket_roots())
             for d in Path(root).glob(ZYGOTE_DIR_PREFIX + "*")]
     for d in dirs:
         sock = d / ZYGOTE_SOCKET_NAME

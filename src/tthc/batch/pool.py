@@ -1,4 +1,8 @@
-"""Local pool of long-lived worker processes (``spawn``), each running :func:`tthc.batch.worker.run_one`.
+"""Local pool of long-lived worker processes, each running :func:`tthc.batch.worker.run_one`.
+
+Workers are forked by multiprocessing's ``forkserver`` (where the platform has one, else ``spawn``ed), whose server
+process imports and builds what every worker needs once (:mod:`tthc.batch._worker_preload`): three workers then
+cost one set of imports instead of three, at the start of every batch, when the kernel zygote needs the CPU most.
 
 Not ``concurrent.futures``: a worker that dies (segfault, OOM kill) must fail only the run it was doing — the pool
 notices through the process sentinel, records that run as failed, starts a replacement worker and carries on.
@@ -10,6 +14,7 @@ import multiprocessing as mp
 import os
 import shutil
 import sys
+import threading
 import time
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -221,12 +226,14 @@ def sweep_dead_batches() -> int:
 
 def sweep_tmp(tmp_root: str | None = None) -> int:
     """Remove the temporary folders of batch workers that no longer run (a SIGKILLed batch takes its workers with
-    it before they can tidy up); returns how many."""
-    import tempfile
+    it before they can tidy up); returns how many. Looks in ``tmp_root``, else in every socket root
+    (:func:`tthc.batch.kernels.socket_roots`: the temporary folder, and ``/tmp`` where the forkserver's folder goes
+    when the temporary folder's path is too long for a socket)."""
+    from .kernels import socket_roots
 
-    base = Path(tmp_root or tempfile.gettempdir())
     n = 0
-    for d in base.glob(f"{WORKER_TMP_PREFIX}*-*"):
+    for d in [d for base in ([tmp_root] if tmp_root else socket_roots())
+              for d in Path(base).glob(f"{WORKER_TMP_PREFIX}*-*")]:
         try:
             pid = int(d.name[len(WORKER_TMP_PREFIX):].split("-", 1)[0])
         except ValueError:
@@ -248,22 +255,104 @@ class _Slot:
         self.t_started = 0.0
 
 
+def start_method() -> str:
+    """``forkserver`` where the platform has it (Linux, macOS), else ``spawn``."""
+    return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+
+
+#: what the forkserver imports before it forks workers (see :mod:`tthc.batch._worker_preload`)
+FORKSERVER_PRELOAD = ["tthc.batch._worker_preload"]
+
+
+_mp_tempdir_pid: int | None = None
+
+
+def _own_mp_tempdir() -> bool:
+    """Put multiprocessing's temporary folder of this process (the forkserver's socket lives there) inside a
+    ``tthc-worker-<pid>-mp-*`` folder: removed at exit, and by :func:`sweep_tmp` after a SIGKILLed batch, like the
+    workers' own folders (multiprocessing's ``pymp-*`` folder would stay behind). The folder goes to the first of
+    the socket roots (:func:`tthc.batch.kernels.socket_roots`) where the socket's path fits; False if none does
+    (then the pool spawns its workers instead)."""
+    import tempfile
+    from multiprocessing import util
+
+    from .kernels import SOCKET_PATH_MAX, socket_roots
+
+    global _mp_tempdir_pid
+    if _mp_tempdir_pid == os.getpid():
+        return True
+    for root in socket_roots():
+        # mkdtemp adds 8 characters to each of the three names
+        probe = os.path.join(root, f"{WORKER_TMP_PREFIX}{os.getpid()}-mp-{'x' * 8}", "pymp-" + "x" * 8,
+                             "listener-" + "x" * 8)
+        if len(os.fsencode(probe)) > SOCKET_PATH_MAX:
+            continue
+        try:
+            d = tempfile.mkdtemp(prefix=f"{WORKER_TMP_PREFIX}{os.getpid()}-mp-", dir=root)
+        except OSError:
+            continue
+        # after multiprocessing's own removal of the folder inside (exit priority -100): removed last, at exit
+        util.Finalize(None, shutil.rmtree, args=(d, True), exitpriority=-101)
+        old, tempfile.tempdir = tempfile.tempdir, d
+        try:
+            util.get_temp_dir()  # made now inside d, kept for this process (if made before, d stays empty)
+        finally:
+            tempfile.tempdir = old
+        _mp_tempdir_pid = os.getpid()
+        return True
+    return False
+
+
 class LocalPool:
     """``jobs`` worker processes; :meth:`run` feeds them specs and calls ``on_result`` as runs finish."""
 
-    def __init__(self, jobs: int = 2, conf: dict | None = None, cwd: str | None = None, method: str = "spawn",
+    def __init__(self, jobs: int = 2, conf: dict | None = None, cwd: str | None = None, method: str | None = None,
                  deferred: bool = False):
         """``conf``: what the workers are told (:func:`tthc.batch.worker.worker_config`: locations, run settings,
         shared zygote). ``deferred``: start the workers now, before that is known (they import what they can), and
-        give them ``conf``/``cwd`` later with :meth:`configure` — a batch starts its pool while it plans."""
+        give them ``conf``/``cwd`` later with :meth:`configure` — a batch starts its pool while it plans; the
+        workers are then started from a background thread (the first fork waits for the forkserver's imports), so
+        the caller plans meanwhile. ``method``: multiprocessing's start method (default :func:`start_method`)."""
+        method = method or start_method()
+        if method == "forkserver" and not _own_mp_tempdir():
+            method = "spawn"  # no folder where the forkserver's socket path fits
         self.ctx = mp.get_context(method)
+        if method == "forkserver":
+            self.ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
         sweep_tmp()
+        self.jobs = max(1, jobs)
         self.conf, self.cwd = conf, cwd
         self.configured = not deferred
-        self.slots = [_Slot(self.ctx, _DEFERRED if deferred else conf, cwd) for _ in range(max(1, jobs))]
+        self.slots: list[_Slot] = []
+        self._starter: threading.Thread | None = None
+        self._start_error: BaseException | None = None
+        if deferred:
+            self._starter = threading.Thread(target=self._start_slots, args=(_DEFERRED,), daemon=True,
+                                             name="tthc-pool-start")
+            self._starter.start()
+        else:
+            self._start_slots(conf)
+            self._started()
+
+    def _start_slots(self, conf) -> None:
+        try:
+            for _ in range(self.jobs):
+                self.slots = [*self.slots, _Slot(self.ctx, conf, self.cwd)]  # abort() sees each one at once
+        except BaseException as e:  # noqa: BLE001 - raised again in the caller's thread (_started)
+            self._start_error = e
+
+    def _started(self) -> None:
+        """Wait for a deferred start to finish; raise what it raised."""
+        if self._starter is not None:
+            self._starter.join()
+            self._starter = None
+        if self._start_error is not None:
+            e, self._start_error = self._start_error, None
+            raise e
 
     def configure(self, conf: dict | None, cwd: str | None) -> None:
         """Settings for workers started ``deferred`` (and for any replacement worker)."""
+        self._started()
         self.conf, self.cwd = conf, cwd
         if not self.configured:
             for s in self.slots:
@@ -273,9 +362,27 @@ class LocalPool:
                     pass  # it died: run() notices and replaces it
             self.configured = True
 
+    def keep(self, n: int) -> None:
+        """Keep ``n`` ≥ 1 workers and stop the others (the plan found fewer runs than workers were started for)."""
+        self._started()
+        extra, self.slots = self.slots[max(1, n):], self.slots[:max(1, n)]
+        self.jobs = len(self.slots)
+        for s in extra:
+            s.proc.terminate()
+        for s in extra:
+            s.proc.join(timeout=5)
+            if s.proc.is_alive():
+                s.proc.kill()
+                s.proc.join(timeout=2)
+        sweep_tmp()
+
     def abort(self) -> None:
         """Stop the workers at once (nothing to run after all, or the batch was interrupted); a run in progress gets
         a failed ``run.json`` saying so, for the index (written once its worker is gone)."""
+        try:
+            self._started()
+        except Exception:  # noqa: BLE001 - stopping: what did start is stopped below
+            pass
         for s in self.slots:
             if s.proc.is_alive():
                 s.proc.terminate()
@@ -294,6 +401,7 @@ class LocalPool:
 
     def run(self, specs: Iterable[dict], on_result: Callable[[dict], None],
             on_start: Callable[[dict], None] | None = None) -> None:
+        self._started()
         if not self.configured:
             raise RuntimeError("LocalPool(deferred=True): call configure(conf, cwd) before run()")
         pending = list(specs)
@@ -345,6 +453,10 @@ class LocalPool:
                     self.slots[i] = _Slot(self.ctx, self.conf, self.cwd)
 
     def close(self) -> None:
+        try:
+            self._started()
+        except Exception:  # noqa: BLE001 - closing: what did start is closed below
+            pass
         for s in self.slots:
             try:
                 s.parent.send(None)

@@ -106,14 +106,17 @@ def run_specs(specs: list[dict], jobs: int = 2, scheduler: str | None = None, on
         pool.run(specs, on_result=on_result, on_start=on_start)
 
 
-def _early_pool(code: str, jobs: int, force: bool, scheduler: str | None, out_root: Path, settings):
-    """A local pool started before planning when runs are certain (``--force``, or a period never run here), so
-    that the workers' imports overlap the plan; None otherwise (an incremental re-run may have nothing to do and
-    must not pay for workers)."""
+def _runs_certain(code: str, jobs: int, force: bool, scheduler: str | None, out_root: Path, settings) -> bool:
+    """Whether to start the kernel zygote and a local pool before planning: runs are certain (``--force``, or a
+    period never run here), so their start-up overlaps the plan; not otherwise (an incremental re-run may have
+    nothing to do and must not pay for workers)."""
     if scheduler or jobs < 1 or not settings.early_pool:
-        return None
-    if not force and (out_root / code).exists():
-        return None
+        return False
+    return force or not (out_root / code).exists()
+
+
+def _early_pool(jobs: int):
+    """A local pool whose workers start (in the background) before the plan is known."""
     from .pool import LocalPool
 
     return LocalPool(jobs=jobs, deferred=True)
@@ -168,9 +171,11 @@ def run_batch(period, window: str = "calendar", lang: str = "vi", units_list=Non
             from .index import refresh_index
 
             refresh_index(out_root)
-        pool = _early_pool(period.code, jobs, force, scheduler, out_root, settings)
-        shared, shared_info, shared_note = (_shared_zygote(period.code, window, lang, settings) if pool is not None
-                                            else (None, None, None))
+        pool, shared, shared_info, shared_note = None, None, None, None
+        if _runs_certain(period.code, jobs, force, scheduler, out_root, settings):
+            # the zygote first: its imports and warm-up are the longest way to the first report
+            shared, shared_info, shared_note = _shared_zygote(period.code, window, lang, settings)
+            pool = _early_pool(jobs)
         try:
             plan = plan_batch(period, window, lang, out_root, units_list=units_list, force=force, formats=formats,
                               xlsx=xlsx, echo=echo, settings=settings)
@@ -180,9 +185,11 @@ def run_batch(period, window: str = "calendar", lang: str = "vi", units_list=Non
             if shared is not None:
                 shared.close()
             raise
-        if pool is not None and len(plan.runs) < len(pool.slots):
-            pool.abort()  # fewer runs than workers (or none): start the right number after all
+        if pool is not None and not plan.runs:
+            pool.abort()  # nothing to run after all
             pool = None
+        elif pool is not None and len(plan.runs) < pool.jobs:
+            pool.keep(len(plan.runs))  # fewer runs than workers
         try:
             res = BatchResult(period=plan.period, out_root=out_root, cube_rebuilt=plan.cube_rebuilt)
             res.timing.update({f"plan_{k}": round(v, 3) for k, v in plan.timing.items()})

@@ -4,8 +4,9 @@ process, via :mod:`tthc.render`'s caches). The headline indicators and the run r
 from __future__ import annotations
 
 
-def warm_up() -> None:
-    """Import and build everything a run needs once per process (exporters, stylesheet, fonts)."""
+def warm_up(fonts: bool = True) -> None:
+    """Import and build everything a run needs once per process (exporters, stylesheet, and with ``fonts`` Typst's
+    font book: the worker forkserver leaves that to each worker, as Rust code may start threads)."""
     try:
         from .. import render
 
@@ -13,7 +14,8 @@ def warm_up() -> None:
         render.html_exporter(False, "")
         from ..render import pdf
 
-        pdf.typeset.fonts()  # Typst's font book, once per process
+        if fonts:
+            pdf.typeset.fonts()  # Typst's font book, once per process
     except Exception:  # noqa: BLE001 - warm-up is an optimisation; a real error surfaces in the run
         pass
     for mod in ("tthc.run", "tthc.export_xlsx", "openpyxl", "tthc.engine.query", "tthc.report"):
