@@ -107,6 +107,7 @@ class Runner:
         from . import steps
 
         steps.warm_up()
+        steps.warm_exports(conf.get("warm"))
         self.reports_done = 0
 
     def close(self) -> None:
