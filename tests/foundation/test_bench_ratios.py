@@ -64,3 +64,25 @@ def test_summary_lines_state_every_goal_from_one_run():
         "ingest: 1,000,000 rows (428 MiB CSV) in 12.2 s (22.8 CPU-s), peak 719 MiB (goals ≤ 10 s: NO, ≤ 1 GiB: yes); "
         "×1.6 a plain duckdb.read_csv (7.5 s); the same rows in a changed file 10.0 s"]
     assert summary_lines({}) == []
+
+
+def test_bench_cpu_counts_workers_forked_by_the_forkserver(tmp_path):
+    """The batch's workers are children of multiprocessing's forkserver, which outlives the batch: the bench's CPU
+    figure must still count them (a worker burning 0.4 CPU-s shows up), not only what this process reaped."""
+    import subprocess
+    import sys
+
+    code = ("import multiprocessing as mp, time\n"
+            "from tthc.bench.batch import cpu_seconds\n"
+            "def burn():\n"
+            "    t = time.process_time()\n"
+            "    while time.process_time() - t < 0.4: pass\n"
+            "if __name__ == '__main__':\n"
+            "    c0 = cpu_seconds()\n"
+            "    p = mp.get_context('forkserver').Process(target=burn); p.start(); p.join(); time.sleep(0.3)\n"
+            "    print(round(cpu_seconds() - c0, 3))\n")
+    script = tmp_path / "burn.py"  # a file: the forkserver's child imports its target from the main module
+    script.write_text(code, encoding="utf-8")
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert float(r.stdout.split()[-1]) >= 0.4

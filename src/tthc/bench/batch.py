@@ -40,11 +40,25 @@ def machine() -> dict:
 
 
 def cpu_seconds() -> float:
-    """CPU time of this process and of every descendant already reaped (subprocesses, workers, kernels)."""
+    """CPU time of this process, of every descendant already reaped (subprocesses, zygote, kernels), and of the
+    children still running with what they reaped: multiprocessing's forkserver lives as long as this process and
+    reaps the batch workers it forked, so their CPU never reaches this process's own accounting."""
     import resource
 
     a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime + sum(sum(_proc_cpu(pid)) for pid in _live_children())
+
+
+def _live_children() -> list[int]:
+    """This process's children still running (Linux: from /proc; elsewhere none)."""
+    me, out = os.getpid(), []
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            if int(d.joinpath("stat").read_text().rsplit(")", 1)[1].split()[1]) == me:
+                out.append(int(d.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
 
 
 def _bin(name: str) -> str:
