@@ -231,3 +231,51 @@ def test_quoted_header_is_fast_multiline_title_is_not(tmp_path, monkeypatch):
     h = write_csv(tmp_path / "m.csv", rows, head=head, title_rows=["DANH SÁCH", ""])
     out, fast_used = _both(tmp_path / "3", h, monkeypatch)
     assert not fast_used and out[True][1] == [("5", "trang_thai", "unknown_status", "Đã hủy")]
+
+
+def _two_loads(tmp_path, first, second, monkeypatch, legacy_pk=False):
+    """Ingest ``first`` then ``second`` into one warehouse by each path; returns {fast: (counts of the second
+    ingest, the stored rows)}. ``legacy_pk``: the warehouse was created with the old PRIMARY KEY on dossiers."""
+    import duckdb
+
+    from tthc.schema import DOSSIER_COLUMNS, META_COLUMNS
+
+    out = {}
+    for fast in (True, False):
+        monkeypatch.setattr(pipeline, "FAST_CSV", fast)
+        w = tmp_path / ("fast" if fast else "general") / "w.duckdb"
+        if legacy_pk:
+            w.parent.mkdir(parents=True)
+            body = ", ".join(f"{c} {t}" for c, t in {**DOSSIER_COLUMNS, **META_COLUMNS}.items())
+            with duckdb.connect(str(w)) as con:
+                con.execute(f"CREATE TABLE dossiers ({body}, PRIMARY KEY (ma_ho_so))")
+        (r1,) = ingest_files([first], warehouse=w, units=UNITS)
+        assert (r1.rows_new, r1.rows_stored) == (4, 4)
+        (r,) = ingest_files([second], warehouse=w, units=UNITS)
+        rows = query(w, "SELECT * EXCLUDE (ingest_id, file_hash, tep_nguon) FROM dossiers ORDER BY ma_ho_so")
+        out[fast] = ((r.rows_read, r.rows_stored, r.rows_new, r.rows_replaced, r.rows_unchanged, r.rows_older,
+                      r.rows_quarantined), rows)
+        assert query(w, "SELECT count(*), count(DISTINCT ma_ho_so) FROM dossiers") == [(5, 5)]
+        pk = query(w, "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'dossiers' "
+                      "AND constraint_type = 'PRIMARY KEY'")
+        assert pk == [(1 if legacy_pk else 0,)]
+    return out
+
+
+@pytest.mark.parametrize("legacy_pk", [False, True])
+def test_changed_file_with_overlapping_keys_merges_like_the_general_path(tmp_path, monkeypatch, legacy_pk):
+    """First load: every row new (a plain insert). A changed export with the same keys: R1 unchanged, R2 replaced
+    (changed name and return date, same version stamp: the later ingest wins), R3 older (its latest date is before the stored one: the stored row stays), R5 new and a
+    second identical R5 (a duplicate). The same counts and rows on both paths, and in a warehouse that still has
+    the old PRIMARY KEY."""
+    first = write_csv(tmp_path / "a.csv", [_row("R1"), _row("R2"), _row("R3"), _row("R4")], head=HEAD2)
+    second = write_csv(tmp_path / "b.csv", [
+        _row("R1"), _row("R2", c2="Đăng ký lại", c9="05/03/2025 10:00"),
+        _row("R3", c2="Bản cũ", c8="04/03/2025 09:00", c9="04/03/2025 08:30"), _row("R5"), _row("R5")], head=HEAD2)
+    out = _two_loads(tmp_path, first, second, monkeypatch, legacy_pk)
+    assert out[True] == out[False]
+    counts, rows = out[True]
+    assert counts == (5, 4, 1, 1, 1, 1, 1)  # read, stored, new, replaced, unchanged, older, quarantined
+    names = {r[0]: r[2] for r in rows}
+    assert names == {"R1": "Đăng ký khai sinh", "R2": "Đăng ký lại", "R3": "Đăng ký khai sinh",
+                     "R4": "Đăng ký khai sinh", "R5": "Đăng ký khai sinh"}
