@@ -23,8 +23,8 @@ def _both(tmp_path, f, monkeypatch, units=UNITS):
     used = []
     orig = csvpath.load
 
-    def spy(con, path, sm):
-        p = orig(con, path, sm)
+    def spy(con, path, sm, *a):
+        p = orig(con, path, sm, *a)
         used.append(p is not None)
         return p
 

@@ -181,7 +181,7 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: dict, sha: str, ingest_id
     meta = {"nguon": sm.name, "tep_nguon": path.name, "file_hash": sha, "ingest_id": ingest_id}
     bar = None
     # parsed before the transaction: a file DuckDB refuses must not abort it (it then takes the general path)
-    csvp = csvpath.load(con, path, sm) if sm.format == "tabular" and FAST_CSV else None
+    csvp = csvpath.load(con, path, sm, INGEST_MEMORY_MB) if sm.format == "tabular" and FAST_CSV else None
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE stg AS SELECT * FROM dossiers LIMIT 0")
@@ -286,7 +286,13 @@ def _merge(con, res: IngestResult) -> None:
         res.rows_new = res.rows_stored = con.execute("SELECT count(*) FROM stg").fetchone()[0]
         if res.rows_new:
             _merge_memory(con)
-            con.execute("INSERT INTO dossiers SELECT * FROM stg")
+            # the order of the rows on disk means nothing (readers sort; content_hash ignores it): DuckDB may then
+            # compress and write them on every core
+            con.execute("SET preserve_insertion_order = false")
+            try:
+                con.execute("INSERT INTO dossiers SELECT * FROM stg")
+            finally:
+                con.execute("RESET preserve_insertion_order")
         return
     same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM d.{c}" for c in DOSSIER_COLUMNS)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE cls AS
