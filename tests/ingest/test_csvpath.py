@@ -279,3 +279,19 @@ def test_changed_file_with_overlapping_keys_merges_like_the_general_path(tmp_pat
     names = {r[0]: r[2] for r in rows}
     assert names == {"R1": "Đăng ký khai sinh", "R2": "Đăng ký lại", "R3": "Đăng ký khai sinh",
                      "R4": "Đăng ký khai sinh", "R5": "Đăng ký khai sinh"}
+
+
+@pytest.mark.parametrize("data, want", [
+    (b"a;b\r\nc;d\r\n\r\n", 2),       # CRLF, trailing blank line: the last non-empty line is 2
+    (b"a;b\nc;d", 2),                 # LF, no final line end
+    (b"a;b\r\nc\rd\r\n", None),       # a lone CR inside
+    (b"ab\r\ncd\r", None),            # a CR last in the file
+    (b"abc\rd\r\nef\r\n", None),      # a lone CR last in a 4-byte block, the next block not starting with LF
+    (b"abc\r\nde\r\nf", 3),           # CR last in a block, its LF first in the next
+    (b"a;b\r\nc\x00\r\n", None),      # NUL
+])
+def test_scan_counts_lines_and_refuses_lone_cr(tmp_path, monkeypatch, data, want):
+    monkeypatch.setattr(csvpath, "_BLOCK", 4)
+    f = tmp_path / "s.csv"
+    f.write_bytes(data)
+    assert csvpath._scan(f) == want

@@ -30,6 +30,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from .validate import (BOOL_COLUMNS, CODE_COLUMNS, CODED, DATE_COLUMNS, END_COLU
 CSV_EXT = (".csv", ".txt")
 PARSE_MEMORY_MB = 1024  # DuckDB's cap while the file is parsed into csv_src (see _parse_memory)
 _BLOCK = 16 << 20
+_LONE_CR = re.compile(rb"\r(?=[^\n])")  # a CR line end without its LF (a CR last in a block: checked apart)
 # date shapes parsed by DuckDB: (length, the character at a 1-based position, full pattern, strptime format). Each
 # is zero-padded with every field in range (the day of the month is checked by try_strptime), and pandas reads it
 # the same way; any other text goes to parse_dates, once per distinct value.
@@ -192,7 +194,7 @@ def plan(path: Path, sm: SourceMap) -> CsvPlan | None:
 
 def _scan(path: Path) -> int | None:
     """Line number of the last non-empty line, or None when the file has a lone CR line end or a NUL character."""
-    crs = crlf = nl = 0
+    nl = 0
     carry = b""
     with path.open("rb") as f:
         while True:
@@ -201,16 +203,16 @@ def _scan(path: Path) -> int | None:
                 break
             if b"\x00" in block:  # DuckDB's regular expressions stop at a NUL character
                 return None
-            crs += block.count(b"\r")
-            crlf += (carry + block).count(b"\r\n")
+            if (carry == b"\r" and block[:1] != b"\n") or _LONE_CR.search(block):
+                return None
             nl += block.count(b"\n")
             carry = block[-1:]
+        if carry == b"\r":
+            return None
         size = f.tell()
         back = min(size, 1 << 20)
         f.seek(size - back)
         tail = f.read(back)
-    if crs != crlf:
-        return None
     body = tail.rstrip(b"\r\n")
     if not body and back < size:
         return None
