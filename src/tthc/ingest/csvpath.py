@@ -476,9 +476,11 @@ def stage(con, p: CsvPlan, sm: SourceMap, units, meta: dict) -> tuple[int, pd.Da
     _x(con, f"INSERT INTO stg SELECT {', '.join(cols + metas)} FROM csv_v "
             f"WHERE _i NOT IN (SELECT _i FROM csv_probs)")
     plain = sorted(c for c in present if c in TEXT_COLUMNS or c in DATE_COLUMNS)
-    counts = _x(con, "SELECT count(*), " + ", ".join(
-        f"count({c})" if c in TEXT_COLUMNS else f"count(coalesce(CAST({c} AS VARCHAR), _rq_{c}))" for c in plain)
-        + " FROM csv_v").fetchone()
+    # rows read, and which columns have a value somewhere (each search stops at the first row that has one)
+    has = [f"(SELECT 1 FROM csv_v WHERE {c} IS NOT NULL{f' OR _rq_{c} IS NOT NULL' if c in DATE_COLUMNS else ''} "
+           "LIMIT 1) IS NOT NULL" for c in plain]
+    counts = _x(con, "SELECT (SELECT count(*) FROM csv_src WHERE NOT _blank)" + "".join(f", {h}" for h in has)
+                ).fetchone()
     n = counts[0]
     seen = set(p.seen) | {c for c, k in zip(plain, counts[1:]) if k}
     drop(con)
@@ -504,7 +506,7 @@ def _problems(con, present: set, units) -> pd.DataFrame:
     formula, html = _q(sql_regex(_FORMULA)), _q(sql_regex(_HTML))
     for c in TEXT_COLUMNS:
         if c in present:
-            check(f"length(s.{c}) > {MAX_TEXT}", c, "text_too_long", f"s.{c}")
+            check(f"strlen(s.{c}) > {MAX_TEXT} AND length(s.{c}) > {MAX_TEXT}", c, "text_too_long", f"s.{c}")
             # cheap exact preconditions first: the text is stripped, so a formula starts with = + - @; markup
             # needs a < (or the : of javascript:)
             check(f"left(s.{c}, 1) IN ('=', '+', '-', '@') AND regexp_matches(s.{c}, {formula})", c, "formula",
