@@ -2,17 +2,20 @@
 
 The general path (:func:`tthc.ingest.readers.read_chunks` + :func:`tthc.ingest.validate.validate_chunk`) turns every
 cell into a Python object; at a million rows that is ~50 s. Here DuckDB parses the file (``read_csv``, all columns
-text, only the mapped columns kept: personal columns are parsed and dropped inside the reader, never stored, not
-even in a temporary table), and the checks of ``validate_chunk`` run as set-based SQL over the whole file, with the
-same reason codes, the same columns, the same values shown and the same order of lines per row. Three things keep it
-exact:
+text) and, in the same statement, strips, normalises, looks up and parses every mapped cell into the typed temp table
+``csv_src`` (:func:`_typed_sql`; personal columns are parsed and dropped inside the reader, and the file's text is
+never stored, not even in a temporary table); the checks of ``validate_chunk`` then run as set-based SQL over the
+whole file, with the same reason codes, the same columns, the same values shown and the same order of lines per row.
+Three things keep it exact:
 
 * **One implementation of the value rules.** Words and codes (status, channel, payment, satisfaction, yes/no, counts)
   are looked up by the general path's own functions (:func:`~tthc.ingest.validate.code_values`,
   :func:`~tthc.ingest.validate.bool_values`) on the *distinct* values of each column — a few dozen in a million
-  rows — and joined back. Dates in the shapes whose meaning is unambiguous (``yyyyMMddHHmmss``, ``yyyyMMdd``,
-  ``dd/mm/yyyy[ HH:MM[:SS]]`` and ISO ``yyyy-mm-dd[ |T]HH:MM[:SS]``, zero-padded, fields in range) are parsed by
-  ``try_strptime``; every other distinct date text goes through :func:`~tthc.ingest.validate.parse_dates`.
+  rows, read by one pass before the parse — and mapped by a ``CASE`` in the parse. Dates in the shapes whose
+  meaning is unambiguous (``yyyyMMddHHmmss``, ``yyyyMMdd``, ``dd/mm/yyyy[ HH:MM[:SS]]`` and ISO
+  ``yyyy-mm-dd[ |T]HH:MM[:SS]``, zero-padded, fields in range) are parsed by ``try_strptime`` (the value shown for
+  one is the timestamp written back in its shape: exact, as the shapes are zero-padded); every other distinct date
+  text goes through :func:`~tthc.ingest.validate.parse_dates`.
   Patterns with ``\\s``/``\\w`` get Python's Unicode meaning (:func:`~tthc.ingest.validate.sql_regex`).
 * **Row numbers a person sees.** The header is found by the general reader (:func:`~tthc.ingest.readers.find_header`,
   same errors); DuckDB skips the lines above the first data line. When the file has exactly one record per line
@@ -226,6 +229,10 @@ def _read_sql(path: Path, p: CsvPlan, select: str) -> str:
             f"null_padding = false, strict_mode = true, encoding = 'utf-8')")
 
 
+class _Unusual(Exception):
+    """A file the fast path leaves to the general path (raised while the SQL is built)."""
+
+
 def _lookup_sql(c: str, kind: str, raw: str, vals: list, sm: SourceMap) -> tuple[str, str]:
     """(value SQL, bad SQL) of the coded or yes/no column ``c`` whose cell as written is ``raw``, from the general
     path's own lookup (:func:`code_values` / :func:`bool_values`) on its distinct values ``vals`` (None = empty)."""
@@ -234,7 +241,9 @@ def _lookup_sql(c: str, kind: str, raw: str, vals: list, sm: SourceMap) -> tuple
     val, bad = code_values(ser, c, sm) if kind == "code" else bool_values(ser, sm)
     vs = [None if x is pd.NA or x is None else (int(x) if kind == "code" else bool(x)) for x in val.astype(object)]
     bs = bad.astype(bool).tolist()
-    null_v, null_b = _lit(vs[0]), bs[0]
+    if bs[0]:  # an empty cell that is bad (a map's "" word outside the code range): the general path says so
+        raise _Unusual(c)
+    null_v = _lit(vs[0])
     keyed = list(zip(vals, vs[1:], bs[1:]))
     whens = " ".join(f"WHEN {raw} = {_q(k)} THEN {_lit(v)}" for k, v, _ in keyed if v is not None)
     value = f"CAST(CASE WHEN {raw} IS NULL THEN {null_v} {whens} END AS {typ})" if whens or null_v != "NULL" \
@@ -242,12 +251,11 @@ def _lookup_sql(c: str, kind: str, raw: str, vals: list, sm: SourceMap) -> tuple
     bads = [_q(k) for k, _, b in keyed if b]
     oks = [_q(k) for k, _, b in keyed if not b]
     if not bads:
-        badsql = f"({raw} IS NULL AND {str(null_b).lower()})"
+        badsql = "false"
     elif len(bads) <= len(oks):
-        badsql = f"coalesce({raw} IN ({', '.join(bads)}), {str(null_b).lower()})"
+        badsql = f"coalesce({raw} IN ({', '.join(bads)}), false)"
     else:  # many distinct bad values (garbage in a coded column): the few good ones are listed
-        badsql = (f"CASE WHEN {raw} IS NULL THEN {str(null_b).lower()} "
-                  + (f"ELSE {raw} NOT IN ({', '.join(oks)}) END" if oks else "ELSE true END"))
+        badsql = f"coalesce({raw} NOT IN ({', '.join(oks)}), false)" if oks else f"{raw} IS NOT NULL"
     return value, badsql
 
 
@@ -410,7 +418,7 @@ def load(con, path: Path, sm: SourceMap, restore_mb: int | None = None) -> CsvPl
                 drop(con)
                 return None
             p.rows, p.join = "CAST(csv_lines.line AS BIGINT)", "JOIN csv_lines ON csv_lines.i = s.rowid"
-    except duckdb.Error:
+    except (duckdb.Error, _Unusual):
         drop(con)
         return None
     return p
@@ -499,9 +507,9 @@ def _problems(con, present: set, units) -> pd.DataFrame:
                 "CAST(valid_to AS DATE) AS valid_to FROM csv_units_df")
     checks: list[str] = []
 
-    def check(cond: str, column: str, code: str, value: str = "NULL"):
+    def check(cond: str, column: str, code: str, value: str = "NULL", join: str = ""):
         checks.append(f"SELECT s._i, s._row, {len(checks)} AS _k, {_q(column)} AS col, {_q(code)} AS reason_code, "
-                      f"CAST({value} AS VARCHAR) AS value FROM csv_v s WHERE {cond}")
+                      f"CAST({value} AS VARCHAR) AS value FROM csv_v s {join} WHERE {cond}")
 
     formula, html = _q(sql_regex(_FORMULA)), _q(sql_regex(_HTML))
     for c in TEXT_COLUMNS:
@@ -533,10 +541,11 @@ def _problems(con, present: set, units) -> pd.DataFrame:
     unit = "coalesce(s.don_vi_xu_ly, s.don_vi_tiep_nhan)"
     check(f"{unit} IS NULL", "don_vi_xu_ly", "missing_required")
     check(f"{unit} NOT IN (SELECT code FROM csv_units)", "ma_don_vi", "unknown_unit", unit)
-    if valid:
-        check(f"EXISTS (SELECT 1 FROM csv_units u WHERE u.code = {unit} AND "
-              f"(CAST(s.ngay_tiep_nhan AS DATE) < u.valid_from OR CAST(s.ngay_tiep_nhan AS DATE) > u.valid_to))",
-              "ma_don_vi", "unit_not_valid", unit)
+    if valid:  # a join, not EXISTS (DuckDB's correlated subquery cost 2 CPU-s a million rows); codes are unique
+        check("CAST(s.ngay_tiep_nhan AS DATE) < u.valid_from OR CAST(s.ngay_tiep_nhan AS DATE) > u.valid_to",
+              "ma_don_vi", "unit_not_valid", unit,
+              join=f"JOIN (SELECT * FROM csv_units WHERE valid_from IS NOT NULL OR valid_to IS NOT NULL) u "
+                   f"ON u.code = {unit}")
     raw = {c: (_date_shown(c) if c in present else "NULL") for c in DATE_COLUMNS}
     for c in END_COLUMNS:
         check(f"CAST(s.{c} AS DATE) < CAST(s.ngay_tiep_nhan AS DATE)", c, "end_before_received", raw[c])
