@@ -295,3 +295,25 @@ def test_scan_counts_lines_and_refuses_lone_cr(tmp_path, monkeypatch, data, want
     f = tmp_path / "s.csv"
     f.write_bytes(data)
     assert csvpath._scan(f) == want
+
+
+def test_line_scan_started_beside_the_hash_is_used_once(tmp_path, monkeypatch):
+    """ingest_files starts the CSV line scan in a thread while it hashes the file; load takes that result (it does
+    not scan again), and no scan is left behind, also for a file already ingested."""
+    import duckdb
+
+    from tthc.ingest.readers import detect_source
+    from tthc.ingest.sources import load_all_sources
+
+    f = write_csv(tmp_path / "p.csv", [_row("P1"), _row("P2")], head=HEAD2)
+    csvpath.prescan(f)
+    assert csvpath._SCANS[f].result() == 3
+    monkeypatch.setattr(csvpath, "_scan", lambda path: pytest.fail("scanned twice"))
+    con = duckdb.connect()
+    p = csvpath.load(con, f, detect_source(f, load_all_sources(), None))
+    assert p is not None and p.rows == "2 + s.rowid" and f not in csvpath._SCANS
+    monkeypatch.undo()
+    for _ in range(2):  # stored, then already ingested
+        (r,) = ingest_files([f], warehouse=tmp_path / "w.duckdb", units=UNITS)
+        assert not csvpath._SCANS
+    assert r.already_ingested

@@ -222,6 +222,37 @@ def _scan(path: Path) -> int | None:
     return nl - tail[len(body):].count(b"\n") + 1
 
 
+_SCANS: dict = {}  # path → Future of its _scan, started by prescan
+
+
+def prescan(path: Path) -> None:
+    """Start :func:`_scan` of a CSV file in a thread; :func:`load` takes its result. The ingest computes the file's
+    sha256 meanwhile, and ``hashlib`` lets go of the GIL: the two reads overlap (≈ 0.3 s on 428 MiB)."""
+    import concurrent.futures
+    import threading
+
+    path = Path(path)
+    if path.suffix.lower() not in CSV_EXT:
+        return
+    fut: concurrent.futures.Future = concurrent.futures.Future()
+
+    def run():
+        try:
+            fut.set_result(_scan(path))
+        except BaseException as e:  # noqa: BLE001 - handed to load, which raises it as _scan would
+            fut.set_exception(e)
+
+    threading.Thread(target=run, name="tthc-csv-scan", daemon=True).start()
+    _SCANS[path] = fut
+
+
+def forget(path: Path) -> None:
+    """Drop a scan :func:`load` did not take (a file already ingested, or not read as CSV): waits for it to end."""
+    fut = _SCANS.pop(Path(path), None)
+    if fut is not None:
+        fut.exception()
+
+
 def _read_sql(path: Path, p: CsvPlan, select: str) -> str:
     cols = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(p.ncols)) + "}"
     return (f"SELECT {select} FROM read_csv({_q(str(path))}, columns = {cols}, header = false, "
@@ -383,7 +414,8 @@ def load(con, path: Path, sm: SourceMap, restore_mb: int | None = None) -> CsvPl
     p = plan(path, sm)
     if p is None:
         return None
-    last = _scan(path)
+    fut = _SCANS.pop(Path(path), None)
+    last = fut.result() if fut is not None else _scan(path)
     if last is None:
         return None
     p.path = path

@@ -374,7 +374,13 @@ def ingest_files(paths, source: str | None = None, warehouse=None, units=None, p
         con = wh.connect(wpath, memory_limit=f"{INGEST_MEMORY_MB}MB")
         try:
             for p in paths:
-                sha = file_sha256(p)
+                if FAST_CSV:
+                    csvpath.prescan(p)  # the CSV line scan runs while the file is hashed
+                try:
+                    sha = file_sha256(p)
+                except BaseException:
+                    csvpath.forget(p)
+                    raise
                 done = con.execute("SELECT ingest_id FROM ingest_log WHERE sha256 = ? AND status = 'ok' LIMIT 1",
                                    [sha]).fetchone()
                 if done:
@@ -391,6 +397,9 @@ def ingest_files(paths, source: str | None = None, warehouse=None, units=None, p
                                             ingest_id=ingest_id)
                         _log(con, fail, "error", None, str(e))
                         raise
+                    finally:
+                        csvpath.forget(p)
+                csvpath.forget(p)
                 results.append(res)
                 if echo:
                     echo(res.summary())
