@@ -317,3 +317,29 @@ def test_line_scan_started_beside_the_hash_is_used_once(tmp_path, monkeypatch):
         (r,) = ingest_files([f], warehouse=tmp_path / "w.duckdb", units=UNITS)
         assert not csvpath._SCANS
     assert r.already_ingested
+
+
+def test_a_coded_column_of_mostly_garbage_agrees(tmp_path, monkeypatch):
+    """More distinct bad words than good ones in a column: the parse lists the good ones (NOT IN) instead of the
+    bad ones; the same rows and lines as the general path."""
+    rows = [_row(f"G{i}", c10=w) for i, w in enumerate(["Đã hủy", "??", "abc", "11", "-1", "Đã trả kết quả", ""])]
+    f = write_csv(tmp_path / "g.csv", rows, head=HEAD2)
+    out, fast_used = _both(tmp_path, f, monkeypatch)
+    assert fast_used and out[True] == out[False]
+    bad = [(r, v) for r, c, k, v in out[True][1] if k == "unknown_status"]
+    assert bad == [("2", "Đã hủy"), ("3", "??"), ("4", "abc"), ("5", "11"), ("6", "-1")]
+    assert out[True][0][:3] == (7, 1, 6)  # G5 stored; G6 has no status (missing_required)
+
+
+def test_parse_memory_cap_is_restored(tmp_path):
+    import duckdb
+
+    from tthc.ingest.readers import detect_source
+    from tthc.ingest.sources import load_all_sources
+
+    f = write_csv(tmp_path / "m.csv", [_row("M1")], head=HEAD2)
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '300MB'")
+    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert csvpath.load(con, f, detect_source(f, load_all_sources(), None), 300) is not None
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == before
