@@ -80,6 +80,10 @@ CATALOGUE_COLUMNS: dict[str, str] = {
 
 
 def dossiers_ddl(table: str = "dossiers") -> str:
+    """One row per ``ma_ho_so``. The ingest keeps the key unique (copies within a file are quarantined, a dossier
+    already stored is deleted before its newer version is inserted), so the table has no PRIMARY KEY: DuckDB's
+    index would cost ~160 bytes of memory per dossier and most of the merge time. Warehouses created with the
+    index keep it (and the merge then updates through it)."""
     cols = {**DOSSIER_COLUMNS, **META_COLUMNS}
     body = ",\n  ".join(f"{c} {t}" for c, t in cols.items())
-    return f"CREATE TABLE IF NOT EXISTS {table} (\n  {body},\n  PRIMARY KEY (ma_ho_so)\n)"
+    return f"CREATE TABLE IF NOT EXISTS {table} (\n  {body}\n)"

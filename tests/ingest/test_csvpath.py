@@ -23,8 +23,8 @@ def _both(tmp_path, f, monkeypatch, units=UNITS):
     used = []
     orig = csvpath.load
 
-    def spy(con, path, sm):
-        p = orig(con, path, sm)
+    def spy(con, path, sm, *a):
+        p = orig(con, path, sm, *a)
         used.append(p is not None)
         return p
 
@@ -231,3 +231,115 @@ def test_quoted_header_is_fast_multiline_title_is_not(tmp_path, monkeypatch):
     h = write_csv(tmp_path / "m.csv", rows, head=head, title_rows=["DANH SÁCH", ""])
     out, fast_used = _both(tmp_path / "3", h, monkeypatch)
     assert not fast_used and out[True][1] == [("5", "trang_thai", "unknown_status", "Đã hủy")]
+
+
+def _two_loads(tmp_path, first, second, monkeypatch, legacy_pk=False):
+    """Ingest ``first`` then ``second`` into one warehouse by each path; returns {fast: (counts of the second
+    ingest, the stored rows)}. ``legacy_pk``: the warehouse was created with the old PRIMARY KEY on dossiers."""
+    import duckdb
+
+    from tthc.schema import DOSSIER_COLUMNS, META_COLUMNS
+
+    out = {}
+    for fast in (True, False):
+        monkeypatch.setattr(pipeline, "FAST_CSV", fast)
+        w = tmp_path / ("fast" if fast else "general") / "w.duckdb"
+        if legacy_pk:
+            w.parent.mkdir(parents=True)
+            body = ", ".join(f"{c} {t}" for c, t in {**DOSSIER_COLUMNS, **META_COLUMNS}.items())
+            with duckdb.connect(str(w)) as con:
+                con.execute(f"CREATE TABLE dossiers ({body}, PRIMARY KEY (ma_ho_so))")
+        (r1,) = ingest_files([first], warehouse=w, units=UNITS)
+        assert (r1.rows_new, r1.rows_stored) == (4, 4)
+        (r,) = ingest_files([second], warehouse=w, units=UNITS)
+        rows = query(w, "SELECT * EXCLUDE (ingest_id, file_hash, tep_nguon) FROM dossiers ORDER BY ma_ho_so")
+        out[fast] = ((r.rows_read, r.rows_stored, r.rows_new, r.rows_replaced, r.rows_unchanged, r.rows_older,
+                      r.rows_quarantined), rows)
+        assert query(w, "SELECT count(*), count(DISTINCT ma_ho_so) FROM dossiers") == [(5, 5)]
+        pk = query(w, "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'dossiers' "
+                      "AND constraint_type = 'PRIMARY KEY'")
+        assert pk == [(1 if legacy_pk else 0,)]
+    return out
+
+
+@pytest.mark.parametrize("legacy_pk", [False, True])
+def test_changed_file_with_overlapping_keys_merges_like_the_general_path(tmp_path, monkeypatch, legacy_pk):
+    """First load: every row new (a plain insert). A changed export with the same keys: R1 unchanged, R2 replaced
+    (changed name and return date, same version stamp: the later ingest wins), R3 older (its latest date is before the stored one: the stored row stays), R5 new and a
+    second identical R5 (a duplicate). The same counts and rows on both paths, and in a warehouse that still has
+    the old PRIMARY KEY."""
+    first = write_csv(tmp_path / "a.csv", [_row("R1"), _row("R2"), _row("R3"), _row("R4")], head=HEAD2)
+    second = write_csv(tmp_path / "b.csv", [
+        _row("R1"), _row("R2", c2="Đăng ký lại", c9="05/03/2025 10:00"),
+        _row("R3", c2="Bản cũ", c8="04/03/2025 09:00", c9="04/03/2025 08:30"), _row("R5"), _row("R5")], head=HEAD2)
+    out = _two_loads(tmp_path, first, second, monkeypatch, legacy_pk)
+    assert out[True] == out[False]
+    counts, rows = out[True]
+    assert counts == (5, 4, 1, 1, 1, 1, 1)  # read, stored, new, replaced, unchanged, older, quarantined
+    names = {r[0]: r[2] for r in rows}
+    assert names == {"R1": "Đăng ký khai sinh", "R2": "Đăng ký lại", "R3": "Đăng ký khai sinh",
+                     "R4": "Đăng ký khai sinh", "R5": "Đăng ký khai sinh"}
+
+
+@pytest.mark.parametrize("data, want", [
+    (b"a;b\r\nc;d\r\n\r\n", 2),       # CRLF, trailing blank line: the last non-empty line is 2
+    (b"a;b\nc;d", 2),                 # LF, no final line end
+    (b"a;b\r\nc\rd\r\n", None),       # a lone CR inside
+    (b"ab\r\ncd\r", None),            # a CR last in the file
+    (b"abc\rd\r\nef\r\n", None),      # a lone CR last in a 4-byte block, the next block not starting with LF
+    (b"abc\r\nde\r\nf", 3),           # CR last in a block, its LF first in the next
+    (b"a;b\r\nc\x00\r\n", None),      # NUL
+])
+def test_scan_counts_lines_and_refuses_lone_cr(tmp_path, monkeypatch, data, want):
+    monkeypatch.setattr(csvpath, "_BLOCK", 4)
+    f = tmp_path / "s.csv"
+    f.write_bytes(data)
+    assert csvpath._scan(f) == want
+
+
+def test_line_scan_started_beside_the_hash_is_used_once(tmp_path, monkeypatch):
+    """ingest_files starts the CSV line scan in a thread while it hashes the file; load takes that result (it does
+    not scan again), and no scan is left behind, also for a file already ingested."""
+    import duckdb
+
+    from tthc.ingest.readers import detect_source
+    from tthc.ingest.sources import load_all_sources
+
+    f = write_csv(tmp_path / "p.csv", [_row("P1"), _row("P2")], head=HEAD2)
+    csvpath.prescan(f)
+    assert csvpath._SCANS[f].result() == 3
+    monkeypatch.setattr(csvpath, "_scan", lambda path: pytest.fail("scanned twice"))
+    con = duckdb.connect()
+    p = csvpath.load(con, f, detect_source(f, load_all_sources(), None))
+    assert p is not None and p.rows == "2 + s.rowid" and f not in csvpath._SCANS
+    monkeypatch.undo()
+    for _ in range(2):  # stored, then already ingested
+        (r,) = ingest_files([f], warehouse=tmp_path / "w.duckdb", units=UNITS)
+        assert not csvpath._SCANS
+    assert r.already_ingested
+
+
+def test_a_coded_column_of_mostly_garbage_agrees(tmp_path, monkeypatch):
+    """More distinct bad words than good ones in a column: the parse lists the good ones (NOT IN) instead of the
+    bad ones; the same rows and lines as the general path."""
+    rows = [_row(f"G{i}", c10=w) for i, w in enumerate(["Đã hủy", "??", "abc", "11", "-1", "Đã trả kết quả", ""])]
+    f = write_csv(tmp_path / "g.csv", rows, head=HEAD2)
+    out, fast_used = _both(tmp_path, f, monkeypatch)
+    assert fast_used and out[True] == out[False]
+    bad = [(r, v) for r, c, k, v in out[True][1] if k == "unknown_status"]
+    assert bad == [("2", "Đã hủy"), ("3", "??"), ("4", "abc"), ("5", "11"), ("6", "-1")]
+    assert out[True][0][:3] == (7, 1, 6)  # G5 stored; G6 has no status (missing_required)
+
+
+def test_parse_memory_cap_is_restored(tmp_path):
+    import duckdb
+
+    from tthc.ingest.readers import detect_source
+    from tthc.ingest.sources import load_all_sources
+
+    f = write_csv(tmp_path / "m.csv", [_row("M1")], head=HEAD2)
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '300MB'")
+    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert csvpath.load(con, f, detect_source(f, load_all_sources(), None), 300) is not None
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == before

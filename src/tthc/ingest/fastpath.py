@@ -84,10 +84,10 @@ def stage_parquet(con, path: Path, types: dict[str, str], units, meta: dict) -> 
                 "CAST(valid_to AS DATE) AS valid_to FROM units_df")
     checks: list[str] = []
 
-    def check(cond: str, column: str, code: str, value: str = "NULL"):
+    def check(cond: str, column: str, code: str, value: str = "NULL", join: str = ""):
         k = len(checks)
         checks.append(f"SELECT _row, {k} AS _k, {_q(column)} AS col, {_q(code)} AS reason_code, "
-                      f"CAST({value} AS VARCHAR) AS value FROM src WHERE {cond}")
+                      f"CAST({value} AS VARCHAR) AS value FROM src {join} WHERE {cond}")
 
     iso = "strftime({c}, '%Y-%m-%dT%H:%M:%S')"
     for c in TEXT_COLUMNS:
@@ -112,9 +112,11 @@ def stage_parquet(con, path: Path, types: dict[str, str], units, meta: dict) -> 
     check("coalesce(don_vi_xu_ly, don_vi_tiep_nhan) IS NULL", "don_vi_xu_ly", "missing_required")
     check("coalesce(don_vi_xu_ly, don_vi_tiep_nhan) NOT IN (SELECT code FROM units_known)", "ma_don_vi",
           "unknown_unit", "coalesce(don_vi_xu_ly, don_vi_tiep_nhan)")
-    check("EXISTS (SELECT 1 FROM units_known u WHERE u.code = coalesce(don_vi_xu_ly, don_vi_tiep_nhan) "
-          "AND (CAST(ngay_tiep_nhan AS DATE) < u.valid_from OR CAST(ngay_tiep_nhan AS DATE) > u.valid_to))",
-          "ma_don_vi", "unit_not_valid", "coalesce(don_vi_xu_ly, don_vi_tiep_nhan)")
+    # a join on the units with a validity range (codes are unique), not a correlated EXISTS: 2 CPU-s a million rows
+    check("CAST(ngay_tiep_nhan AS DATE) < u.valid_from OR CAST(ngay_tiep_nhan AS DATE) > u.valid_to",
+          "ma_don_vi", "unit_not_valid", "coalesce(don_vi_xu_ly, don_vi_tiep_nhan)",
+          join="JOIN (SELECT * FROM units_known WHERE valid_from IS NOT NULL OR valid_to IS NOT NULL) u "
+               "ON u.code = coalesce(don_vi_xu_ly, don_vi_tiep_nhan)")
     for c in END_COLUMNS:
         check(f"CAST({c} AS DATE) < CAST(ngay_tiep_nhan AS DATE)", c, "end_before_received", iso.format(c=c))
     check("CAST(ngay_hoan_thanh_bo_sung AS DATE) < CAST(ngay_yeu_cau_bo_sung AS DATE)", "ngay_hoan_thanh_bo_sung",

@@ -25,8 +25,9 @@ PARQUET_CHUNK_ROWS = 100_000  # typed Arrow columns are compact
 FAST_PARQUET = True  # natively typed canonical Parquet is validated inside DuckDB (see fastpath.py)
 FAST_CSV = True  # a plain UTF-8 CSV export is parsed by DuckDB and validated in SQL (see csvpath.py)
 INGEST_MEMORY_MB = 512  # DuckDB's share while staging; spills to disk beyond it (env TTHC_DUCKDB_MEMORY overrides)
-# The primary-key index of `dossiers` must fit in memory while rows are merged (DuckDB cannot spill it), so the
-# merge step raises the cap to about this many bytes per dossier (warehouse + file), within half the machine's RAM.
+# A warehouse created with the primary-key index on `dossiers` (before it was dropped from the schema) must fit it
+# in memory while rows are merged (DuckDB cannot spill it): the merge raises the cap to about this many bytes per
+# dossier (warehouse + file), within half the machine's RAM.
 INDEX_BYTES_PER_ROW = 160
 PROGRESS_MIN_ROWS = 200_000  # a progress bar appears on a TTY once a file passes this many rows
 QUARANTINE_COLUMNS = ("file", "row", "column", "reason_code", "reason", "value")
@@ -180,7 +181,7 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: dict, sha: str, ingest_id
     meta = {"nguon": sm.name, "tep_nguon": path.name, "file_hash": sha, "ingest_id": ingest_id}
     bar = None
     # parsed before the transaction: a file DuckDB refuses must not abort it (it then takes the general path)
-    csvp = csvpath.load(con, path, sm) if sm.format == "tabular" and FAST_CSV else None
+    csvp = csvpath.load(con, path, sm, INGEST_MEMORY_MB) if sm.format == "tabular" and FAST_CSV else None
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE stg AS SELECT * FROM dossiers LIMIT 0")
@@ -248,28 +249,12 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: dict, sha: str, ingest_id
                              f"that holds them in the column map ({sm.path or sm.name}; docs/column-maps.md) and "
                              f"ingest again, or pass --allow-missing if this export truly lacks them. "
                              f"Columns mapped to nothing: {', '.join(res.unmapped) or 'none'}")
-        _merge_memory(con)
-        same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM d.{c}" for c in DOSSIER_COLUMNS)
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE cls AS
-            SELECT s.ma_ho_so, CASE WHEN d.ma_ho_so IS NULL THEN 'new' WHEN {same} THEN 'unchanged'
-                                    WHEN s.phien_ban >= d.phien_ban THEN 'replaced' ELSE 'older' END AS k
-            FROM stg s LEFT JOIN dossiers d ON s.ma_ho_so = d.ma_ho_so""")
-        counts = dict(con.execute("SELECT k, count(*) FROM cls GROUP BY k").fetchall())
-        res.rows_new, res.rows_replaced = counts.get("new", 0), counts.get("replaced", 0)
-        res.rows_unchanged, res.rows_older = counts.get("unchanged", 0), counts.get("older", 0)
-        res.rows_stored = sum(counts.values())
-        if res.rows_replaced:
-            sets = ", ".join(f"{c} = excluded.{c}" for c in _ALL if c != "ma_ho_so")
-            con.execute(f"""INSERT INTO dossiers SELECT s.* FROM stg s JOIN cls USING (ma_ho_so)
-                            WHERE cls.k = 'replaced' ON CONFLICT (ma_ho_so) DO UPDATE SET {sets}""")
-        if res.rows_new:
-            con.execute("INSERT INTO dossiers SELECT s.* FROM stg s JOIN cls USING (ma_ho_so) WHERE cls.k = 'new'")
+        _merge(con, res)
         assert res.rows_read == res.rows_stored + res.rows_quarantined, "row accounting broken"
         res.reasons = dict(q.reasons)
         qpath = q.final if q.f is not None else None
         _log(con, res, "ok", qpath, None)
         con.execute("DROP TABLE stg")
-        con.execute("DROP TABLE cls")
         con.execute("COMMIT")
     except BaseException as e:
         con.execute("ROLLBACK")
@@ -289,7 +274,58 @@ def _ingest_one(con, path: Path, sm: SourceMap, units: dict, sha: str, ingest_id
     return res
 
 
+def _merge(con, res: IngestResult) -> None:
+    """Merge ``stg`` (one row per dossier) into ``dossiers`` and count new / replaced / unchanged / older. When no
+    staged dossier is stored yet (always on a first load) every row is new: one plain INSERT. Otherwise the rows
+    are classified against the stored ones and the replaced versions are deleted before the new and replaced ones
+    are inserted (a warehouse created with the old PRIMARY KEY updates through the index instead)."""
+    empty = con.execute("SELECT NOT EXISTS (SELECT 1 FROM dossiers)").fetchone()[0]
+    overlap = 0 if empty else con.execute(
+        "SELECT count(*) FROM stg SEMI JOIN dossiers USING (ma_ho_so)").fetchone()[0]
+    if not overlap:
+        res.rows_new = res.rows_stored = con.execute("SELECT count(*) FROM stg").fetchone()[0]
+        if res.rows_new:
+            _merge_memory(con)
+            # the order of the rows on disk means nothing (readers sort; content_hash ignores it): DuckDB may then
+            # compress and write them on every core
+            con.execute("SET preserve_insertion_order = false")
+            try:
+                con.execute("INSERT INTO dossiers SELECT * FROM stg")
+            finally:
+                con.execute("RESET preserve_insertion_order")
+        return
+    same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM d.{c}" for c in DOSSIER_COLUMNS)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE cls AS
+        SELECT s.ma_ho_so, CASE WHEN d.ma_ho_so IS NULL THEN 'new' WHEN {same} THEN 'unchanged'
+                                WHEN s.phien_ban >= d.phien_ban THEN 'replaced' ELSE 'older' END AS k
+        FROM stg s LEFT JOIN dossiers d ON s.ma_ho_so = d.ma_ho_so""")
+    counts = dict(con.execute("SELECT k, count(*) FROM cls GROUP BY k").fetchall())
+    res.rows_new, res.rows_replaced = counts.get("new", 0), counts.get("replaced", 0)
+    res.rows_unchanged, res.rows_older = counts.get("unchanged", 0), counts.get("older", 0)
+    res.rows_stored = sum(counts.values())
+    _merge_memory(con)
+    if res.rows_replaced and _has_primary_key(con):
+        sets = ", ".join(f"{c} = excluded.{c}" for c in _ALL if c != "ma_ho_so")
+        con.execute(f"""INSERT INTO dossiers SELECT s.* FROM stg s JOIN cls USING (ma_ho_so)
+                        WHERE cls.k = 'replaced' ON CONFLICT (ma_ho_so) DO UPDATE SET {sets}""")
+    elif res.rows_replaced:
+        con.execute("DELETE FROM dossiers WHERE ma_ho_so IN (SELECT ma_ho_so FROM cls WHERE k = 'replaced')")
+        con.execute("INSERT INTO dossiers SELECT s.* FROM stg s JOIN cls USING (ma_ho_so) WHERE cls.k = 'replaced'")
+    if res.rows_new:
+        con.execute("INSERT INTO dossiers SELECT s.* FROM stg s JOIN cls USING (ma_ho_so) WHERE cls.k = 'new'")
+    con.execute("DROP TABLE cls")
+
+
+def _has_primary_key(con) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'dossiers' "
+                       "AND constraint_type = 'PRIMARY KEY'").fetchone()[0] > 0
+
+
 def _merge_memory(con) -> None:
+    """A warehouse created with the PRIMARY KEY on ``dossiers`` keeps its index in memory while rows are merged:
+    the cap is raised to about :data:`INDEX_BYTES_PER_ROW` per dossier (warehouse + file), within half the RAM."""
+    if not _has_primary_key(con):
+        return
     if os.environ.get("TTHC_DUCKDB_MEMORY"):
         return
     import psutil
@@ -338,7 +374,13 @@ def ingest_files(paths, source: str | None = None, warehouse=None, units=None, p
         con = wh.connect(wpath, memory_limit=f"{INGEST_MEMORY_MB}MB")
         try:
             for p in paths:
-                sha = file_sha256(p)
+                if FAST_CSV:
+                    csvpath.prescan(p)  # the CSV line scan runs while the file is hashed
+                try:
+                    sha = file_sha256(p)
+                except BaseException:
+                    csvpath.forget(p)
+                    raise
                 done = con.execute("SELECT ingest_id FROM ingest_log WHERE sha256 = ? AND status = 'ok' LIMIT 1",
                                    [sha]).fetchone()
                 if done:
@@ -355,6 +397,9 @@ def ingest_files(paths, source: str | None = None, warehouse=None, units=None, p
                                             ingest_id=ingest_id)
                         _log(con, fail, "error", None, str(e))
                         raise
+                    finally:
+                        csvpath.forget(p)
+                csvpath.forget(p)
                 results.append(res)
                 if echo:
                     echo(res.summary())
