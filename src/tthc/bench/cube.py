@@ -75,7 +75,7 @@ def load_warehouse(df: pd.DataFrame, path: Path) -> None:
     from ..schema import DOSSIER_COLUMNS, META_COLUMNS, dossiers_ddl
 
     con = duckdb.connect(str(path))
-    con.execute(dossiers_ddl().replace(",\n  PRIMARY KEY (ma_ho_so)", ""))  # the PK index is ingest's business
+    con.execute(dossiers_ddl())
     con.register("bench_df", df)
     sel = ", ".join(f"CAST({c} AS {t})" if c in df.columns else f"CAST(NULL AS {t})"
                     for c, t in {**DOSSIER_COLUMNS, **META_COLUMNS}.items())
