@@ -255,6 +255,21 @@ class _Slot:
         self.t_started = 0.0
 
 
+def _stop(slots: list[_Slot]) -> None:
+    """Terminate the slots' workers and wait for them: a worker shuts its kernels down and removes its temporary
+    folder (5 s for all); one stuck in C code is killed (its folder is swept by :func:`sweep_tmp`)."""
+    for s in slots:
+        if s.proc.is_alive():
+            s.proc.terminate()
+    deadline = time.monotonic() + 5
+    for s in slots:
+        s.proc.join(timeout=max(0.05, deadline - time.monotonic()))
+    for s in slots:
+        if s.proc.is_alive():
+            s.proc.kill()
+            s.proc.join(timeout=2)
+
+
 def start_method() -> str:
     """``forkserver`` where the platform has it (Linux, macOS), else ``spawn``."""
     return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
@@ -367,13 +382,7 @@ class LocalPool:
         self._started()
         extra, self.slots = self.slots[max(1, n):], self.slots[:max(1, n)]
         self.jobs = len(self.slots)
-        for s in extra:
-            s.proc.terminate()
-        for s in extra:
-            s.proc.join(timeout=5)
-            if s.proc.is_alive():
-                s.proc.kill()
-                s.proc.join(timeout=2)
+        _stop(extra)
         sweep_tmp()
 
     def abort(self) -> None:
@@ -383,16 +392,7 @@ class LocalPool:
             self._started()
         except Exception:  # noqa: BLE001 - stopping: what did start is stopped below
             pass
-        for s in self.slots:
-            if s.proc.is_alive():
-                s.proc.terminate()
-        deadline = time.monotonic() + 5  # a worker shuts its kernels down and removes its temporary folder
-        for s in self.slots:
-            s.proc.join(timeout=max(0.05, deadline - time.monotonic()))
-        for s in self.slots:
-            if s.proc.is_alive():  # stuck in C code: it goes now; its folder is swept below
-                s.proc.kill()
-                s.proc.join(timeout=2)
+        _stop(self.slots)
         for s in self.slots:
             if s.task is not None:
                 _record_failure(s.task, "interrupted: the batch stopped while this report was running")

@@ -115,13 +115,6 @@ def _runs_certain(code: str, jobs: int, force: bool, scheduler: str | None, out_
     return force or not (out_root / code).exists()
 
 
-def _early_pool(jobs: int):
-    """A local pool whose workers start (in the background) before the plan is known."""
-    from .pool import LocalPool
-
-    return LocalPool(jobs=jobs, deferred=True)
-
-
 def _shared_zygote(code: str, window: str, lang: str, settings):
     """The batch's one kernel zygote (see :func:`tthc.batch.kernels.start_shared_zygote`), started now so that its
     preload overlaps the plan, what to tell the workers about it (``{"socket", "backend"}``), and a line for
@@ -175,7 +168,9 @@ def run_batch(period, window: str = "calendar", lang: str = "vi", units_list=Non
         if _runs_certain(period.code, jobs, force, scheduler, out_root, settings):
             # the zygote first: its imports and warm-up are the longest way to the first report
             shared, shared_info, shared_note = _shared_zygote(period.code, window, lang, settings)
-            pool = _early_pool(jobs)
+            from .pool import LocalPool
+
+            pool = LocalPool(jobs=jobs, deferred=True)  # its workers start in the background while we plan
         try:
             plan = plan_batch(period, window, lang, out_root, units_list=units_list, force=force, formats=formats,
                               xlsx=xlsx, echo=echo, settings=settings)
@@ -229,7 +224,8 @@ def run_batch(period, window: str = "calendar", lang: str = "vi", units_list=Non
                 t1 = time.perf_counter()
                 if plan.runs and not scheduler:
                     if shared is None and shared_note is None:
-                        shared, shared_info, shared_note = _shared_zygote(plan.period, plan.window, plan.lang, settings)
+                        shared, shared_info, shared_note = _shared_zygote(plan.period, plan.window, plan.lang,
+                                                                          settings)
                     if shared_note:
                         blog(shared_note)
                     for s in plan.runs:

@@ -47,12 +47,12 @@ def worker_config(spec: dict) -> dict:
     """What a worker process is told besides the run spec (the same for every run of a batch): ``env`` (the
     documented locations ``TTHC_ROOT`` / ``TTHC_WAREHOUSE`` / ``TTHC_UNITS``, absolute), ``settings``
     (:class:`tthc.settings.RunSettings` as a dict), ``zygote`` (the batch's shared zygote: ``{"socket",
-    "backend"}``, or None) and ``warm`` (the period, window and language whose caches a zygote fills). A plain dict: it goes
-    through a pipe to a local worker and is pickled to a Dask worker."""
+    "backend"}``, or None) and ``warm`` (the period, window and language whose caches a zygote fills). A plain dict:
+    it goes through a pipe to a local worker and is pickled to a Dask worker."""
     return {"env": dict(spec.get("env") or {}), "settings": dict(spec.get("settings") or {}),
             "zygote": spec.get("zygote"),
-            "warm": ([spec["period"], spec["window"], spec.get("lang") or "vi"] if spec.get("period") and spec.get("window")
-                     else None)}
+            "warm": ([spec["period"], spec["window"], spec.get("lang") or "vi"]
+                     if spec.get("period") and spec.get("window") else None)}
 
 
 def _conf_key(conf: dict | None) -> str:

@@ -187,6 +187,10 @@ def index766_data(items: pd.DataFrame, lang: str = "vi") -> dict:
 _FRAMES: dict[tuple, dict] = {}
 
 
+def _key_scorecard(labels: list[str], lang: str, period_label: str) -> tuple:
+    return ("scorecard", lang, period_label, tuple(labels))
+
+
 def _scorecard_frame(labels: list[str], lang: str, period_label: str) -> dict:
     fig = Figure(figsize=(7.0, 3.4))
     ax = fig.add_subplot()
@@ -215,8 +219,8 @@ def fig_scorecard(ind: pd.DataFrame, lang: str = "vi", period_label: str = "") -
         values = np.array([0.0 if v is None else v for v in data["series"][0]["values"]])
         targets = np.array([np.nan if v is None else v for v in data["series"][1]["values"]])
         colors = [COLORS[k] for k in data["status"]]
-        key = ("scorecard", lang, period_label, tuple(labels))
-        f = _FRAMES.pop(key, None) or _scorecard_frame(labels, lang, period_label)
+        f = _FRAMES.pop(_key_scorecard(labels, lang, period_label), None) or _scorecard_frame(labels, lang,
+                                                                                             period_label)
         fig, ax, y, bars = f["fig"], f["ax"], f["y"], f["bars"]
         for b, v, c in zip(bars, values, colors):
             b.set_width(v)
@@ -433,5 +437,5 @@ def prepare_frames(items766: pd.DataFrame, period_label_by_lang: dict[str, str])
         g = groups766(items766)
         for lang, plabel in period_label_by_lang.items():
             labels = [short_name(c, lang) for c in RATE_INDICATORS]
-            _FRAMES[("scorecard", lang, plabel, tuple(labels))] = _scorecard_frame(labels, lang, plabel)
+            _FRAMES[_key_scorecard(labels, lang, plabel)] = _scorecard_frame(labels, lang, plabel)
             _FRAMES[_key_766(g, lang)] = _frame_766(g, lang)
