@@ -176,6 +176,12 @@ def open_duckdb(path=None, read_only: bool = True, wait: float | None = None, sa
         return con
 
 
+def memory_override() -> str | None:
+    """DuckDB's memory cap set by the user (env ``TTHC_DUCKDB_MEMORY``, e.g. ``4GB``): it wins over every cap the
+    code would choose (the connection's, the ingest's parse and merge caps)."""
+    return os.environ.get("TTHC_DUCKDB_MEMORY") or None
+
+
 def connect(path=None, read_only: bool = False, memory_limit: str | None = None, wait: float | None = None):
     """A DuckDB connection to the warehouse (default ``config.default_warehouse()``) with the schema ensured.
 
@@ -188,7 +194,7 @@ def connect(path=None, read_only: bool = False, memory_limit: str | None = None,
     con = open_duckdb(p, read_only=False, wait=wait)
     try:
         con.execute("SET enable_progress_bar = false")  # DuckDB would draw on stdout, between our summary lines
-        memory_limit = os.environ.get("TTHC_DUCKDB_MEMORY") or memory_limit
+        memory_limit = memory_override() or memory_limit
         if memory_limit:
             # large ingests spill to <warehouse>.tmp instead of growing without bound
             con.execute(f"SET memory_limit = '{memory_limit}'")

@@ -392,10 +392,10 @@ def _parse_memory(con, restore_mb: int | None):
     thread only when a row group of every thread fits its cap: under the ingest's 512 MB it parses on one core.
     Measured on the 1,000,000-row export: two threads, and the same peak RSS (≈ 720 MB) as with one. The cap
     goes back to ``restore_mb`` (the ingest's) afterwards."""
-    import os
+    from ..warehouse import memory_override
 
     cap = f"{restore_mb}MB" if restore_mb else con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    raise_it = not os.environ.get("TTHC_DUCKDB_MEMORY")
+    raise_it = not memory_override()
     if raise_it:
         con.execute(f"SET memory_limit = '{PARSE_MEMORY_MB}MB'")
     try:

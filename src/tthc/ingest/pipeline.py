@@ -326,7 +326,7 @@ def _merge_memory(con) -> None:
     the cap is raised to about :data:`INDEX_BYTES_PER_ROW` per dossier (warehouse + file), within half the RAM."""
     if not _has_primary_key(con):
         return
-    if os.environ.get("TTHC_DUCKDB_MEMORY"):
+    if wh.memory_override():
         return
     import psutil
 
